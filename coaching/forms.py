@@ -1,0 +1,268 @@
+import datetime
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.utils import timezone
+
+from coaching.models import (
+    MAX_MINUTES,
+    Activity,
+    ChallengeCategory,
+    GradeBand,
+    Goal,
+    ITUIndicator,
+    ITURating,
+    ITUScore,
+    Reflection,
+    Step,
+    Strategy,
+    StrategyCandidate,
+    Tool,
+)
+from standards.catalog import DEFAULT_TAGS
+from standards.models import Standard
+
+
+def run_service(form: forms.Form, service, **kwargs):
+    """Call a service; its ValidationError becomes form errors so the page re-renders with them."""
+    try:
+        return service(**kwargs)
+    except ValidationError as error:
+        if hasattr(error, "error_dict"):
+            for field, messages in error.error_dict.items():
+                form.add_error(field if field in form.fields else None, messages)
+        else:
+            form.add_error(None, error)
+        return None
+
+
+class StandardsField(forms.ModelMultipleChoiceField):
+    widget = forms.CheckboxSelectMultiple
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("label", "Standards exercised")
+        super().__init__(queryset=Standard.objects.all(), required=False, **kwargs)
+
+    def label_from_instance(self, obj: Standard) -> str:
+        return f"{obj.code} {obj.title}"
+
+
+class TaggedForm(forms.Form):
+    """A form with a standards field whose defaults follow the kind of work being logged."""
+
+    tag_kind = ""
+    standards = StandardsField()
+
+    def __init__(self, *args, tag_kind: str | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        kind = tag_kind or self.tag_kind
+        if "standards" not in self.initial:
+            self.initial["standards"] = list(Standard.objects.filter(code__in=DEFAULT_TAGS.get(kind, ())))
+
+    def standards_summary(self) -> str:
+        return ", ".join(s.code for s in self.initial.get("standards", []))
+
+
+class BrainstormForm(forms.Form):
+    problems = forms.CharField(
+        label="Problems of practice",
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text="Brainstorm with the teacher: one problem of practice per line.",
+        max_length=5000,
+    )
+
+    def clean_problems(self) -> list[str]:
+        return self.cleaned_data["problems"].splitlines()
+
+
+class IdentifyForm(TaggedForm):
+    tag_kind = "identify"
+    title = forms.ChoiceField(label="The challenge to focus on", widget=forms.RadioSelect)
+    category = forms.ChoiceField(choices=ChallengeCategory.choices, widget=forms.RadioSelect)
+    root_cause_notes = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4}), required=False, max_length=10000,
+        help_text="Why does this happen? What have you both noticed?",
+    )
+    goal = forms.ModelChoiceField(
+        queryset=Goal.objects.none(), required=False, label="Aligned goal (optional)",
+        help_text="A school or district goal this challenge works towards (3B).",
+    )
+    field_order = ["title", "category", "root_cause_notes", "goal", "standards"]
+
+    def __init__(self, *args, challenge, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["title"].choices = [(p, p) for p in challenge.problems]
+        teacher = challenge.enrollment.teacher
+        self.fields["goal"].queryset = Goal.objects.filter(
+            Q(school=teacher.school) | Q(school__isnull=True), district_id=teacher.school.district_id
+        ).select_related("school")
+
+
+class LibraryFilterForm(forms.Form):
+    q = forms.CharField(label="Search", required=False, max_length=200)
+    category = forms.ChoiceField(choices=[("", "Any category"), *ChallengeCategory.choices], required=False)
+    itu_indicator = forms.ChoiceField(
+        label="ITU indicator", choices=[("", "Any ITU indicator"), *ITUIndicator.choices], required=False
+    )
+    subject = forms.CharField(required=False, max_length=100)
+    grade_band = forms.ChoiceField(choices=[("", "Any grade band"), *GradeBand.choices], required=False)
+
+
+class CandidateForm(forms.Form):
+    strategy = forms.ModelChoiceField(queryset=Strategy.objects.none(), widget=forms.HiddenInput)
+    source = forms.ChoiceField(choices=StrategyCandidate.Source.choices)
+    notes = forms.CharField(required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, district, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["strategy"].queryset = Strategy.objects.filter(district=district, retired_at__isnull=True)
+
+
+class NewStrategyForm(forms.ModelForm):
+    source = forms.ChoiceField(choices=StrategyCandidate.Source.choices)
+    notes = forms.CharField(required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 2}))
+
+    class Meta:
+        model = Strategy
+        fields = ["title", "description", "category", "itu_indicator", "subject", "grade_band"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+
+class InvestigationDoneForm(TaggedForm):
+    tag_kind = "investigate"
+
+
+class SelectForm(TaggedForm):
+    tag_kind = "select"
+    strategy = forms.ModelChoiceField(queryset=Strategy.objects.none(), widget=forms.RadioSelect, empty_label=None)
+    tools = forms.ModelMultipleChoiceField(
+        queryset=Tool.objects.none(), widget=forms.CheckboxSelectMultiple, label="Tool(s)"
+    )
+    field_order = ["strategy", "tools", "standards"]
+
+    def __init__(self, *args, challenge, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["strategy"].queryset = Strategy.objects.filter(pk__in=challenge.candidates.values("strategy"))
+        self.fields["tools"].queryset = Tool.objects.filter(
+            district_id=challenge.enrollment.program.district_id, retired_at__isnull=True
+        )
+
+
+def _now_rounded() -> datetime.datetime:
+    now = timezone.localtime()
+    return now.replace(minute=now.minute - now.minute % 5, second=0, microsecond=0)
+
+
+class StepForm(TaggedForm):
+    """Log a done step or schedule one: date, time and minutes come pre-filled for speed."""
+
+    done = forms.BooleanField(
+        required=False, initial=True, label="Done", help_text="Untick to schedule it for later."
+    )
+    date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    time = forms.TimeField(widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
+    minutes = forms.IntegerField(min_value=1, max_value=MAX_MINUTES, initial=30)
+    visit_mode = forms.ChoiceField(choices=Step.VisitMode.choices, widget=forms.RadioSelect, required=False)
+    data_collected = forms.CharField(required=False, max_length=10000, widget=forms.Textarea(attrs={"rows": 2}))
+    notes = forms.CharField(
+        label="Confidential notes", required=False, max_length=10000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    next_steps = forms.CharField(required=False, max_length=10000, widget=forms.Textarea(attrs={"rows": 2}))
+    invite_teacher = forms.BooleanField(
+        required=False, label="Invite the teacher", help_text="E-mail the teacher the calendar invitation too."
+    )
+    field_order = ["done", "date", "time", "minutes", "visit_mode", "data_collected", "notes", "next_steps"]
+
+    def __init__(self, *args, kind: str, **kwargs):
+        super().__init__(*args, tag_kind=kind, **kwargs)
+        now = _now_rounded()
+        self.initial.setdefault("date", now.date())
+        self.initial.setdefault("time", now.time())
+        if kind != Step.Kind.VISIT:
+            del self.fields["visit_mode"], self.fields["data_collected"]
+        else:
+            self.fields["visit_mode"].required = True
+
+    @classmethod
+    def for_step(cls, step: Step, data=None) -> "StepForm":
+        local = timezone.localtime(step.starts_at)
+        initial = {
+            "done": step.done, "date": local.date(), "time": local.time(), "minutes": step.minutes,
+            "visit_mode": step.visit_mode, "data_collected": step.data_collected, "notes": step.notes,
+            "next_steps": step.next_steps, "invite_teacher": step.invite_teacher, "standards": list(step.standards.all()),
+        }  # fmt: skip
+        return cls(data, kind=step.kind, initial=initial)
+
+    def service_fields(self) -> dict:
+        data = dict(self.cleaned_data)
+        data["starts_at"] = timezone.make_aware(datetime.datetime.combine(data.pop("date"), data.pop("time")))
+        return data
+
+
+class ReflectForm(TaggedForm):
+    tag_kind = "reflect"
+    held_on = forms.DateField(label="Date", widget=forms.DateInput(attrs={"type": "date"}), initial=timezone.localdate)
+    minutes = forms.IntegerField(min_value=1, max_value=MAX_MINUTES, initial=30)
+    notes = forms.CharField(
+        label="What happened", required=False, max_length=10000, widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="Successes, what the data shows, and how the teacher sees it.",
+    )
+    decision = forms.ChoiceField(choices=Reflection.Decision.choices, widget=forms.RadioSelect)
+    new_strategy = forms.ModelChoiceField(
+        queryset=Strategy.objects.none(), required=False, label="New strategy (optional, when iterating)",
+        help_text="Leave empty to keep the current strategy.",
+    )
+    field_order = ["held_on", "minutes", "notes", "decision", "new_strategy", "standards"]
+
+    def __init__(self, *args, challenge, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["new_strategy"].queryset = Strategy.objects.filter(
+            district_id=challenge.enrollment.program.district_id, retired_at__isnull=True
+        )
+
+
+class ITUForm(forms.Form):
+    phase = forms.ChoiceField(choices=ITURating.Phase.choices)
+    rated_on = forms.DateField(label="Date", widget=forms.DateInput(attrs={"type": "date"}), initial=timezone.localdate)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for value, label in ITUIndicator.choices:
+            self.fields[f"{value}_frequency"] = forms.TypedChoiceField(
+                label=f"{label}: frequency", choices=ITUScore.FREQUENCY, coerce=int
+            )
+            self.fields[f"{value}_proficiency"] = forms.TypedChoiceField(
+                label=f"{label}: proficiency", choices=ITUScore.PROFICIENCY, coerce=int
+            )
+
+    def indicator_rows(self):
+        return [
+            (label, self[f"{value}_frequency"], self[f"{value}_proficiency"]) for value, label in ITUIndicator.choices
+        ]
+
+    def scores(self) -> dict[str, tuple[int, int]]:
+        data = self.cleaned_data
+        return {v: (data[f"{v}_frequency"], data[f"{v}_proficiency"]) for v in ITUIndicator.values}
+
+
+class ActivityForm(TaggedForm):
+    held_on = forms.DateField(label="Date", widget=forms.DateInput(attrs={"type": "date"}), initial=timezone.localdate)
+    minutes = forms.IntegerField(min_value=1, max_value=MAX_MINUTES, initial=15)
+    enrollment = forms.ModelChoiceField(queryset=None, label="Teacher", required=False)
+    channel = forms.ChoiceField(choices=Activity.Channel.choices, required=False)
+    school = forms.ModelChoiceField(queryset=None, required=False)
+    notes = forms.CharField(required=False, max_length=10000, widget=forms.Textarea(attrs={"rows": 3}))
+    field_order = ["enrollment", "channel", "school", "held_on", "minutes", "notes", "standards"]
+
+    def __init__(self, *args, kind: str, caseload, schools, **kwargs):
+        super().__init__(*args, tag_kind=kind, **kwargs)
+        if kind == Activity.Kind.TOUCHPOINT:
+            del self.fields["school"]
+            self.fields["enrollment"].queryset = caseload.select_related("teacher")
+            self.fields["enrollment"].label_from_instance = lambda e: e.teacher.name
+            self.fields["enrollment"].required = True
+            self.fields["channel"].required = True
+        else:
+            del self.fields["enrollment"], self.fields["channel"]
+            self.fields["school"].queryset = schools

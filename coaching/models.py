@@ -1,0 +1,340 @@
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils import timezone
+
+from accounts.models import District, School
+
+MAX_MINUTES = 8 * 60
+
+
+class GradeBand(models.TextChoices):
+    ELEMENTARY = "elementary", "Elementary (K–5)"
+    MIDDLE = "middle", "Middle (6–8)"
+    HIGH = "high", "High (9–12)"
+    ALL = "all", "All grades"
+
+
+class ChallengeCategory(models.TextChoices):
+    INSTRUCTIONAL = "instructional", "Instructional"
+    PROFESSIONAL_GROWTH = "professional_growth", "Professional growth"
+
+
+class ITUIndicator(models.TextChoices):
+    STUDENT_AGENCY = "student_agency", "Student agency"
+    COLLABORATION = "collaboration", "Collaboration"
+    COMMUNICATION = "communication", "Communication"
+    CREATIVITY = "creativity", "Creativity"
+    CRITICAL_THINKING = "critical_thinking", "Critical thinking"
+    SELECTING_TOOLS = "selecting_tools", "Selecting relevant tech tools"
+
+
+class Program(models.Model):
+    district = models.ForeignKey(District, on_delete=models.CASCADE, related_name="programs")
+    name = models.CharField(max_length=200)
+    starts_on = models.DateField()
+    ends_on = models.DateField()
+    schools = models.ManyToManyField(School, blank=True, related_name="programs")
+    coaches = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="programs")
+
+    class Meta:
+        ordering = ["-starts_on", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Goal(models.Model):
+    """A district goal (no school) or a school goal, that a challenge can align to (standard 3B)."""
+
+    district = models.ForeignKey(District, on_delete=models.CASCADE, related_name="goals")
+    school = models.ForeignKey(School, on_delete=models.CASCADE, null=True, blank=True, related_name="goals")
+    title = models.CharField(max_length=300)
+
+    class Meta:
+        ordering = ["school__name", "title"]
+
+    def __str__(self) -> str:
+        return f"{self.school or 'District'}: {self.title}"
+
+
+class Teacher(models.Model):
+    """A teacher being coached: a record, not a login."""
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="teachers")
+    name = models.CharField(max_length=200)
+    email = models.EmailField(blank=True)
+    subject = models.CharField(max_length=100, blank=True)
+    grade_band = models.CharField(max_length=20, choices=GradeBand.choices, blank=True)
+    sourced_id = models.CharField("OneRoster sourcedId", max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["school", "sourced_id"], condition=~models.Q(sourced_id=""), name="unique_teacher_sourced_id"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Enrollment(models.Model):
+    """A teacher on a coach's caseload within a program."""
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="enrollments")
+    coach = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="enrollments")
+    teacher = models.ForeignKey(Teacher, on_delete=models.CASCADE, related_name="enrollments")
+    starts_on = models.DateField(default=timezone.localdate)
+    ends_on = models.DateField(null=True, blank=True)
+    # Kept current by the services that log contact, so "not contacted in 14 days" is one query.
+    last_contact_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["teacher__name"]
+        indexes = [models.Index(fields=["coach", "ends_on"])]
+
+    def __str__(self) -> str:
+        return f"{self.teacher} with {self.coach}"
+
+
+class Tool(models.Model):
+    district = models.ForeignKey(District, on_delete=models.CASCADE, related_name="tools")
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    url = models.URLField(blank=True)
+    retired_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Strategy(models.Model):
+    district = models.ForeignKey(District, on_delete=models.CASCADE, related_name="strategies")
+    title = models.CharField(max_length=300)
+    description = models.TextField(blank=True)
+    category = models.CharField(max_length=30, choices=ChallengeCategory.choices)
+    itu_indicator = models.CharField("ITU indicator", max_length=30, choices=ITUIndicator.choices)
+    subject = models.CharField(max_length=100, blank=True, help_text="Leave blank when it fits any subject.")
+    grade_band = models.CharField(max_length=20, choices=GradeBand.choices, default=GradeBand.ALL)
+    tools = models.ManyToManyField(Tool, blank=True, related_name="strategies")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+    retired_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["title"]
+        verbose_name_plural = "strategies"
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Challenge(models.Model):
+    class Status(models.TextChoices):
+        # The five steps of the challenge-based coaching model, then closed.
+        IDENTIFY = "identify", "1 · Identify"
+        INVESTIGATE = "investigate", "2 · Investigate"
+        SELECT = "select", "3 · Select"
+        IMPLEMENT = "implement", "4 · Implement"
+        REFLECT = "reflect", "5 · Reflect"
+        CLOSED = "closed", "Closed"
+
+    class Outcome(models.TextChoices):
+        RESOLVED = "resolved", "Resolved"
+        MOVED_ON = "moved_on", "Moved on"
+
+    enrollment = models.ForeignKey(Enrollment, on_delete=models.CASCADE, related_name="challenges")
+    problems = models.JSONField("problems of practice", default=list, blank=True)
+    title = models.CharField("challenge", max_length=300, blank=True)
+    category = models.CharField(max_length=30, choices=ChallengeCategory.choices, blank=True)
+    root_cause_notes = models.TextField(blank=True)
+    goal = models.ForeignKey(Goal, on_delete=models.SET_NULL, null=True, blank=True, related_name="challenges")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.IDENTIFY)
+    strategy = models.ForeignKey(Strategy, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    tools = models.ManyToManyField(Tool, blank=True, related_name="+")
+    outcome = models.CharField(max_length=20, choices=Outcome.choices, blank=True)
+    identify_standards = models.ManyToManyField("standards.Standard", blank=True, related_name="+")
+    investigate_standards = models.ManyToManyField("standards.Standard", blank=True, related_name="+")
+    select_standards = models.ManyToManyField("standards.Standard", blank=True, related_name="+")
+    opened_on = models.DateField(default=timezone.localdate)
+    closed_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-opened_on", "-id"]
+        constraints = [
+            # One open challenge per teacher and coach at a time keeps "current step" meaningful.
+            models.UniqueConstraint(
+                fields=["enrollment"], condition=~models.Q(status="closed"), name="one_open_challenge"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title or "New challenge"
+
+    @property
+    def focus_statement(self) -> str:
+        from coaching.services import focus_statement
+
+        return focus_statement(challenge=self)
+
+
+class StrategyCandidate(models.Model):
+    class Source(models.TextChoices):
+        RESEARCH = "research", "Research"
+        PLN = "pln", "PLN"
+        COLLEAGUE = "colleague", "Colleague"
+        OTHER = "other", "Other"
+
+    challenge = models.ForeignKey(Challenge, on_delete=models.CASCADE, related_name="candidates")
+    strategy = models.ForeignKey(Strategy, on_delete=models.PROTECT, related_name="+")
+    source = models.CharField(max_length=20, choices=Source.choices, default=Source.RESEARCH)
+    notes = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["challenge", "strategy"], name="unique_candidate")]
+
+
+class Cycle(models.Model):
+    """One meet → visit → meet round of step 4."""
+
+    challenge = models.ForeignKey(Challenge, on_delete=models.CASCADE, related_name="cycles")
+    number = models.PositiveSmallIntegerField()
+    strategy = models.ForeignKey(Strategy, on_delete=models.PROTECT, related_name="+")
+    completed_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["challenge", "number"]
+        constraints = [models.UniqueConstraint(fields=["challenge", "number"], name="unique_cycle_number")]
+
+    def __str__(self) -> str:
+        return f"Cycle {self.number}"
+
+
+class Step(models.Model):
+    class Kind(models.TextChoices):
+        PLAN_MEETING = "plan_meeting", "Planning meeting"
+        VISIT = "visit", "Classroom visit"
+        DEBRIEF = "debrief", "Debrief meeting"
+
+    class VisitMode(models.TextChoices):
+        CO_TEACH = "co_teach", "Co-teach"
+        MODEL = "model", "Model"
+        OBSERVE = "observe", "Observe"
+
+    ORDER = (Kind.PLAN_MEETING, Kind.VISIT, Kind.DEBRIEF)
+
+    cycle = models.ForeignKey(Cycle, on_delete=models.CASCADE, related_name="steps")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    starts_at = models.DateTimeField()
+    minutes = models.PositiveSmallIntegerField(
+        default=30, validators=[MinValueValidator(1), MaxValueValidator(MAX_MINUTES)]
+    )
+    done = models.BooleanField(default=False)
+    visit_mode = models.CharField(max_length=20, choices=VisitMode.choices, blank=True)
+    notes = models.TextField("confidential notes", blank=True)
+    data_collected = models.TextField(blank=True)
+    next_steps = models.TextField(blank=True)
+    standards = models.ManyToManyField("standards.Standard", blank=True, related_name="+")
+    invite_teacher = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["starts_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["cycle", "kind"], name="one_step_of_each_kind")]
+        indexes = [models.Index(fields=["done", "starts_at"])]
+
+    def __str__(self) -> str:
+        return self.get_kind_display()
+
+
+class Reflection(models.Model):
+    class Decision(models.TextChoices):
+        RESOLVED = "resolved", "Resolved — close this challenge"
+        ITERATE = "iterate", "Iterate — run another cycle"
+        MOVE_ON = "move_on", "Move on — close it unresolved"
+
+    challenge = models.ForeignKey(Challenge, on_delete=models.CASCADE, related_name="reflections")
+    held_on = models.DateField(default=timezone.localdate)
+    minutes = models.PositiveSmallIntegerField(
+        default=30, validators=[MinValueValidator(1), MaxValueValidator(MAX_MINUTES)]
+    )
+    notes = models.TextField("what happened", blank=True)
+    decision = models.CharField(max_length=20, choices=Decision.choices)
+    standards = models.ManyToManyField("standards.Standard", blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["held_on", "id"]
+
+
+class ITURating(models.Model):
+    """Impactful technology use, rated at baseline, optionally mid-way, and at the end."""
+
+    class Phase(models.TextChoices):
+        BASELINE = "baseline", "Baseline"
+        MID = "mid", "Mid-point"
+        END = "end", "End"
+
+    enrollment = models.ForeignKey(Enrollment, on_delete=models.CASCADE, related_name="itu_ratings")
+    phase = models.CharField(max_length=20, choices=Phase.choices)
+    rated_on = models.DateField(default=timezone.localdate)
+
+    class Meta:
+        ordering = ["rated_on", "id"]
+        constraints = [models.UniqueConstraint(fields=["enrollment", "phase"], name="one_rating_per_phase")]
+
+
+class ITUScore(models.Model):
+    FREQUENCY = [(1, "1 · Almost never"), (2, "2"), (3, "3"), (4, "4"), (5, "5 · Almost daily")]
+    PROFICIENCY = [(1, "1 · Not at all"), (2, "2"), (3, "3"), (4, "4"), (5, "5 · To a very large extent")]
+
+    rating = models.ForeignKey(ITURating, on_delete=models.CASCADE, related_name="scores")
+    indicator = models.CharField(max_length=30, choices=ITUIndicator.choices)
+    frequency = models.PositiveSmallIntegerField(
+        choices=FREQUENCY, validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
+    proficiency = models.PositiveSmallIntegerField(
+        choices=PROFICIENCY, validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["rating", "indicator"], name="one_score_per_indicator")]
+
+
+class Activity(models.Model):
+    """A coach's work beyond the 1:1 cycle, and informal touchpoints with a teacher."""
+
+    class Kind(models.TextChoices):
+        TOUCHPOINT = "touchpoint", "Informal touchpoint"
+        PRINCIPAL_MEETING = "principal_meeting", "Principal meeting"
+        PLC = "plc", "PLC or staff meeting"
+        PD = "pd", "Professional development attended"
+        PLN = "pln", "PLN contribution"
+        STORY = "story", "Story of impact shared"
+
+    class Channel(models.TextChoices):
+        HALLWAY = "hallway", "Hallway"
+        EMAIL = "email", "E-mail"
+        MESSAGE = "message", "Message or chat"
+        PHONE = "phone", "Phone"
+
+    coach = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="activities")
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    school = models.ForeignKey(School, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    enrollment = models.ForeignKey(
+        Enrollment, on_delete=models.CASCADE, null=True, blank=True, related_name="touchpoints"
+    )
+    channel = models.CharField(max_length=20, choices=Channel.choices, blank=True)
+    held_on = models.DateField(default=timezone.localdate)
+    minutes = models.PositiveSmallIntegerField(
+        default=15, validators=[MinValueValidator(1), MaxValueValidator(MAX_MINUTES)]
+    )
+    notes = models.TextField(blank=True)
+    standards = models.ManyToManyField("standards.Standard", blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["-held_on", "-id"]
+        verbose_name_plural = "activities"

@@ -1,0 +1,116 @@
+"""Reads for the coach's pages. Each starts from accounts.scoping; query counts do not grow with data."""
+
+import datetime
+from dataclasses import dataclass
+
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.utils import timezone
+
+from accounts import scoping
+from coaching.models import Challenge, Cycle, Enrollment, ITURating, Step, Strategy
+
+STALE_VISIT_DAYS = 7
+CONTACT_DAYS = 14
+CASELOAD_WARNING = 16
+
+
+def caseload_rows(user) -> QuerySet[Enrollment]:
+    """The caseload, each enrollment annotated with its open challenge's status and title."""
+    open_challenge = Challenge.objects.filter(enrollment=OuterRef("pk")).exclude(status=Challenge.Status.CLOSED)
+    return (
+        scoping.caseload(user)
+        .select_related("teacher__school")
+        .annotate(
+            challenge_id=Subquery(open_challenge.values("pk")[:1]),
+            challenge_status=Subquery(open_challenge.values("status")[:1]),
+            challenge_title=Subquery(open_challenge.values("title")[:1]),
+        )
+        .order_by("teacher__name")
+    )
+
+
+@dataclass
+class CoachHome:
+    today: list[Step]
+    this_week: list[Step]
+    overdue: list[Step]
+    stale_visits: list[Step]
+    not_contacted: list[Enrollment]
+    caseload_size: int
+
+
+def coach_home(user, *, now: datetime.datetime | None = None) -> CoachHome:
+    """What now? Scheduled steps, visits waiting for a debrief, and teachers not seen lately."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    start_of_day = timezone.make_aware(datetime.datetime.combine(today, datetime.time.min))
+    week_end = start_of_day + datetime.timedelta(days=7 - today.weekday())
+    scheduled = list(
+        scoping.coach_steps(user)
+        .filter(done=False, starts_at__lt=week_end, cycle__challenge__enrollment__ends_on__isnull=True)
+        .select_related("cycle__challenge__enrollment__teacher")
+        .order_by("starts_at")
+    )
+    debrief_done = Step.objects.filter(cycle=OuterRef("cycle"), kind=Step.Kind.DEBRIEF, done=True)
+    stale_visits = list(
+        scoping.coach_steps(user)
+        .filter(kind=Step.Kind.VISIT, done=True, starts_at__lt=now - datetime.timedelta(days=STALE_VISIT_DAYS))
+        .exclude(cycle__challenge__status=Challenge.Status.CLOSED)
+        .exclude(Exists(debrief_done))
+        .select_related("cycle__challenge__enrollment__teacher")
+        .order_by("starts_at")
+    )
+    caseload = scoping.caseload(user)
+    not_contacted = list(
+        caseload.filter(
+            Q(last_contact_on__lt=today - datetime.timedelta(days=CONTACT_DAYS)) | Q(last_contact_on__isnull=True)
+        )
+        .select_related("teacher")
+        .order_by("last_contact_on", "teacher__name")
+    )
+    tomorrow = start_of_day + datetime.timedelta(days=1)
+    return CoachHome(
+        today=[s for s in scheduled if start_of_day <= s.starts_at < tomorrow],
+        this_week=[s for s in scheduled if s.starts_at >= tomorrow],
+        overdue=[s for s in scheduled if s.starts_at < start_of_day],
+        stale_visits=stale_visits,
+        not_contacted=not_contacted,
+        caseload_size=caseload.count(),
+    )
+
+
+def teacher_challenges(enrollment: Enrollment) -> list[Challenge]:
+    """Every challenge of this enrollment with its cycles, steps and reflections, newest first."""
+    steps = Step.objects.prefetch_related("standards")
+    return list(
+        enrollment.challenges.select_related("strategy", "goal")
+        .prefetch_related(
+            "tools",
+            "candidates__strategy",
+            "reflections__standards",
+            Prefetch("cycles", queryset=Cycle.objects.select_related("strategy").prefetch_related(Prefetch("steps", steps))),
+        )
+        .order_by("-opened_on", "-id")
+    )
+
+
+def itu_ratings(enrollment: Enrollment) -> list[ITURating]:
+    return list(enrollment.itu_ratings.prefetch_related("scores"))
+
+
+def library_search(
+    district, *, q: str = "", category: str = "", itu_indicator: str = "", subject: str = "", grade_band: str = ""
+) -> QuerySet[Strategy]:
+    """The district's active strategy library, filtered the way a coach investigates."""
+    strategies = Strategy.objects.filter(district=district, retired_at__isnull=True).prefetch_related("tools")
+    if q:
+        strategies = strategies.filter(Q(title__icontains=q) | Q(description__icontains=q))
+    if category:
+        strategies = strategies.filter(category=category)
+    if itu_indicator:
+        strategies = strategies.filter(itu_indicator=itu_indicator)
+    if subject:
+        strategies = strategies.filter(Q(subject__icontains=subject) | Q(subject=""))
+    if grade_band:
+        strategies = strategies.filter(grade_band__in=[grade_band, "all"])
+    return strategies

@@ -1,0 +1,376 @@
+"""Every write of the coaching cycle. Callers pass objects already fetched through accounts.scoping."""
+
+import datetime
+from collections.abc import Iterable
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from coaching.models import (
+    Activity,
+    Challenge,
+    Cycle,
+    Enrollment,
+    ITURating,
+    ITUScore,
+    ITUIndicator,
+    Reflection,
+    Step,
+    Strategy,
+    StrategyCandidate,
+    Tool,
+)
+from standards.models import Standard
+
+Status = Challenge.Status
+
+# The state machine of a challenge: the five steps of the model, forward, plus the way back
+# from investigate/select while nothing has been implemented yet, and iterate from reflect.
+TRANSITIONS: dict[str, set[str]] = {
+    Status.IDENTIFY: {Status.INVESTIGATE},
+    Status.INVESTIGATE: {Status.SELECT, Status.IDENTIFY},
+    Status.SELECT: {Status.IMPLEMENT, Status.INVESTIGATE},
+    Status.IMPLEMENT: {Status.REFLECT},
+    Status.REFLECT: {Status.IMPLEMENT, Status.CLOSED},
+    Status.CLOSED: set(),
+}
+
+
+def _guard(challenge: Challenge, to: str) -> str | None:
+    """Why the challenge may not move to `to` now, or None when it may."""
+    if to not in TRANSITIONS[challenge.status]:
+        return f"A challenge cannot go from “{challenge.get_status_display()}” to “{Status(to).label}”."
+    if to == Status.INVESTIGATE and not (challenge.title and challenge.category):
+        return "Choose the challenge and its category before investigating strategies."
+    if to == Status.SELECT and not challenge.candidates.exists():
+        return "Add at least one candidate strategy before selecting one."
+    if to == Status.IMPLEMENT and challenge.status == Status.SELECT and not challenge.strategy_id:
+        return "Select a strategy and at least one tool before implementing."
+    if to == Status.REFLECT and not challenge.cycles.filter(completed_on__isnull=False).exists():
+        return "Reflect once a meet → visit → meet cycle is complete (its debrief is done)."
+    return None
+
+
+def challenge_move(*, challenge: Challenge, to: str) -> Challenge:
+    if reason := _guard(challenge, to):
+        raise ValidationError(reason)
+    challenge.status = to
+    challenge.save(update_fields=["status"])
+    return challenge
+
+
+def focus_statement(*, challenge: Challenge) -> str:
+    """The model's focus statement, with blanks until the coach has chosen."""
+    tools = [tool.name for tool in challenge.tools.all()] if challenge.pk else []
+    return (
+        f"Towards the goal of improving {challenge.title or '[challenge]'}, "
+        f"the teacher will attempt {challenge.strategy.title if challenge.strategy_id else '[strategy]'}. "
+        f"The teacher will utilize {_join(tools) or '[tool(s)]'} to support this strategy."
+    )
+
+
+def _join(names: list[str]) -> str:
+    if len(names) <= 2:
+        return " and ".join(names)
+    return ", ".join(names[:-1]) + ", and " + names[-1]
+
+
+def _clean_problems(problems: Iterable[str]) -> list[str]:
+    cleaned = [line.strip() for line in problems if line.strip()]
+    if not cleaned:
+        raise ValidationError({"problems": "Write down at least one problem of practice."})
+    if len(cleaned) != len(set(cleaned)):
+        raise ValidationError({"problems": "Each problem of practice should appear once."})
+    return cleaned
+
+
+def _touch(enrollment: Enrollment, day: datetime.date) -> None:
+    """Record contact with the teacher on `day` (never moving the last contact backwards)."""
+    Enrollment.objects.filter(Q(last_contact_on__isnull=True) | Q(last_contact_on__lt=day), pk=enrollment.pk).update(
+        last_contact_on=day
+    )
+
+
+@transaction.atomic
+def challenge_start(*, enrollment: Enrollment, problems: Iterable[str]) -> Challenge:
+    if enrollment.ends_on is not None:
+        raise ValidationError("This teacher is no longer on your caseload.")
+    if enrollment.challenges.exclude(status=Status.CLOSED).exists():
+        raise ValidationError("This teacher already has an open challenge; close it before starting another.")
+    challenge = Challenge(enrollment=enrollment, problems=_clean_problems(problems))
+    challenge.full_clean()
+    challenge.save()
+    return challenge
+
+
+@transaction.atomic
+def challenge_brainstorm(*, challenge: Challenge, problems: Iterable[str]) -> Challenge:
+    if challenge.status != Status.IDENTIFY:
+        raise ValidationError("The brainstorm can change only while identifying the challenge.")
+    challenge.problems = _clean_problems(problems)
+    challenge.save(update_fields=["problems"])
+    return challenge
+
+
+@transaction.atomic
+def challenge_identify(
+    *,
+    challenge: Challenge,
+    problems: Iterable[str],
+    title: str,
+    category: str,
+    root_cause_notes: str = "",
+    goal=None,
+    standards: Iterable[Standard] = (),
+) -> Challenge:
+    """Step 1: choose one brainstormed problem as the challenge, then go on to investigate."""
+    if challenge.status != Status.IDENTIFY:
+        raise ValidationError("This challenge has already been identified.")
+    challenge.problems = _clean_problems(problems)
+    if title not in challenge.problems:
+        raise ValidationError({"title": "Choose one of the brainstormed problems of practice."})
+    if goal is not None and goal.district_id != challenge.enrollment.program.district_id:
+        raise ValidationError({"goal": "Choose a goal of this district."})
+    challenge.title, challenge.category = title, category
+    challenge.root_cause_notes, challenge.goal = root_cause_notes, goal
+    challenge.full_clean()
+    challenge.save()
+    challenge.identify_standards.set(standards)
+    return challenge_move(challenge=challenge, to=Status.INVESTIGATE)
+
+
+@transaction.atomic
+def candidate_add(
+    *, challenge: Challenge, strategy: Strategy, source: str, notes: str = ""
+) -> StrategyCandidate:
+    """Step 2: keep a strategy under consideration, with where it came from."""
+    if challenge.status != Status.INVESTIGATE:
+        raise ValidationError("Candidate strategies are added while investigating.")
+    if strategy.district_id != challenge.enrollment.program.district_id or strategy.retired_at:
+        raise ValidationError({"strategy": "Choose a strategy from your district's library."})
+    if challenge.candidates.filter(strategy=strategy).exists():
+        raise ValidationError({"strategy": f"“{strategy}” is already a candidate."})
+    candidate = StrategyCandidate(challenge=challenge, strategy=strategy, source=source, notes=notes)
+    candidate.full_clean()
+    candidate.save()
+    return candidate
+
+
+@transaction.atomic
+def strategy_create(*, challenge: Challenge, actor, source: str, notes: str = "", **fields) -> StrategyCandidate:
+    """Step 2, a strategy the library does not have yet: add it to the library and as a candidate."""
+    strategy = Strategy(district_id=challenge.enrollment.program.district_id, created_by=actor, **fields)
+    strategy.full_clean()
+    strategy.save()
+    return candidate_add(challenge=challenge, strategy=strategy, source=source, notes=notes)
+
+
+@transaction.atomic
+def investigation_finish(*, challenge: Challenge, standards: Iterable[Standard] = ()) -> Challenge:
+    challenge_move(challenge=challenge, to=Status.SELECT)
+    challenge.investigate_standards.set(standards)
+    return challenge
+
+
+@transaction.atomic
+def challenge_select_strategy(
+    *, challenge: Challenge, strategy: Strategy, tools: Iterable[Tool], standards: Iterable[Standard] = ()
+) -> Challenge:
+    """Step 3: one strategy (from the candidates) and one or more tools; cycle 1 begins."""
+    tools = list(tools)
+    if challenge.status != Status.SELECT:
+        raise ValidationError("A strategy is selected after investigating.")
+    if not challenge.candidates.filter(strategy=strategy).exists():
+        raise ValidationError({"strategy": "Choose one of the candidate strategies."})
+    district_id = challenge.enrollment.program.district_id
+    if not tools or any(tool.district_id != district_id or tool.retired_at for tool in tools):
+        raise ValidationError({"tools": "Choose at least one tool from your district's library."})
+    challenge.strategy = strategy
+    challenge.save(update_fields=["strategy"])
+    challenge.tools.set(tools)
+    challenge.select_standards.set(standards)
+    challenge_move(challenge=challenge, to=Status.IMPLEMENT)
+    Cycle.objects.create(challenge=challenge, number=1, strategy=strategy)
+    return challenge
+
+
+def current_cycle(challenge: Challenge) -> Cycle | None:
+    return challenge.cycles.order_by("-number").first()
+
+
+def _check_step_order(step: Step) -> None:
+    """Within a cycle: plan meeting, then visit, then debrief, each done only after the one before."""
+    position = Step.ORDER.index(step.kind)
+    others = {other.kind: other for other in step.cycle.steps.exclude(pk=step.pk)}
+    if position > 0:
+        previous = others.get(Step.ORDER[position - 1])
+        label = Step.Kind(Step.ORDER[position - 1]).label.lower()
+        if previous is None:
+            raise ValidationError(f"Add the {label} of this cycle first.")
+        if step.done and not previous.done:
+            raise ValidationError(f"Mark the {label} done first.")
+        if step.starts_at < previous.starts_at:
+            raise ValidationError({"starts_at": f"This step cannot come before the {label}."})
+    following = others.get(Step.ORDER[position + 1]) if position < 2 else None
+    if following and step.starts_at > following.starts_at:
+        label = following.get_kind_display().lower()
+        raise ValidationError({"starts_at": f"This step cannot come after the {label}."})
+
+
+@transaction.atomic
+def step_log(
+    *, challenge: Challenge, kind: str, starts_at: datetime.datetime, standards: Iterable[Standard] = (), **fields
+) -> Step:
+    """Step 4: schedule or log a planning meeting, classroom visit or debrief in the current cycle."""
+    if challenge.status != Status.IMPLEMENT:
+        raise ValidationError("Steps are logged while implementing a strategy: select one first.")
+    cycle = current_cycle(challenge)
+    if cycle.completed_on:
+        raise ValidationError("This cycle is complete: start a new cycle or reflect.")
+    if cycle.steps.filter(kind=kind).exists():
+        raise ValidationError(f"Cycle {cycle.number} already has a {Step.Kind(kind).label.lower()}.")
+    step = Step(cycle=cycle, kind=kind, starts_at=starts_at, **fields)
+    return _save_step(step, standards=standards, newly_scheduled=not step.done)
+
+
+@transaction.atomic
+def step_update(*, step: Step, standards: Iterable[Standard] = (), **fields) -> Step:
+    if step.cycle.challenge.status == Status.CLOSED:
+        raise ValidationError("This challenge is closed; its steps can no longer change.")
+    was_done, old_start = step.done, step.starts_at
+    if was_done and not fields.get("done", True):
+        later = step.cycle.steps.filter(kind__in=Step.ORDER[Step.ORDER.index(step.kind) + 1 :], done=True)
+        if later.exists():
+            raise ValidationError("A later step of this cycle is done; this one must stay done.")
+    for name, value in fields.items():
+        setattr(step, name, value)
+    rescheduled = not step.done and step.starts_at != old_start
+    return _save_step(step, standards=standards, newly_scheduled=rescheduled)
+
+
+def _save_step(step: Step, *, standards: Iterable[Standard], newly_scheduled: bool) -> Step:
+    if step.kind == Step.Kind.VISIT and not step.visit_mode:
+        raise ValidationError({"visit_mode": "Say whether you co-taught, modelled or observed."})
+    if step.kind != Step.Kind.VISIT:
+        step.visit_mode, step.data_collected = "", ""
+    step.full_clean()
+    _check_step_order(step)
+    step.save()
+    step.standards.set(standards)
+    cycle = step.cycle
+    if step.done:
+        _touch(cycle.challenge.enrollment, timezone.localdate(step.starts_at))
+    if step.kind == Step.Kind.DEBRIEF:
+        # The debrief closes the cycle; un-marking it reopens the cycle.
+        cycle.completed_on = timezone.localdate(step.starts_at) if step.done else None
+        cycle.save(update_fields=["completed_on"])
+    if newly_scheduled:
+        from coaching.tasks import enqueue, send_step_invitation
+
+        transaction.on_commit(lambda: enqueue(send_step_invitation, step.pk))
+    return step
+
+
+@transaction.atomic
+def cycle_start(*, challenge: Challenge, strategy: Strategy | None = None) -> Cycle:
+    """Another meet → visit → meet round, optionally with a new strategy."""
+    if challenge.status not in (Status.IMPLEMENT, Status.REFLECT):
+        raise ValidationError("New cycles start while implementing or after reflecting.")
+    last = current_cycle(challenge)
+    if last and not last.completed_on:
+        raise ValidationError(f"Finish cycle {last.number} (its debrief) before starting another.")
+    if strategy is not None:
+        if strategy.district_id != challenge.enrollment.program.district_id or strategy.retired_at:
+            raise ValidationError({"strategy": "Choose a strategy from your district's library."})
+        challenge.strategy = strategy
+        challenge.save(update_fields=["strategy"])
+    if challenge.status == Status.REFLECT:
+        challenge_move(challenge=challenge, to=Status.IMPLEMENT)
+    return Cycle.objects.create(
+        challenge=challenge, number=(last.number + 1 if last else 1), strategy=challenge.strategy
+    )
+
+
+def reflect_refusal(*, challenge: Challenge) -> str | None:
+    """Why the coach cannot reflect on this challenge now, or None."""
+    if challenge.status not in (Status.IMPLEMENT, Status.REFLECT):
+        return "Reflect once a meet → visit → meet cycle is complete (its debrief is done)."
+    last = current_cycle(challenge)
+    if not last.completed_on:
+        return f"Finish cycle {last.number} (its debrief) before reflecting."
+    return None
+
+
+@transaction.atomic
+def challenge_reflect(
+    *,
+    challenge: Challenge,
+    decision: str,
+    held_on: datetime.date,
+    minutes: int,
+    notes: str = "",
+    standards: Iterable[Standard] = (),
+    new_strategy: Strategy | None = None,
+) -> Reflection:
+    """Step 5: reflect with the teacher and decide: resolved, iterate or move on."""
+    if reason := reflect_refusal(challenge=challenge):
+        raise ValidationError(reason)
+    if challenge.status == Status.IMPLEMENT:
+        challenge_move(challenge=challenge, to=Status.REFLECT)
+    reflection = Reflection(challenge=challenge, decision=decision, held_on=held_on, minutes=minutes, notes=notes)
+    reflection.full_clean()
+    reflection.save()
+    reflection.standards.set(standards)
+    _touch(challenge.enrollment, held_on)
+    if decision == Reflection.Decision.ITERATE:
+        cycle_start(challenge=challenge, strategy=new_strategy)
+    else:
+        challenge_move(challenge=challenge, to=Status.CLOSED)
+        challenge.outcome = (
+            Challenge.Outcome.RESOLVED if decision == Reflection.Decision.RESOLVED else Challenge.Outcome.MOVED_ON
+        )
+        challenge.closed_on = held_on
+        challenge.save(update_fields=["outcome", "closed_on"])
+    return reflection
+
+
+@transaction.atomic
+def itu_rate(
+    *, enrollment: Enrollment, phase: str, rated_on: datetime.date, scores: dict[str, tuple[int, int]]
+) -> ITURating:
+    """Rate all six ITU indicators (frequency, proficiency) for a phase; rating a phase again replaces it."""
+    if set(scores) != set(ITUIndicator.values):
+        raise ValidationError("Rate all six indicators of impactful technology use.")
+    for indicator, (frequency, proficiency) in scores.items():
+        if not (1 <= frequency <= 5 and 1 <= proficiency <= 5):
+            raise ValidationError(f"{ITUIndicator(indicator).label}: ratings go from 1 to 5.")
+    rating, _ = ITURating.objects.update_or_create(
+        enrollment=enrollment, phase=phase, defaults={"rated_on": rated_on}
+    )
+    rating.full_clean()
+    rating.scores.all().delete()
+    ITUScore.objects.bulk_create(
+        ITUScore(rating=rating, indicator=indicator, frequency=frequency, proficiency=proficiency)
+        for indicator, (frequency, proficiency) in scores.items()
+    )
+    return rating
+
+
+@transaction.atomic
+def activity_log(*, coach, kind: str, standards: Iterable[Standard] = (), **fields) -> Activity:
+    """A coach's non-1:1 work, or an informal touchpoint with a teacher on their caseload."""
+    activity = Activity(coach=coach, kind=kind, **fields)
+    if kind == Activity.Kind.TOUCHPOINT:
+        if activity.enrollment is None or activity.enrollment.coach_id != coach.pk:
+            raise ValidationError({"enrollment": "Choose a teacher on your caseload."})
+        activity.school = activity.enrollment.teacher.school
+    else:
+        activity.enrollment, activity.channel = None, ""
+    activity.full_clean()
+    activity.save()
+    activity.standards.set(standards)
+    if activity.enrollment:
+        _touch(activity.enrollment, activity.held_on)
+    return activity

@@ -1,0 +1,294 @@
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from accounts import scoping
+from coaching import selectors, services
+from coaching.forms import (
+    ActivityForm,
+    BrainstormForm,
+    CandidateForm,
+    IdentifyForm,
+    InvestigationDoneForm,
+    ITUForm,
+    LibraryFilterForm,
+    NewStrategyForm,
+    ReflectForm,
+    SelectForm,
+    StepForm,
+    run_service,
+)
+from coaching.models import Activity, Challenge, ITUIndicator, Step
+
+Status = Challenge.Status
+
+
+def coach_required(view):
+    """Signed in, and a coach: coaching pages are the coach's own."""
+
+    @wraps(view)
+    @login_required
+    def wrapper(request, *args, **kwargs):
+        if not (request.membership and request.membership.is_coach):
+            raise PermissionDenied("These pages are for coaches.")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _challenge(request, challenge_id: int) -> Challenge:
+    qs = scoping.coach_challenges(request.user).select_related("enrollment__teacher__school", "enrollment__program")
+    return scoping.get_confidential(request, qs, pk=challenge_id)
+
+
+def _to_teacher(challenge: Challenge):
+    return redirect("coaching:teacher", teacher_id=challenge.enrollment.teacher_id)
+
+
+@login_required
+def home(request):
+    membership = request.membership
+    if membership is None or not membership.is_coach:
+        return render(request, "coaching/home_other.html", {"membership": membership})
+    return render(request, "coaching/home.html", {"home": selectors.coach_home(request.user)})
+
+
+@coach_required
+def caseload(request):
+    rows = list(selectors.caseload_rows(request.user))
+    return render(request, "coaching/caseload.html", {"rows": rows, "warning_size": selectors.CASELOAD_WARNING})
+
+
+@coach_required
+def teacher(request, teacher_id: int):
+    enrollment = scoping.get_teacher_enrollment(request, teacher_id)
+    challenges = selectors.teacher_challenges(enrollment)
+    current = next((c for c in challenges if c.status != Status.CLOSED), None)
+    context = {
+        "enrollment": enrollment,
+        "current": current,
+        "past": [c for c in challenges if c is not current],
+        "ratings": selectors.itu_ratings(enrollment),
+        "itu_labels": dict(ITUIndicator.choices),
+        "statuses": [s for s in Status if s != Status.CLOSED],
+    }
+    return render(request, "coaching/teacher.html", context)
+
+
+@coach_required
+def challenge_new(request, teacher_id: int):
+    enrollment = scoping.get_teacher_enrollment(request, teacher_id)
+    form = BrainstormForm(request.POST or None)
+    if form.is_valid():
+        challenge = run_service(form, services.challenge_start, enrollment=enrollment, problems=form.cleaned_data["problems"])
+        if challenge:
+            return redirect("coaching:identify", challenge_id=challenge.pk)
+    return render(request, "coaching/challenge_new.html", {"form": form, "enrollment": enrollment})
+
+
+@coach_required
+def identify(request, challenge_id: int):
+    challenge = _challenge(request, challenge_id)
+    if challenge.status != Status.IDENTIFY:
+        return _to_teacher(challenge)
+    brainstorm = BrainstormForm(initial={"problems": "\n".join(challenge.problems)})
+    form = IdentifyForm(request.POST or None, challenge=challenge)
+    if form.is_valid():
+        data = form.cleaned_data
+        done = run_service(form, services.challenge_identify, challenge=challenge, problems=challenge.problems, **data)
+        if done:
+            messages.success(request, "Challenge chosen. Next: investigate strategies with the teacher.")
+            return redirect("coaching:investigate", challenge_id=challenge.pk)
+    return render(request, "coaching/identify.html", {"form": form, "brainstorm": brainstorm, "challenge": challenge})
+
+
+@coach_required
+@require_POST
+def brainstorm(request, challenge_id: int):
+    challenge = _challenge(request, challenge_id)
+    form = BrainstormForm(request.POST)
+    if form.is_valid() and run_service(
+        form, services.challenge_brainstorm, challenge=challenge, problems=form.cleaned_data["problems"]
+    ):
+        return redirect("coaching:identify", challenge_id=challenge.pk)
+    messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+    return redirect("coaching:identify", challenge_id=challenge.pk)
+
+
+@coach_required
+def investigate(request, challenge_id: int):
+    challenge = _challenge(request, challenge_id)
+    if challenge.status != Status.INVESTIGATE:
+        return _to_teacher(challenge)
+    district = request.membership.district
+    filters = LibraryFilterForm(request.GET or None)
+    strategies = selectors.library_search(district, **(filters.cleaned_data if filters.is_valid() else {}))
+    candidate_form = CandidateForm(request.POST or None, district=district)
+    if candidate_form.is_valid() and run_service(
+        candidate_form, services.candidate_add, challenge=challenge, **candidate_form.cleaned_data
+    ):
+        messages.success(request, f"“{candidate_form.cleaned_data['strategy']}” added as a candidate.")
+        return redirect(request.get_full_path())
+    context = {
+        "challenge": challenge,
+        "filters": filters,
+        "strategies": strategies[:50],
+        "candidates": challenge.candidates.select_related("strategy"),
+        "candidate_form": candidate_form,
+        "new_strategy_form": NewStrategyForm(),
+        "done_form": InvestigationDoneForm(),
+    }
+    return render(request, "coaching/investigate.html", context)
+
+
+@coach_required
+def strategy_new(request, challenge_id: int):
+    challenge = _challenge(request, challenge_id)
+    form = NewStrategyForm(request.POST or None)
+    if form.is_valid():
+        data = dict(form.cleaned_data)
+        if run_service(form, services.strategy_create, challenge=challenge, actor=request.user, **data):
+            messages.success(request, f"“{data['title']}” added to the library and as a candidate.")
+            return redirect("coaching:investigate", challenge_id=challenge.pk)
+    return render(request, "coaching/strategy_new.html", {"form": form, "challenge": challenge})
+
+
+@coach_required
+@require_POST
+def investigation_done(request, challenge_id: int):
+    challenge = _challenge(request, challenge_id)
+    form = InvestigationDoneForm(request.POST)
+    if form.is_valid() and run_service(form, services.investigation_finish, challenge=challenge, **form.cleaned_data):
+        return redirect("coaching:select", challenge_id=challenge.pk)
+    messages.error(request, " ".join(form.non_field_errors()))
+    return redirect("coaching:investigate", challenge_id=challenge.pk)
+
+
+@coach_required
+def select(request, challenge_id: int):
+    challenge = _challenge(request, challenge_id)
+    if challenge.status != Status.SELECT:
+        return _to_teacher(challenge)
+    form = SelectForm(request.POST or None, challenge=challenge)
+    if form.is_valid() and run_service(form, services.challenge_select_strategy, challenge=challenge, **form.cleaned_data):
+        messages.success(request, "Strategy selected. Cycle 1 begins: plan the first meeting.")
+        return _to_teacher(challenge)
+    return render(request, "coaching/select.html", {"form": form, "challenge": challenge})
+
+
+@coach_required
+@require_POST
+def back_to_investigate(request, challenge_id: int):
+    challenge = _challenge(request, challenge_id)
+    try:
+        services.challenge_move(challenge=challenge, to=Status.INVESTIGATE)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return _to_teacher(challenge)
+    return redirect("coaching:investigate", challenge_id=challenge.pk)
+
+
+@coach_required
+def step_new(request, challenge_id: int, kind: str):
+    challenge = _challenge(request, challenge_id)
+    if kind not in Step.Kind.values:
+        raise Http404
+    form = StepForm(request.POST or None, kind=kind)
+    if form.is_valid() and run_service(
+        form, services.step_log, challenge=challenge, kind=kind, **form.service_fields()
+    ):
+        messages.success(request, f"{Step.Kind(kind).label} {'logged' if form.cleaned_data['done'] else 'scheduled'}.")
+        return _to_teacher(challenge)
+    context = {"form": form, "challenge": challenge, "kind_label": Step.Kind(kind).label}
+    return render(request, "coaching/step_form.html", context)
+
+
+@coach_required
+def step_edit(request, step_id: int):
+    qs = scoping.coach_steps(request.user).select_related("cycle__challenge__enrollment__teacher")
+    step = scoping.get_confidential(request, qs, pk=step_id)
+    challenge = step.cycle.challenge
+    form = StepForm.for_step(step, request.POST or None)
+    if form.is_valid() and run_service(form, services.step_update, step=step, **form.service_fields()):
+        messages.success(request, f"{step.get_kind_display()} saved.")
+        return _to_teacher(challenge)
+    context = {"form": form, "challenge": challenge, "step": step, "kind_label": step.get_kind_display()}
+    return render(request, "coaching/step_form.html", context)
+
+
+@coach_required
+@require_POST
+def cycle_new(request, challenge_id: int):
+    challenge = _challenge(request, challenge_id)
+    try:
+        cycle = services.cycle_start(challenge=challenge)
+        messages.success(request, f"Cycle {cycle.number} started.")
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return _to_teacher(challenge)
+
+
+@coach_required
+def reflect(request, challenge_id: int):
+    challenge = _challenge(request, challenge_id)
+    form = ReflectForm(request.POST or None, challenge=challenge)
+    if request.method == "GET" and (reason := services.reflect_refusal(challenge=challenge)):
+        messages.error(request, reason)
+        return _to_teacher(challenge)
+    if form.is_valid():
+        reflection = run_service(form, services.challenge_reflect, challenge=challenge, **form.cleaned_data)
+        if reflection:
+            messages.success(request, _REFLECT_MESSAGES[reflection.decision])
+            return _to_teacher(challenge)
+    return render(request, "coaching/reflect.html", {"form": form, "challenge": challenge})
+
+
+_REFLECT_MESSAGES = {
+    "resolved": "Challenge resolved and closed. Well done! Start a new challenge when the teacher is ready.",
+    "iterate": "Reflection saved. A new cycle has started.",
+    "move_on": "Challenge closed. Start a new challenge when the teacher is ready.",
+}
+
+
+@coach_required
+def itu_rate(request, teacher_id: int):
+    enrollment = scoping.get_teacher_enrollment(request, teacher_id)
+    form = ITUForm(request.POST or None)
+    if form.is_valid():
+        data = form.cleaned_data
+        if run_service(
+            form, services.itu_rate, enrollment=enrollment, phase=data["phase"], rated_on=data["rated_on"],
+            scores=form.scores(),
+        ):  # fmt: skip
+            messages.success(request, "ITU rating saved.")
+            return redirect("coaching:teacher", teacher_id=teacher_id)
+    return render(request, "coaching/itu_form.html", {"form": form, "enrollment": enrollment})
+
+
+@coach_required
+def activities(request):
+    activities = scoping.coach_activities(request.user).select_related("enrollment__teacher", "school")
+    activities = activities.prefetch_related("standards")[:100]
+    return render(request, "coaching/activities.html", {"activities": activities, "kinds": Activity.Kind.choices})
+
+
+@coach_required
+def activity_new(request, kind: str):
+    if kind not in Activity.Kind.values:
+        raise Http404
+    caseload = scoping.caseload(request.user)
+    teacher_id = request.GET.get("teacher", "")
+    initial = {"enrollment": caseload.filter(teacher_id=teacher_id).first()} if teacher_id.isdigit() else {}
+    form = ActivityForm(
+        request.POST or None, kind=kind, caseload=caseload, schools=request.membership.schools.all(), initial=initial
+    )
+    if form.is_valid() and run_service(form, services.activity_log, coach=request.user, kind=kind, **form.cleaned_data):
+        messages.success(request, f"{Activity.Kind(kind).label} logged.")
+        return redirect("coaching:activities")
+    context = {"form": form, "kind_label": Activity.Kind(kind).label, "kind": kind}
+    return render(request, "coaching/activity_form.html", context)
