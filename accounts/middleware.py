@@ -14,9 +14,7 @@ class DistrictMiddleware:
     def __call__(self, request):
         request.membership = None
         if request.user.is_authenticated:
-            request.membership = (
-                Membership.objects.select_related("district").filter(user=request.user).first()
-            )
+            request.membership = Membership.objects.select_related("district").filter(user=request.user).first()
         if request.membership:
             timezone.activate(zoneinfo.ZoneInfo(request.membership.district.timezone))
         else:

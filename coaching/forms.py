@@ -9,8 +9,8 @@ from coaching.models import (
     MAX_MINUTES,
     Activity,
     ChallengeCategory,
-    GradeBand,
     Goal,
+    GradeBand,
     ITUIndicator,
     ITURating,
     ITUScore,
@@ -81,11 +81,15 @@ class IdentifyForm(TaggedForm):
     title = forms.ChoiceField(label="The challenge to focus on", widget=forms.RadioSelect)
     category = forms.ChoiceField(choices=ChallengeCategory.choices, widget=forms.RadioSelect)
     root_cause_notes = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 4}), required=False, max_length=10000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+        max_length=10000,
         help_text="Why does this happen? What have you both noticed?",
     )
     goal = forms.ModelChoiceField(
-        queryset=Goal.objects.none(), required=False, label="Aligned goal (optional)",
+        queryset=Goal.objects.none(),
+        required=False,
+        label="Aligned goal (optional)",
         help_text="A school or district goal this challenge works towards (3B).",
     )
     field_order = ["title", "category", "root_cause_notes", "goal", "standards"]
@@ -157,9 +161,7 @@ def _now_rounded() -> datetime.datetime:
 class StepForm(TaggedForm):
     """Log a done step or schedule one: date, time and minutes come pre-filled for speed."""
 
-    done = forms.BooleanField(
-        required=False, initial=True, label="Done", help_text="Untick to schedule it for later."
-    )
+    done = forms.BooleanField(required=False, initial=True, label="Done", help_text="Untick to schedule it for later.")
     date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
     time = forms.TimeField(widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
     minutes = forms.IntegerField(min_value=1, max_value=MAX_MINUTES, initial=30)
@@ -187,11 +189,9 @@ class StepForm(TaggedForm):
     @classmethod
     def for_step(cls, step: Step, data=None) -> "StepForm":
         local = timezone.localtime(step.starts_at)
-        initial = {
-            "done": step.done, "date": local.date(), "time": local.time(), "minutes": step.minutes,
-            "visit_mode": step.visit_mode, "data_collected": step.data_collected, "notes": step.notes,
-            "next_steps": step.next_steps, "invite_teacher": step.invite_teacher, "standards": list(step.standards.all()),
-        }  # fmt: skip
+        fields = ["done", "minutes", "visit_mode", "data_collected", "notes", "next_steps", "invite_teacher"]
+        initial = {name: getattr(step, name) for name in fields}
+        initial.update(date=local.date(), time=local.time(), standards=list(step.standards.all()))
         return cls(data, kind=step.kind, initial=initial)
 
     def service_fields(self) -> dict:
@@ -205,12 +205,17 @@ class ReflectForm(TaggedForm):
     held_on = forms.DateField(label="Date", widget=forms.DateInput(attrs={"type": "date"}), initial=timezone.localdate)
     minutes = forms.IntegerField(min_value=1, max_value=MAX_MINUTES, initial=30)
     notes = forms.CharField(
-        label="What happened", required=False, max_length=10000, widget=forms.Textarea(attrs={"rows": 4}),
+        label="What happened",
+        required=False,
+        max_length=10000,
+        widget=forms.Textarea(attrs={"rows": 4}),
         help_text="Successes, what the data shows, and how the teacher sees it.",
     )
     decision = forms.ChoiceField(choices=Reflection.Decision.choices, widget=forms.RadioSelect)
     new_strategy = forms.ModelChoiceField(
-        queryset=Strategy.objects.none(), required=False, label="New strategy (optional, when iterating)",
+        queryset=Strategy.objects.none(),
+        required=False,
+        label="New strategy (optional, when iterating)",
         help_text="Leave empty to keep the current strategy.",
     )
     field_order = ["held_on", "minutes", "notes", "decision", "new_strategy", "standards"]

@@ -38,7 +38,8 @@ def step_calendar(step: Step, *, attendees: list[str]) -> bytes:
 def send_step_invitation(*, step_id: int) -> bool:
     """E-mail the coach (and the teacher when asked) an invitation; False when nothing is due."""
     step = (
-        Step.objects.select_related("cycle__challenge__enrollment__teacher__school",
+        Step.objects.select_related(
+            "cycle__challenge__enrollment__teacher__school",
             "cycle__challenge__enrollment__coach",
             "cycle__challenge__enrollment__program__district",
         )

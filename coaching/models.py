@@ -175,6 +175,22 @@ class Challenge(models.Model):
     def __str__(self) -> str:
         return self.title or "New challenge"
 
+    def timeline(self) -> list[tuple[str, models.Model]]:
+        """Cycles and reflections, newest first (uses prefetched rows)."""
+
+        def cycle_day(cycle):
+            starts = [step.starts_at.date() for step in cycle.steps.all()]
+            return min(starts) if starts else cycle.completed_on or timezone.localdate()
+
+        entries = [((cycle_day(c), 0, c.number), "cycle", c) for c in self.cycles.all()]
+        entries += [((r.held_on, 1, r.pk), "reflection", r) for r in self.reflections.all()]
+        return [(kind, obj) for _, kind, obj in sorted(entries, key=lambda e: e[0], reverse=True)]
+
+    @property
+    def current_cycle(self) -> "Cycle | None":
+        cycles = list(self.cycles.all())  # prefetched on the teacher page
+        return cycles[-1] if cycles else None
+
     @property
     def focus_statement(self) -> str:
         from coaching.services import focus_statement
@@ -198,6 +214,9 @@ class StrategyCandidate(models.Model):
         ordering = ["id"]
         constraints = [models.UniqueConstraint(fields=["challenge", "strategy"], name="unique_candidate")]
 
+    def __str__(self) -> str:
+        return f"{self.strategy} (candidate)"
+
 
 class Cycle(models.Model):
     """One meet → visit → meet round of step 4."""
@@ -213,6 +232,12 @@ class Cycle(models.Model):
 
     def __str__(self) -> str:
         return f"Cycle {self.number}"
+
+    @property
+    def next_kind(self) -> "Step.Kind | None":
+        """The next step of meet → visit → meet still to add (uses prefetched steps)."""
+        kinds = {step.kind for step in self.steps.all()}
+        return next((Step.Kind(kind) for kind in Step.ORDER if kind not in kinds), None)
 
 
 class Step(models.Model):
@@ -269,6 +294,9 @@ class Reflection(models.Model):
     class Meta:
         ordering = ["held_on", "id"]
 
+    def __str__(self) -> str:
+        return f"Reflection {self.held_on}: {self.get_decision_display()}"
+
 
 class ITURating(models.Model):
     """Impactful technology use, rated at baseline, optionally mid-way, and at the end."""
@@ -286,6 +314,9 @@ class ITURating(models.Model):
         ordering = ["rated_on", "id"]
         constraints = [models.UniqueConstraint(fields=["enrollment", "phase"], name="one_rating_per_phase")]
 
+    def __str__(self) -> str:
+        return f"{self.get_phase_display()} ITU rating {self.rated_on}"
+
 
 class ITUScore(models.Model):
     FREQUENCY = [(1, "1 · Almost never"), (2, "2"), (3, "3"), (4, "4"), (5, "5 · Almost daily")]
@@ -302,6 +333,9 @@ class ITUScore(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["rating", "indicator"], name="one_score_per_indicator")]
+
+    def __str__(self) -> str:
+        return f"{self.get_indicator_display()}: {self.frequency}/{self.proficiency}"
 
 
 class Activity(models.Model):
@@ -338,3 +372,6 @@ class Activity(models.Model):
     class Meta:
         ordering = ["-held_on", "-id"]
         verbose_name_plural = "activities"
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.held_on}"

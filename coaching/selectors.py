@@ -88,7 +88,9 @@ def teacher_challenges(enrollment: Enrollment) -> list[Challenge]:
             "tools",
             "candidates__strategy",
             "reflections__standards",
-            Prefetch("cycles", queryset=Cycle.objects.select_related("strategy").prefetch_related(Prefetch("steps", steps))),
+            Prefetch(
+                "cycles", queryset=Cycle.objects.select_related("strategy").prefetch_related(Prefetch("steps", steps))
+            ),
         )
         .order_by("-opened_on", "-id")
     )

@@ -13,9 +13,9 @@ from coaching.models import (
     Challenge,
     Cycle,
     Enrollment,
+    ITUIndicator,
     ITURating,
     ITUScore,
-    ITUIndicator,
     Reflection,
     Step,
     Strategy,
@@ -46,7 +46,11 @@ def _guard(challenge: Challenge, to: str) -> str | None:
         return "Choose the challenge and its category before investigating strategies."
     if to == Status.SELECT and not challenge.candidates.exists():
         return "Add at least one candidate strategy before selecting one."
-    if to == Status.IMPLEMENT and challenge.status == Status.SELECT and not challenge.strategy_id:
+    if (
+        to == Status.IMPLEMENT
+        and challenge.status == Status.SELECT
+        and not (challenge.strategy_id and challenge.tools.exists())
+    ):
         return "Select a strategy and at least one tool before implementing."
     if to == Status.REFLECT and not challenge.cycles.filter(completed_on__isnull=False).exists():
         return "Reflect once a meet → visit → meet cycle is complete (its debrief is done)."
@@ -142,9 +146,7 @@ def challenge_identify(
 
 
 @transaction.atomic
-def candidate_add(
-    *, challenge: Challenge, strategy: Strategy, source: str, notes: str = ""
-) -> StrategyCandidate:
+def candidate_add(*, challenge: Challenge, strategy: Strategy, source: str, notes: str = "") -> StrategyCandidate:
     """Step 2: keep a strategy under consideration, with where it came from."""
     if challenge.status != Status.INVESTIGATE:
         raise ValidationError("Candidate strategies are added while investigating.")
@@ -346,9 +348,7 @@ def itu_rate(
     for indicator, (frequency, proficiency) in scores.items():
         if not (1 <= frequency <= 5 and 1 <= proficiency <= 5):
             raise ValidationError(f"{ITUIndicator(indicator).label}: ratings go from 1 to 5.")
-    rating, _ = ITURating.objects.update_or_create(
-        enrollment=enrollment, phase=phase, defaults={"rated_on": rated_on}
-    )
+    rating, _ = ITURating.objects.update_or_create(enrollment=enrollment, phase=phase, defaults={"rated_on": rated_on})
     rating.full_clean()
     rating.scores.all().delete()
     ITUScore.objects.bulk_create(

@@ -61,7 +61,8 @@ def home(request):
 @coach_required
 def caseload(request):
     rows = list(selectors.caseload_rows(request.user))
-    return render(request, "coaching/caseload.html", {"rows": rows, "warning_size": selectors.CASELOAD_WARNING})
+    context = {"rows": rows, "warning_size": selectors.CASELOAD_WARNING, "statuses": Status.choices}
+    return render(request, "coaching/caseload.html", context)
 
 
 @coach_required
@@ -69,13 +70,15 @@ def teacher(request, teacher_id: int):
     enrollment = scoping.get_teacher_enrollment(request, teacher_id)
     challenges = selectors.teacher_challenges(enrollment)
     current = next((c for c in challenges if c.status != Status.CLOSED), None)
+    statuses = [s for s in Status if s != Status.CLOSED]
     context = {
         "enrollment": enrollment,
         "current": current,
         "past": [c for c in challenges if c is not current],
         "ratings": selectors.itu_ratings(enrollment),
         "itu_labels": dict(ITUIndicator.choices),
-        "statuses": [s for s in Status if s != Status.CLOSED],
+        "statuses": statuses,
+        "current_index": statuses.index(current.status) if current else 0,
     }
     return render(request, "coaching/teacher.html", context)
 
@@ -85,7 +88,9 @@ def challenge_new(request, teacher_id: int):
     enrollment = scoping.get_teacher_enrollment(request, teacher_id)
     form = BrainstormForm(request.POST or None)
     if form.is_valid():
-        challenge = run_service(form, services.challenge_start, enrollment=enrollment, problems=form.cleaned_data["problems"])
+        challenge = run_service(
+            form, services.challenge_start, enrollment=enrollment, problems=form.cleaned_data["problems"]
+        )
         if challenge:
             return redirect("coaching:identify", challenge_id=challenge.pk)
     return render(request, "coaching/challenge_new.html", {"form": form, "enrollment": enrollment})
@@ -175,7 +180,9 @@ def select(request, challenge_id: int):
     if challenge.status != Status.SELECT:
         return _to_teacher(challenge)
     form = SelectForm(request.POST or None, challenge=challenge)
-    if form.is_valid() and run_service(form, services.challenge_select_strategy, challenge=challenge, **form.cleaned_data):
+    if form.is_valid() and run_service(
+        form, services.challenge_select_strategy, challenge=challenge, **form.cleaned_data
+    ):
         messages.success(request, "Strategy selected. Cycle 1 begins: plan the first meeting.")
         return _to_teacher(challenge)
     return render(request, "coaching/select.html", {"form": form, "challenge": challenge})

@@ -48,27 +48,24 @@ DOMAINS: tuple[DomainData, ...] = (
                 "1A",
                 "Drives Impactful Technology Use",
                 (
-                    "Effectively coaches teachers to overcome challenges with tech-based "
-                    "strategies and generally improve their impactful technology use "
-                    "(ITU)."
+                    "Effectively coaches teachers to overcome challenges with tech-based strategies and generally "
+                    "improve their impactful technology use (ITU)."
                 ),
             ),
             StandardData(
                 "1B",
                 "Identifies and understands instructional challenges",
                 (
-                    "Helps teachers identify their instructional and professional "
-                    "challenges by reflecting on problems of practice and understanding "
-                    "the root causes of each challenge."
+                    "Helps teachers identify their instructional and professional challenges by reflecting on problems "
+                    "of practice and understanding the root causes of each challenge."
                 ),
             ),
             StandardData(
                 "1C",
                 "Investigates and selects personalized instructional strategies",
                 (
-                    "Works with teachers to collaboratively investigate effective "
-                    "tech-based strategies and select the strategy and tool that fit the "
-                    "specific needs of their teachers."
+                    "Works with teachers to collaboratively investigate effective tech-based strategies and select the "
+                    "strategy and tool that fit the specific needs of their teachers."
                 ),
             ),
             StandardData(
@@ -76,16 +73,14 @@ DOMAINS: tuple[DomainData, ...] = (
                 "Supports teachers through classroom visits & strategy iteration",
                 indicators=(
                     (
-                        "Leverages classroom visits such as co-teaching, modeling of best "
-                        "practices, and data collection during tech-based strategy "
-                        "implementation as a method of enhancing individualized support "
-                        "for teachers."
+                        "Leverages classroom visits such as co-teaching, modeling of best practices, and data "
+                        "collection during tech-based strategy implementation as a method of enhancing individualized "
+                        "support for teachers."
                     ),
                     (
-                        "Uses the “meet, visit classroom, meet” cadence to continually "
-                        "discuss and improve upon selected strategies, gather information "
-                        "about strategy implementation, and debrief both successes and "
-                        "areas for improvement."
+                        "Uses the “meet, visit classroom, meet” cadence to continually discuss and improve upon "
+                        "selected strategies, gather information about strategy implementation, and debrief both "
+                        "successes and areas for improvement."
                     ),
                 ),
             ),
@@ -93,19 +88,17 @@ DOMAINS: tuple[DomainData, ...] = (
                 "1E",
                 "Collaboratively reflects on strategy implementation",
                 (
-                    "Works with teachers to reflect on tech-based strategy "
-                    "implementation, and thoughtfully discuss successes, challenges, and "
-                    "methods of improvement."
+                    "Works with teachers to reflect on tech-based strategy implementation, and thoughtfully discuss "
+                    "successes, challenges, and methods of improvement."
                 ),
             ),
             StandardData(
                 "1F",
                 "Iterates on coaching with data",
                 (
-                    "Utilizes data and information collected during 1:1 meetings and "
-                    "classroom visits (via the DLP coaching dashboard or other coaching "
-                    "logs) to iterate on teacher support and effectively work towards "
-                    "measurable outcomes while maintaining confidentiality."
+                    "Utilizes data and information collected during 1:1 meetings and classroom visits (via the DLP "
+                    "coaching dashboard or other coaching logs) to iterate on teacher support and effectively work "
+                    "towards measurable outcomes while maintaining confidentiality."
                 ),
             ),
         ),
@@ -118,27 +111,24 @@ DOMAINS: tuple[DomainData, ...] = (
                 "2A",
                 "Strong communicator",
                 (
-                    "Listens carefully, communicates frequently and clearly, and "
-                    "effectively navigates difficult conversations with their principal "
-                    "and teachers."
+                    "Listens carefully, communicates frequently and clearly, and effectively navigates difficult "
+                    "conversations with their principal and teachers."
                 ),
             ),
             StandardData(
                 "2B",
                 "Goal-oriented and data-driven",
                 (
-                    "Sets clear goals with individual teachers and across school wide "
-                    "systems, and uses data to measure, iterate, and communicate progress "
-                    "toward those goals."
+                    "Sets clear goals with individual teachers and across school wide systems, and uses data to "
+                    "measure, iterate, and communicate progress toward those goals."
                 ),
             ),
             StandardData(
                 "2C",
                 "Reflective and innovative",
                 (
-                    "Reflective about their successes and areas of growth, and "
-                    "intentional about using reflections to improve their coaching "
-                    "practice and help their teachers' better innovate in the classroom."
+                    "Reflective about their successes and areas of growth, and intentional about using reflections to "
+                    "improve their coaching practice and help their teachers' better innovate in the classroom."
                 ),
             ),
             StandardData(
@@ -146,13 +136,12 @@ DOMAINS: tuple[DomainData, ...] = (
                 "Relationship-focused",
                 indicators=(
                     (
-                        "Builds integrity-driven, trustworthy relationships with both "
-                        "teachers and school leaders and increasingly develops rapport "
-                        "throughout the school year."
+                        "Builds integrity-driven, trustworthy relationships with both teachers and school leaders and "
+                        "increasingly develops rapport throughout the school year."
                     ),
                     (
-                        "Coaches with empathy and continually keeps each teacher's "
-                        "circumstances, needs, and desires at the center of their work."
+                        "Coaches with empathy and continually keeps each teacher's circumstances, needs, and desires "
+                        "at the center of their work."
                     ),
                 ),
             ),
@@ -166,9 +155,8 @@ DOMAINS: tuple[DomainData, ...] = (
                 "3A",
                 "Partners with district and school leaders",
                 (
-                    "Collaborates with district leaders, principals and other school "
-                    "leaders to effectively manage the technology coach program in their "
-                    "school and provide personalized support for teachers."
+                    "Collaborates with district leaders, principals and other school leaders to effectively manage the "
+                    "technology coach program in their school and provide personalized support for teachers."
                 ),
             ),
             StandardData(
@@ -176,14 +164,12 @@ DOMAINS: tuple[DomainData, ...] = (
                 "Aligns coaching practices with district and school goals",
                 indicators=(
                     (
-                        "Understands their district's and school's goals and leverages "
-                        "coaching to help individual teachers collectively work towards "
-                        "those goals."
+                        "Understands their district's and school's goals and leverages coaching to help individual "
+                        "teachers collectively work towards those goals."
                     ),
                     (
-                        "Understands state, district, and school evaluation instruments "
-                        "and processes for measuring student achievement and uses them to "
-                        "help improve teachers' practice."
+                        "Understands state, district, and school evaluation instruments and processes for measuring "
+                        "student achievement and uses them to help improve teachers' practice."
                     ),
                 ),
             ),
@@ -191,10 +177,9 @@ DOMAINS: tuple[DomainData, ...] = (
                 "3C",
                 "Leverages school-wide systems and tools",
                 (
-                    "Actively participates in school-wide teacher support systems (e.g., "
-                    "staff meetings, grade level and/or curriculum teams, school-based "
-                    "professional learning communities) and leverages them to build "
-                    "awareness about and enhance school technology use."
+                    "Actively participates in school-wide teacher support systems (e.g., staff meetings, grade level "
+                    "and/or curriculum teams, school-based professional learning communities) and leverages them to "
+                    "build awareness about and enhance school technology use."
                 ),
             ),
             StandardData(
@@ -202,13 +187,12 @@ DOMAINS: tuple[DomainData, ...] = (
                 "Manages time effectively",
                 indicators=(
                     (
-                        "Effectively manages time in order to adequately support each "
-                        "teacher and to maximize the amount of time spent on coaching."
+                        "Effectively manages time in order to adequately support each teacher and to maximize the "
+                        "amount of time spent on coaching."
                     ),
                     (
-                        "Works with principal to ensure ample time is built into "
-                        "teachers' schedules to allow for regular 1:1 coaching meetings "
-                        "and classroom visits."
+                        "Works with principal to ensure ample time is built into teachers' schedules to allow for "
+                        "regular 1:1 coaching meetings and classroom visits."
                     ),
                 ),
             ),
@@ -216,20 +200,16 @@ DOMAINS: tuple[DomainData, ...] = (
                 "3E",
                 "Fosters conditions for an innovative and collaborative school culture",
                 (
-                    "Fosters trust and respect, in coordination with the principal and "
-                    "teacher-leaders (e.g., DLP advocates, non-tech instructional "
-                    "coaches), to create a safe environment that encourages teachers, "
-                    "students, and administrators to be willing to take risks, innovate, "
-                    "collaborate, and share."
+                    "Fosters trust and respect, in coordination with the principal and teacher-leaders (e.g., DLP "
+                    "advocates, non-tech instructional coaches), to create a safe environment that encourages "
+                    "teachers, students, and administrators to be willing to take risks, innovate, collaborate, and "
+                    "share."
                 ),
             ),
             StandardData(
                 "3F",
                 "Shares stories of impact",
-                (
-                    "Leverages learnings and stories of success to share impact with "
-                    "their community and the world."
-                ),
+                "Leverages learnings and stories of success to share impact with their community and the world.",
             ),
         ),
     ),
@@ -241,10 +221,9 @@ DOMAINS: tuple[DomainData, ...] = (
                 "4A",
                 "Takes ownership over growth as a coach",
                 (
-                    "Regularly and strategically seeks out professional development "
-                    "opportunities (e.g. DLP webinars about coaching skills, district "
-                    "trainings, online resources, etc.) that will help enhance coaching "
-                    "skills and knowledge."
+                    "Regularly and strategically seeks out professional development opportunities (e.g. DLP webinars "
+                    "about coaching skills, district trainings, online resources, etc.) that will help enhance "
+                    "coaching skills and knowledge."
                 ),
             ),
             StandardData(
@@ -252,15 +231,13 @@ DOMAINS: tuple[DomainData, ...] = (
                 "Builds and contributes to professional learning network",
                 indicators=(
                     (
-                        "Actively builds and leverages their professional learning "
-                        "network by engaging with other coaches and educators about "
-                        "problems of practice."
+                        "Actively builds and leverages their professional learning network by engaging with other "
+                        "coaches and educators about problems of practice."
                     ),
                     (
-                        "Contributes thoughtfully to their professional learning network "
-                        "– both online (e.g. via social media) and during in-person "
-                        "professional development events (e.g. DLP summer and winter "
-                        "trainings, other conferences)."
+                        "Contributes thoughtfully to their professional learning network – both online (e.g. via "
+                        "social media) and during in-person professional development events (e.g. DLP summer and "
+                        "winter trainings, other conferences)."
                     ),
                 ),
             ),
@@ -313,16 +290,12 @@ def load_catalog(apps: Apps | None = None) -> None:
     for number, text in enumerate(PRINCIPLES, start=1):
         Principle.objects.update_or_create(number=number, defaults={"text": text})
     for domain_data in DOMAINS:
-        domain, _ = Domain.objects.update_or_create(
-            number=domain_data.number, defaults={"name": domain_data.name}
-        )
+        domain, _ = Domain.objects.update_or_create(number=domain_data.number, defaults={"name": domain_data.name})
         for position, standard_data in enumerate(domain_data.standards, start=1):
             _load_standard(Standard, Indicator, domain, position, standard_data)
 
 
-def _load_standard(
-    Standard: Any, Indicator: Any, domain: Any, position: int, data: StandardData
-) -> None:
+def _load_standard(Standard: Any, Indicator: Any, domain: Any, position: int, data: StandardData) -> None:
     standard, _ = Standard.objects.update_or_create(
         code=data.code,
         defaults={
@@ -336,8 +309,6 @@ def _load_standard(
     for number, text in enumerate(data.indicators, start=1):
         code = f"{data.code}.{number}"
         codes.append(code)
-        Indicator.objects.update_or_create(
-            code=code, defaults={"standard": standard, "number": number, "text": text}
-        )
+        Indicator.objects.update_or_create(code=code, defaults={"standard": standard, "number": number, "text": text})
     # A sub-item dropped from the catalog must not linger in the database.
     Indicator.objects.filter(standard=standard).exclude(code__in=codes).delete()

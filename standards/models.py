@@ -17,9 +17,7 @@ class Principle(models.Model):
 
 
 class Domain(models.Model):
-    number = models.PositiveSmallIntegerField(
-        unique=True, validators=[MinValueValidator(1), MaxValueValidator(4)]
-    )
+    number = models.PositiveSmallIntegerField(unique=True, validators=[MinValueValidator(1), MaxValueValidator(4)])
     name = models.CharField(max_length=100)
 
     class Meta:
@@ -30,16 +28,12 @@ class Domain(models.Model):
 
 
 class Standard(models.Model):
-    domain = models.ForeignKey(
-        Domain, on_delete=models.PROTECT, related_name="standards"
-    )
+    domain = models.ForeignKey(Domain, on_delete=models.PROTECT, related_name="standards")
     code = models.CharField(max_length=2, unique=True)
     title = models.CharField(max_length=200)
     # Blank when the seed gives the standard only as numbered sub-items (Indicators).
     description = models.TextField(blank=True)
-    position = models.PositiveSmallIntegerField(
-        help_text="Order within the domain, from 1."
-    )
+    position = models.PositiveSmallIntegerField(help_text="Order within the domain, from 1.")
 
     class Meta:
         ordering = ["code"]
@@ -49,9 +43,7 @@ class Standard(models.Model):
 
 
 class Indicator(models.Model):
-    standard = models.ForeignKey(
-        Standard, on_delete=models.CASCADE, related_name="indicators"
-    )
+    standard = models.ForeignKey(Standard, on_delete=models.CASCADE, related_name="indicators")
     code = models.CharField(max_length=5, unique=True)
     number = models.PositiveSmallIntegerField()
     text = models.TextField()
@@ -59,9 +51,7 @@ class Indicator(models.Model):
     class Meta:
         ordering = ["standard", "number"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["standard", "number"], name="uniq_indicator_number"
-            ),
+            models.UniqueConstraint(fields=["standard", "number"], name="uniq_indicator_number"),
         ]
 
     def __str__(self) -> str:
@@ -85,23 +75,15 @@ class SelfAssessment(models.Model):
 
 
 class SelfAssessmentRating(models.Model):
-    assessment = models.ForeignKey(
-        SelfAssessment, on_delete=models.CASCADE, related_name="ratings"
-    )
-    standard = models.ForeignKey(
-        Standard, on_delete=models.PROTECT, related_name="self_assessment_ratings"
-    )
-    rating = models.PositiveSmallIntegerField(
-        validators=[MinValueValidator(1), MaxValueValidator(4)]
-    )
+    assessment = models.ForeignKey(SelfAssessment, on_delete=models.CASCADE, related_name="ratings")
+    standard = models.ForeignKey(Standard, on_delete=models.PROTECT, related_name="self_assessment_ratings")
+    rating = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(4)])
     evidence = models.TextField(blank=True)
 
     class Meta:
         ordering = ["assessment", "standard__code"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["assessment", "standard"], name="uniq_self_assessment_standard"
-            ),
+            models.UniqueConstraint(fields=["assessment", "standard"], name="uniq_self_assessment_standard"),
             # Enforced in the database too, so no write path can store an out-of-range rating.
             models.CheckConstraint(
                 condition=models.Q(rating__gte=1, rating__lte=4),

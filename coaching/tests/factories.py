@@ -100,3 +100,34 @@ class StrategyFactory(factory.django.DjangoModelFactory):
     title = factory.Sequence(lambda n: f"Strategy {n}")
     category = "instructional"
     itu_indicator = "collaboration"
+
+
+def challenge_at(cast, status: str, *, cycle_done: bool = False):
+    """Alice's challenge for the cast's teacher, walked through the real services up to `status`."""
+    from coaching import services
+    from coaching.models import Challenge
+
+    Status = Challenge.Status
+    order = [Status.IDENTIFY, Status.INVESTIGATE, Status.SELECT, Status.IMPLEMENT, Status.REFLECT]
+    target = order.index(status)
+    challenge = services.challenge_start(enrollment=cast.enrollment, problems=["Students are off task", "Grading"])
+    if target >= 1:
+        services.challenge_identify(
+            challenge=challenge, problems=challenge.problems, title="Students are off task", category="instructional"
+        )
+        services.candidate_add(challenge=challenge, strategy=cast.strategy, source="research")
+    if target >= 2:
+        services.investigation_finish(challenge=challenge)
+    if target >= 3:
+        services.challenge_select_strategy(challenge=challenge, strategy=cast.strategy, tools=[cast.tool])
+    if target >= 4 or cycle_done:
+        start = timezone.now() - datetime.timedelta(days=3)
+        for offset, kind in enumerate(("plan_meeting", "visit", "debrief")):
+            extra = {"visit_mode": "observe"} if kind == "visit" else {}
+            services.step_log(
+                challenge=challenge, kind=kind, starts_at=start + datetime.timedelta(days=offset), done=True, **extra
+            )
+    if target >= 4:
+        services.challenge_move(challenge=challenge, to=Status.REFLECT)
+    challenge.refresh_from_db()
+    return challenge

@@ -97,14 +97,10 @@ def seed() -> Seed:
     assert [s.code for s in parsed.standards] == ALL_CODES
     for s in parsed.standards:
         assert int(s.code[0]) == s.domain, f"{s.code} is under domain {s.domain}"
-        assert bool(s.paragraphs) != bool(s.items), (
-            f"{s.code} needs a paragraph xor sub-items"
-        )
+        assert bool(s.paragraphs) != bool(s.items), f"{s.code} needs a paragraph xor sub-items"
         assert len(s.paragraphs) <= 1, f"{s.code} has several paragraphs"
         assert [n for n, _ in s.items] == list(range(1, len(s.items) + 1))
-    assert [
-        f"{s.code}.{n}" for s in parsed.standards for n, _ in s.items
-    ] == SUB_ITEM_CODES
+    assert [f"{s.code}.{n}" for s in parsed.standards for n, _ in s.items] == SUB_ITEM_CODES
     return parsed
 
 
@@ -117,25 +113,14 @@ def test_it_loads_every_domain_word_for_word(seed: Seed) -> None:
 
 
 def test_it_loads_every_standard_word_for_word(seed: Seed) -> None:
-    expected = [
-        (s.domain, s.code, s.title, s.paragraphs[0] if s.paragraphs else "")
-        for s in seed.standards
-    ]
-    actual = Standard.objects.values_list(
-        "domain__number", "code", "title", "description"
-    )
+    expected = [(s.domain, s.code, s.title, s.paragraphs[0] if s.paragraphs else "") for s in seed.standards]
+    actual = Standard.objects.values_list("domain__number", "code", "title", "description")
     assert list(actual) == expected
-    assert [str(s) for s in Standard.objects.all()] == [
-        f"{s.code} {s.title}" for s in seed.standards
-    ]
+    assert [str(s) for s in Standard.objects.all()] == [f"{s.code} {s.title}" for s in seed.standards]
 
 
 def test_it_loads_every_sub_item_word_for_word(seed: Seed) -> None:
-    expected = [
-        (s.code, f"{s.code}.{n}", n, text)
-        for s in seed.standards
-        for n, text in s.items
-    ]
+    expected = [(s.code, f"{s.code}.{n}", n, text) for s in seed.standards for n, text in s.items]
     actual = Indicator.objects.values_list("standard__code", "code", "number", "text")
     assert list(actual) == expected
 
@@ -171,9 +156,7 @@ def test_it_has_default_tags_that_all_exist() -> None:
     codes = {code for tags in DEFAULT_TAGS.values() for code in tags}
     assert codes <= set(Standard.objects.values_list("code", flat=True))
     for kind, tags in DEFAULT_TAGS.items():
-        assert sorted(default_standards(kind).values_list("code", flat=True)) == sorted(
-            tags
-        )
+        assert sorted(default_standards(kind).values_list("code", flat=True)) == sorted(tags)
 
 
 def test_it_has_the_designed_default_tags() -> None:

@@ -1,0 +1,55 @@
+# Cadence developer tasks. `make run` needs nothing but Python 3.11+; `make test` needs
+# PostgreSQL and Redis (override DATABASE_URL / REDIS_URL to point elsewhere).
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV := .venv
+PY := $(VENV)/bin/python
+# The first of python3.11 / python3 that is at least 3.11 creates the virtualenv.
+PYTHON ?= $(shell for p in python3.11 python3; do \
+	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null \
+	&& { echo $$p; break; }; done)
+
+.PHONY: help install run test lint worker
+
+help:
+	@echo "make install  create $(VENV) and install requirements-dev.txt"
+	@echo "make run      migrate, load the demo district, serve http://127.0.0.1:8000 (SQLite, eager tasks)"
+	@echo "make test     the whole suite on PostgreSQL + Redis; extra pytest arguments in ARGS=..."
+	@echo "make lint     ruff, migrations up to date, system checks"
+	@echo "make worker   a Celery worker on REDIS_URL (for production-like local runs)"
+
+# Reinstall only when a requirements file changed since the last install.
+install: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	@if [ ! -x $(PY) ]; then \
+		if [ -z "$(PYTHON)" ]; then echo "Cadence needs Python 3.11 or newer (python3.11 or python3)." >&2; exit 1; fi; \
+		echo "Creating $(VENV) with $(PYTHON)"; \
+		$(PYTHON) -m venv $(VENV); \
+	fi
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@touch $@
+
+# The embedded defaults: no environment needed (SQLite file, Celery eager, DEBUG on).
+run: install
+	$(PY) manage.py migrate
+	$(PY) manage.py demo
+	$(PY) manage.py runserver 127.0.0.1:8000
+
+test: export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/cadence
+test: export REDIS_URL ?= redis://127.0.0.1:6379/0
+test: install
+	$(VENV)/bin/pytest $(ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(PY) manage.py makemigrations --check --dry-run
+	$(PY) manage.py check
+
+# Run the web side with the same REDIS_URL (and DATABASE_URL) so tasks reach this worker.
+worker: export REDIS_URL ?= redis://127.0.0.1:6379/0
+worker: install
+	$(VENV)/bin/celery -A config worker --loglevel=INFO

@@ -1,0 +1,500 @@
+"""`manage.py demo`: load the Riverside demo district, with coaching data dated around today.
+
+Every coaching record goes through coaching.services, so the demo obeys the same rules as the app.
+"""
+
+import datetime
+import random
+import zoneinfo
+from typing import NamedTuple
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.test.utils import override_settings
+from django.utils import timezone
+
+from accounts.models import District, Membership, Role, School, User
+from coaching import services
+from coaching.models import (
+    Activity,
+    Challenge,
+    ChallengeCategory,
+    Enrollment,
+    Goal,
+    GradeBand,
+    ITUIndicator,
+    Program,
+    Reflection,
+    Step,
+    Strategy,
+    Teacher,
+    Tool,
+)
+from standards.catalog import default_standards
+
+SLUG, TZ = "demo", zoneinfo.ZoneInfo("America/Chicago")
+PASSWORD = "cadence-demo"  # noqa: S105 -- the published password of every demo account
+LINCOLN, ROOSEVELT = "Lincoln Middle School", "Roosevelt Elementary School"
+COACH, COACH2 = "coach@demo.cadence.test", "coach2@demo.cadence.test"
+P, V, D = Step.Kind.PLAN_MEETING, Step.Kind.VISIT, Step.Kind.DEBRIEF
+INSTR, GROWTH, ITU = ChallengeCategory.INSTRUCTIONAL, ChallengeCategory.PROFESSIONAL_GROWTH, ITUIndicator
+
+# fmt: off
+USERS = (  # (role, name, e-mail, schools)
+    (Role.COACH, "Jordan Ellis", COACH, (LINCOLN,)),
+    (Role.COACH, "Priya Natarajan", COACH2, (ROOSEVELT,)),
+    (Role.PRINCIPAL, "Dr. Angela Brooks", "principal@demo.cadence.test", (LINCOLN,)),
+    (Role.DISTRICT_ADMIN, "Sam Okafor", "admin@demo.cadence.test", (LINCOLN, ROOSEVELT)),
+)
+GOALS = {  # key: (school, title); no school means a district goal
+    "collaborate": (None, "Every student uses technology to collaborate weekly"),
+    "itu": (None, "Raise the share of teachers rated proficient in impactful technology use to 60%"),
+    "writing": (LINCOLN, "Raise 8th-grade argumentative writing proficiency by 10 points"),
+    "reading": (ROOSEVELT, "Raise the share of 3rd graders reading on grade level to 70%"),
+}
+TEACHERS = {  # school: (coach, grade band, ((name, subject), ...)); e-mails are first.last@riverside.example.org
+    LINCOLN: (COACH, GradeBand.MIDDLE, (
+        ("Maya Thompson", "English Language Arts"), ("Marcus Bell", "Science"), ("Elena Vasquez", "Mathematics"),
+        ("David Kim", "Social Studies"), ("Rachel Goldberg", "English Language Arts"), ("Tyrone Jackson", "Mathematics"),
+        ("Sofia Marquez", "Spanish"), ("Ben Carter", "Science"), ("Hannah Lee", "Art"),
+        ("Omar Haddad", "Special Education"),
+    )),
+    ROOSEVELT: (COACH2, GradeBand.ELEMENTARY, (
+        ("Grace Nguyen", "Kindergarten"), ("Luis Ortega", "Grade 1"), ("Aisha Johnson", "Grade 2"),
+        ("Emily Walsh", "Grade 3"), ("Noah Fischer", "Grade 3"), ("Keisha Robinson", "Grade 4"),
+        ("Daniel Park", "Grade 5"), ("Olivia Martin", "Grade 5"), ("Fatima Rahman", "Music"),
+        ("Chris Murphy", "Library Media"),
+    )),
+}
+NO_BASELINE = ("Ben Carter", "Omar Haddad", "Grace Nguyen", "Fatima Rahman", "Chris Murphy")
+TOOLS = (  # (name, url, description)
+    ("Google Docs", "https://docs.google.com", "Shared documents with comments, suggestions and version history."),
+    ("Google Slides", "https://slides.google.com", "Shared slide decks; each group or student can own slides."),
+    ("Google Forms", "https://forms.google.com", "Quizzes and surveys with automatic grading and a summary."),
+    ("Google Sheets", "https://sheets.google.com", "Spreadsheets and charts, e.g. students tracking their own data."),
+    ("Google Classroom", "https://classroom.google.com", "Assignments, feedback, comment banks and class streams."),
+    ("Google Drive", "https://drive.google.com", "Shared folders for planning and curriculum resources."),
+    ("FigJam", "https://www.figma.com/figjam/", "An online whiteboard for brainstorming and sorting ideas together."),
+    ("Padlet", "https://padlet.com", "A shared wall where students post and reply with text, images or video."),
+    ("Screencastify", "https://www.screencastify.com", "Records screen and voice, so students can explain a process."),
+    ("Kahoot!", "https://kahoot.com", "Game-based quizzes for quick whole-class review."),
+    ("Pear Deck", "https://www.peardeck.com", "Interactive slide questions that every student answers live."),
+    ("Seesaw", "https://web.seesaw.me", "Student portfolios with drawing, voice and video, shared with families."),
+    ("Canva for Education", "https://www.canva.com/education/", "Design tool for posters, infographics and videos."),
+    ("Edpuzzle", "https://edpuzzle.com", "Adds questions and voice-over to videos; shows who watched and answered."),
+    ("Nearpod", "https://nearpod.com", "Interactive lessons with polls, drawing and collaborate boards."),
+    ("Book Creator", "https://bookcreator.com", "Students publish multimedia books with text, audio and images."),
+)
+STRATEGIES = (  # (title, category, ITU indicator, subject ("" = any), grade band, tools, description)
+    ("Station rotation with digital stations", INSTR, ITU.STUDENT_AGENCY, "", "all",
+     ("Google Classroom", "Edpuzzle", "Kahoot!"),
+     "Small groups rotate between teacher-led, collaborative and online stations, freeing the teacher for one group."),
+    ("Digital exit tickets for formative assessment", INSTR, ITU.CRITICAL_THINKING, "", "all",
+     ("Google Forms", "Pear Deck"), "Two or three questions at the end of a lesson; the results shape tomorrow's groups."),
+    ("Peer feedback on shared documents", INSTR, ITU.COLLABORATION, "", "all", ("Google Docs",),
+     "Students comment on each other's drafts with a protocol (praise, question, suggestion) before revising."),
+    ("Student-created screencasts to explain thinking", INSTR, ITU.COMMUNICATION, "Mathematics", "all",
+     ("Screencastify", "Seesaw"), "Students record themselves solving a problem aloud, making their reasoning visible."),
+    ("Choice boards with digital products", INSTR, ITU.STUDENT_AGENCY, "", "all",
+     ("Google Slides", "Canva for Education", "Book Creator"),
+     "A grid of tasks toward one learning target; students choose how they show what they know."),
+    ("Collaborative slide decks for jigsaw groups", INSTR, ITU.COLLABORATION, "", "middle", ("Google Slides",),
+     "Each expert group builds slides on one part of the topic in a shared deck, then teaches the others."),
+    ("Backchannel discussion during lessons", INSTR, ITU.COMMUNICATION, "", "middle", ("Padlet",),
+     "A moderated online space where every student can ask and answer questions while the lesson runs."),
+    ("Self-paced hyperdocs", INSTR, ITU.STUDENT_AGENCY, "", "middle", ("Google Docs", "Edpuzzle"),
+     "A lesson in one document (engage, explore, explain, apply) that students work through at their own pace."),
+    ("Digital portfolios for reflection", INSTR, ITU.CREATIVITY, "", "all", ("Seesaw", "Google Slides"),
+     "Students collect work samples and record short reflections on their growth, shared with families."),
+    ("Flipped mini-lessons with embedded questions", INSTR, ITU.CRITICAL_THINKING, "", "all",
+     ("Edpuzzle", "Screencastify"),
+     "A five-minute video with questions built in frees class time for practice and shows who needs help."),
+    ("Online discussion protocols for argument writing", INSTR, ITU.CRITICAL_THINKING, "English Language Arts",
+     "middle", ("Padlet", "Google Docs"),
+     "Students post a claim, answer an opposing view with evidence, then draft from the thread."),
+    ("Real-time polling for misconceptions", INSTR, ITU.CRITICAL_THINKING, "", "all",
+     ("Pear Deck", "Nearpod", "Kahoot!"), "Hinge questions mid-lesson reveal misconceptions while there is time to reteach."),
+    ("Data dashboards for student goal-setting", INSTR, ITU.STUDENT_AGENCY, "", "middle",
+     ("Google Sheets", "Google Forms"), "Students log quiz results, chart their progress and set a goal for the next unit."),
+    ("Collaborative whiteboards for brainstorming", INSTR, ITU.CREATIVITY, "", "all", ("FigJam", "Padlet"),
+     "Groups generate and cluster ideas on a shared board before writing or designing."),
+    ("Interactive read-alouds with digital responses", INSTR, ITU.COMMUNICATION, "", "elementary",
+     ("Seesaw", "Nearpod"), "Students draw or record a response at planned stopping points of a read-aloud."),
+    ("Organize digital planning with a shared curriculum folder", GROWTH, ITU.SELECTING_TOOLS, "", "all",
+     ("Google Drive", "Google Classroom"), "One shared, consistently named folder per unit for a team's plans."),
+    ("Automate feedback with comment banks", GROWTH, ITU.COMMUNICATION, "", "all",
+     ("Google Classroom", "Google Docs"), "Reusable comments tied to the rubric make feedback faster and consistent."),
+    ("Self-grading quizzes to save grading time", GROWTH, ITU.SELECTING_TOOLS, "", "all", ("Google Forms",),
+     "Auto-graded checks for understanding free time for feedback on open-ended work."),
+)
+# fmt: on
+
+
+class Story(NamedTuple):
+    """A challenge: its first problem is chosen, its first candidate selected (an iterate moves to the second)."""
+
+    teacher: str
+    stage: str  # a key of TIMELINES
+    opened: int  # school days from today
+    problems: tuple[str, ...]
+    root_cause: str = ""
+    category: str = INSTR
+    goal: str = ""
+    candidates: tuple[str, ...] = ()
+    tools: tuple[str, ...] = ()
+    aim: str = ""
+    evidence: str = ""
+
+
+# fmt: off
+TIMELINES = {  # steps and reflections: (step kind or decision, school day, "HH:MM", done)
+    "identify": (), "investigate": (), "select": (),
+    "overdue": ((P, -1, "14:30", False),),
+    "visiting": ((P, -3, "14:00", True), (V, 0, "10:15", False), (D, 2, "14:30", False)),
+    "stale": ((P, -12, "14:15", True), (V, -8, "09:30", True)),
+    "reflect": ((P, -16, "14:00", True), (V, -12, "10:45", True), (D, -7, "14:30", True)),
+    "resolved": ((P, -40, "14:00", True), (V, -36, "09:15", True), (D, -33, "14:30", True),
+                 ("resolved", -30, "14:00", True)),
+    "iterate": ((P, -30, "14:00", True), (V, -27, "11:00", True), (D, -24, "14:30", True),
+                ("iterate", -21, "14:00", True), (P, -2, "14:00", True), (V, 1, "11:00", False)),
+}
+STORIES = (
+    Story("Maya Thompson", "visiting", -10,
+          ("Students' argumentative essays ignore counterclaims", "Grading essays takes every weekend"),
+          "Students draft alone and never hear opposing views; the rubric's counterclaim row averages 1.4 of 4.",
+          goal="writing", candidates=("Online discussion protocols for argument writing",
+                                      "Peer feedback on shared documents"),
+          tools=("Padlet", "Google Docs"), aim="every student posts a claim and answers one opposing post"),
+    Story("Marcus Bell", "stale", -20, ("One student does all the work in each lab group", "Lab write-ups are copied"),
+          "Group roles are informal; the same students hold the materials and the worksheet.", goal="collaborate",
+          candidates=("Collaborative slide decks for jigsaw groups", "Collaborative whiteboards for brainstorming"),
+          tools=("Google Slides",), aim="each group member owns one slide of the lab report",
+          evidence="Revision history: 26 of 30 students edited their own slide."),
+    Story("Elena Vasquez", "reflect", -24,
+          ("Students cannot explain how they solved a problem", "Homework completion is under 50%"),
+          "Class discussion rewards the first right answer; students rarely hear reasoning modelled.",
+          candidates=("Student-created screencasts to explain thinking", "Flipped mini-lessons with embedded questions"),
+          tools=("Screencastify", "Google Classroom"), aim="a two-minute recorded explanation of one problem a week",
+          evidence="19 of 24 screencasts named the strategy used; 11 explained why it works."),
+    Story("David Kim", "resolved", -48,
+          ("Students take notes passively during lectures", "Primary-source analysis stays shallow"),
+          "Lectures run 30+ minutes without a structured way for students to respond.", goal="collaborate",
+          candidates=("Backchannel discussion during lessons", "Real-time polling for misconceptions"),
+          tools=("Padlet",), aim="two thirds of students post a question or answer in each lecture",
+          evidence="24 of 29 students posted; 9 answered a classmate's question."),
+    Story("Rachel Goldberg", "iterate", -38,
+          ("Struggling readers fall behind during independent work", "Early finishers have nothing meaningful to do"),
+          "Whole-class pacing leaves no time for the teacher to sit with small groups.", goal="writing",
+          candidates=("Self-paced hyperdocs", "Station rotation with digital stations"),
+          tools=("Google Docs", "Edpuzzle"), aim="the teacher meets each small group twice a week",
+          evidence="Hyperdoc completion 70%; small-group time still under 10 minutes a period."),
+    Story("Tyrone Jackson", "select", -6,
+          ("Ratio misconceptions only surface on the unit test", "Students rush through practice sets"),
+          "Checks for understanding are thumbs-up, which hides who is lost.",
+          candidates=("Real-time polling for misconceptions", "Digital exit tickets for formative assessment")),
+    Story("Sofia Marquez", "investigate", -5,
+          ("Students rarely speak Spanish beyond scripted dialogues", "Vocabulary quizzes take long to grade"),
+          "Speaking practice happens only as whole-class choral response.",
+          candidates=("Choice boards with digital products",)),
+    Story("Ben Carter", "identify", -2, ("Students struggle to design their own experiments",
+                                         "Science notebooks are disorganized", "Handing out materials eats class time")),
+    Story("Hannah Lee", "investigate", -14,
+          ("Planning materials are scattered across three drives", "Feedback on sketchbooks takes weeks"),
+          "Materials were inherited from two predecessors and never reorganized.", category=GROWTH, goal="itu",
+          candidates=("Organize digital planning with a shared curriculum folder",
+                      "Automate feedback with comment banks")),
+    Story("Grace Nguyen", "identify", -1, ("Centers time is noisy and off task", "Families rarely see classroom work")),
+    Story("Luis Ortega", "overdue", -9,
+          ("Students cannot describe what they learned this week", "Families ask for more updates"),
+          "Reflection happens only at report-card time.", candidates=("Digital portfolios for reflection",),
+          tools=("Seesaw",), aim="every student adds a work sample with a voice reflection each Friday"),
+    Story("Aisha Johnson", "visiting", -9,
+          ("Students lose focus during read-alouds", "Phonics practice is one-size-fits-all"),
+          "Read-alouds run 20 minutes with only a few students answering questions.", goal="reading",
+          candidates=("Interactive read-alouds with digital responses",), tools=("Seesaw",),
+          aim="every student records a response at each of three stopping points"),
+    Story("Emily Walsh", "reflect", -24, ("Guided reading groups meet too rarely", "Independent work is busywork"),
+          "The rest of the class needs the teacher's attention during group time.", goal="reading",
+          candidates=("Station rotation with digital stations", "Self-paced hyperdocs"),
+          tools=("Google Classroom", "Edpuzzle"), aim="each guided reading group meets four times a week",
+          evidence="All four groups met; two off-task redirects per rotation."),
+    Story("Noah Fischer", "resolved", -46,
+          ("Math misconceptions go unnoticed until the test", "Morning work is not purposeful"),
+          "No quick daily data on who understood the lesson.",
+          candidates=("Digital exit tickets for formative assessment", "Real-time polling for misconceptions"),
+          tools=("Google Forms",), aim="students are regrouped daily from exit-ticket results",
+          evidence="Exit tickets every day for three weeks; reteach groups formed each morning."),
+    Story("Keisha Robinson", "investigate", -4, ("Grading weekly quizzes takes hours", "Parent e-mails pile up"),
+          "Quizzes are on paper and hand-scored.", category=GROWTH,
+          candidates=("Self-grading quizzes to save grading time",)),
+)
+TOUCHPOINTS = (  # (coach, teacher, school day, channel, notes): informal contact
+    (COACH, "Ben Carter", -1, "hallway", "Quick chat after the staff meeting; set a time to narrow the list."),
+    (COACH, "Tyrone Jackson", -2, "email", "Sent two sample polling slides for the ratio unit."),
+    (COACH, "Sofia Marquez", -4, "message", "Shared a choice-board template from the world-languages PLN."),
+    (COACH, "Hannah Lee", -13, "email", "Sent a folder-structure template; waiting to hear back."),
+    (COACH2, "Grace Nguyen", -1, "hallway", "Agreed to meet Thursday to pick one challenge."),
+    (COACH2, "Luis Ortega", -6, "email", "Confirmed the Seesaw class codes for families are set up."),
+    (COACH2, "Keisha Robinson", -3, "email", "Shared an auto-graded quiz example for fractions."),
+    (COACH2, "Daniel Park", -5, "hallway", "Interested in coaching after winter break."),
+    (COACH2, "Olivia Martin", -16, "email", "Offered a time to talk about coaching; no reply yet."),
+)
+ACTIVITIES = (  # (coach, kind, school day, minutes, school or None, notes): school-wide work
+    (COACH, "principal_meeting", -4, 30, LINCOLN, "Monthly check-in: participation, the writing goal, PLC dates."),
+    (COACH, "plc", -2, 45, LINCOLN, "Demonstrated digital exit tickets at the 8th-grade team PLC."),
+    (COACH, "pd", -15, 180, None, "District PD: designing for student agency with technology (2 of 4)."),
+    (COACH, "pln", -6, 20, None, "Posted our hyperdoc template and lessons learned to the state coaching network."),
+    (COACH, "story", -9, 15, LINCOLN, "Staff newsletter story on jigsaw lab reports (teacher consented)."),
+    (COACH2, "principal_meeting", -3, 30, ROOSEVELT, "Check-in on the reading goal and the coaching schedule."),
+    (COACH2, "plc", -1, 40, ROOSEVELT, "Showed Seesaw portfolios at the K–2 team meeting."),
+    (COACH2, "pd", -15, 180, None, "District PD: designing for student agency with technology (2 of 4)."),
+    (COACH2, "story", -20, 15, ROOSEVELT, "Shared exit-ticket regrouping at the staff meeting (teacher consented)."),
+)
+NOTES = {
+    P: "Planned a first run of “{strategy}”. Success looks like: {aim}.",
+    "co_teach": "Co-taught: the coach launched the task, the teacher ran the groups.",
+    "model": "The coach modelled the routine with one class while the teacher took notes.",
+    "observe": "Observed the whole period against the success measure.",
+    D: "Looked at the visit data together; most students met the aim. Next: tighten the routine.",
+    "resolved": "Resolved: the teacher now runs this without support ({aim}).",
+    "iterate": "Not there yet ({aim}); trying “{strategy}” in a second cycle.",
+}
+# fmt: on
+
+
+def school_day(offset: int) -> datetime.date:
+    """The date `offset` school days (Mon–Fri) from today; 0 is today, whatever day it is."""
+    day, step = timezone.localdate(), 1 if offset > 0 else -1
+    for _ in range(abs(offset)):
+        day += datetime.timedelta(days=step)
+        while day.weekday() >= 5:
+            day += datetime.timedelta(days=step)
+    return day
+
+
+def at(offset: int, hhmm: str) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(school_day(offset), datetime.time.fromisoformat(hhmm)), TZ)
+
+
+def rate(enrollment, phase, offset, rng, base=None):
+    """ITU scores: low-ish at baseline, one or two points up from `base` later."""
+    scores = {
+        i: (rng.randint(1, 3), rng.randint(1, 3))
+        if base is None
+        else tuple(min(5, v + rng.randint(1, 2)) for v in base[i])
+        for i in ITUIndicator.values
+    }
+    services.itu_rate(enrollment=enrollment, phase=phase, rated_on=school_day(offset), scores=scores)
+    return scores
+
+
+def play(story: Story, enrollment: Enrollment, lib: dict, baseline: dict) -> None:
+    """Take a challenge as far as its stage, through the services, then date its opening."""
+    challenge = services.challenge_start(enrollment=enrollment, problems=story.problems)
+    advance(challenge, story, lib, baseline)
+    Challenge.objects.filter(pk=challenge.pk).update(opened_on=school_day(story.opened))
+
+
+def advance(challenge: Challenge, s: Story, lib: dict, baseline: dict) -> None:
+    if s.stage == "identify":
+        return
+    services.challenge_identify(
+        challenge=challenge,
+        problems=s.problems,
+        title=s.problems[0],
+        category=s.category,
+        root_cause_notes=s.root_cause,
+        goal=lib.get(s.goal),
+        standards=default_standards("identify"),
+    )
+    for n, title in enumerate(s.candidates):
+        source = ("research", "pln", "colleague")[n % 3]
+        services.candidate_add(challenge=challenge, strategy=lib[title], source=source, notes=f"Found via {source}.")
+    if s.stage == "investigate":
+        return
+    services.investigation_finish(challenge=challenge, standards=default_standards("investigate"))
+    if s.stage == "select":
+        return
+    strategy = lib[s.candidates[0]]
+    services.challenge_select_strategy(
+        challenge=challenge, strategy=strategy, tools=[lib[t] for t in s.tools], standards=default_standards("select")
+    )
+    for kind, offset, hhmm, done in TIMELINES[s.stage]:
+        if kind in Reflection.Decision.values:
+            new = lib[s.candidates[1]] if kind == "iterate" else None
+            note = (
+                f"Trying {new} next: the aim ({s.aim}) is not met yet."
+                if new
+                else f"Resolved: the teacher now runs this without support ({s.aim})."
+            )
+            services.challenge_reflect(
+                challenge=challenge,
+                decision=kind,
+                held_on=school_day(offset),
+                minutes=30,
+                notes=note,
+                standards=default_standards("reflect"),
+                new_strategy=new,
+            )
+            rate(
+                challenge.enrollment,
+                "end" if new is None else "mid",
+                offset,
+                random.Random(offset),
+                baseline.get(challenge.enrollment.pk),
+            )
+            strategy = new or strategy
+            continue
+        mode = ("co_teach", "model", "observe")[abs(offset) % 3] if kind == V else ""
+        notes = {
+            P: f"Planned a first run of “{strategy}”. Success looks like: {s.aim}.",
+            V: VISIT_NOTES.get(mode, ""),
+            D: "Looked at the visit data together; most students met the aim.",
+        }[kind]
+        services.step_log(
+            challenge=challenge,
+            kind=kind,
+            starts_at=at(offset, hhmm),
+            done=done,
+            minutes=50 if kind == V else 30,
+            visit_mode=mode,
+            notes=notes if done else "",
+            data_collected=s.evidence if done and kind == V else "",
+            next_steps="Adjust the routine, then visit again." if done else "",
+            standards=default_standards(kind),
+        )
+
+
+def load() -> dict:
+    today = timezone.localdate()
+    year = today.year if today.month >= 7 else today.year - 1
+    district = District.objects.create(
+        name="Riverside Unified School District", slug=SLUG, timezone=str(TZ), suppression_k=5
+    )
+    schools = {name: School.objects.create(district=district, name=name) for name in (LINCOLN, ROOSEVELT)}
+    users = {}
+    for role, name, email, school_names in USERS:
+        users[email] = User.objects.create_user(email, PASSWORD, full_name=name)
+        Membership.objects.create(user=users[email], district=district, role=role).schools.set(
+            schools[s] for s in school_names
+        )
+    program = Program.objects.create(
+        district=district,
+        name=f"{year}–{(year + 1) % 100:02d} Instructional Technology Coaching",
+        starts_on=min(datetime.date(year, 8, 10), school_day(-60)),
+        ends_on=datetime.date(year + 1, 6, 4),
+    )
+    program.schools.set(schools.values())
+    program.coaches.set(users[email] for role, _, email, _ in USERS if role == Role.COACH)
+    lib = {
+        key: Goal.objects.create(district=district, school=schools.get(school), title=title)
+        for key, (school, title) in GOALS.items()
+    }
+    for name, url, description in TOOLS:
+        lib[name] = Tool.objects.create(district=district, name=name, url=url, description=description)
+    for title, category, indicator, subject, band, tools, description in STRATEGIES:
+        lib[title] = Strategy.objects.create(
+            district=district,
+            title=title,
+            category=category,
+            itu_indicator=indicator,
+            subject=subject,
+            grade_band=band,
+            description=description,
+            created_by=users["admin@demo.cadence.test"],
+        )
+        lib[title].tools.set(lib[t] for t in tools)
+    rng, enrollments, baseline = random.Random(2026), {}, {}
+    for school, coach, name, subject in TEACHERS:
+        teacher = Teacher.objects.create(
+            school=schools[school],
+            name=name,
+            subject=subject,
+            email=name.lower().replace(" ", ".") + "@riverside.example.org",
+            grade_band="middle" if school == LINCOLN else "elementary",
+        )
+        enrollments[name] = enrollment = Enrollment.objects.create(
+            program=program, coach=users[coach], teacher=teacher, starts_on=school_day(-55)
+        )
+        if name not in NO_BASELINE:
+            baseline[enrollment.pk] = rate(enrollment, "baseline", -54, rng)
+    for story in STORIES:
+        play(story, enrollments[story.teacher], lib, baseline)
+    for coach, name, offset, channel, notes in TOUCHPOINTS:
+        services.activity_log(
+            coach=users[coach],
+            kind="touchpoint",
+            enrollment=enrollments[name],
+            channel=channel,
+            held_on=school_day(offset),
+            minutes=10,
+            notes=notes,
+            standards=default_standards("touchpoint"),
+        )
+    for coach, kind, offset, minutes, school, notes in ACTIVITIES:
+        services.activity_log(
+            coach=users[coach],
+            kind=kind,
+            school=schools.get(school),
+            held_on=school_day(offset),
+            minutes=minutes,
+            notes=notes,
+            standards=default_standards(kind),
+        )
+    return {
+        "teachers": len(TEACHERS),
+        "strategies": len(STRATEGIES),
+        "tools": len(TOOLS),
+        "challenges": len(STORIES),
+        "steps": Step.objects.filter(cycle__challenge__enrollment__program=program).count(),
+    }
+
+
+def delete_demo() -> None:
+    """Remove the demo district and its users; coaching records first, as they protect users and strategies."""
+    emails = [email for _, _, email, _ in USERS]
+    users = User.objects.filter(email__in=emails) | User.objects.filter(membership__district__slug=SLUG)
+    Activity.objects.filter(coach__in=users).delete()
+    Enrollment.objects.filter(program__district__slug=SLUG).delete()
+    District.objects.filter(slug=SLUG).delete()
+    users.delete()
+
+
+class Command(BaseCommand):
+    help = "Load the Riverside demo district (slug “demo”) with coaching data dated around today."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--reset", action="store_true", help="Delete the demo district's data and load it again.")
+
+    def handle(self, *args, reset: bool = False, **options):
+        if not reset:
+            if District.objects.filter(slug=SLUG).exists():
+                self.stdout.write(
+                    f"The demo district (slug “{SLUG}”) already exists; nothing to do. "
+                    "Run `manage.py demo --reset` to delete and reload it."
+                )
+                return self.print_logins()
+            if User.objects.filter(email__in=[email for _, _, email, _ in USERS]).exists():
+                raise CommandError("Demo accounts exist without the demo district; run `manage.py demo --reset`.")
+        # Scheduling a step e-mails an invitation: keep those in memory rather than on the console.
+        with (
+            override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"),
+            timezone.override(TZ),
+            transaction.atomic(),
+        ):
+            if reset:
+                delete_demo()
+            counts = load()
+        summary = ", ".join(f"{n} {what}" for what, n in counts.items())
+        self.stdout.write(self.style.SUCCESS(f"Loaded Riverside Unified School District: 2 schools, {summary}."))
+        self.print_logins()
+
+    def print_logins(self) -> None:
+        rows = [("Role", "Name", "E-mail", "Password")]
+        rows += [(Role(role).label, name, email, PASSWORD) for role, name, email, _ in USERS]
+        widths = [max(len(row[i]) for row in rows) for i in range(4)]
+        self.stdout.write(f"\nDemo logins (every password is “{PASSWORD}”):")
+        for n, row in enumerate(rows):
+            self.stdout.write("  " + "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
+            if n == 0:
+                self.stdout.write("  " + "  ".join("-" * w for w in widths))

@@ -1,0 +1,202 @@
+"""Fixtures that leave the test process: a real Celery worker, and headless Chromium.
+
+Both run through `make test`, which points the suite at PostgreSQL and Redis. They fail rather
+than skip when that environment is missing, so CI can never pass by quietly not running them.
+"""
+
+import datetime
+import os
+import subprocess
+import sys
+import time
+import uuid
+import zoneinfo
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from coaching import services
+from coaching.models import Challenge, ChallengeCategory, StrategyCandidate
+
+# Playwright's sync API keeps an event loop running in the test thread; Django would otherwise
+# refuse every ORM call made from it (fixtures, assertions) as "unsafe in an async context".
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+WORKER_READY_SECONDS = 30
+
+
+# --- data ------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def implementing_challenge(cast) -> Challenge:
+    """Alice's challenge with Maria, walked through steps 1–3 by the real services: cycle 1 is open."""
+    problem = "Students rarely discuss their reasoning with each other"
+    challenge = services.challenge_start(enrollment=cast.enrollment, problems=[problem])
+    services.challenge_identify(
+        challenge=challenge, problems=[problem], title=problem, category=ChallengeCategory.INSTRUCTIONAL
+    )
+    services.candidate_add(challenge=challenge, strategy=cast.strategy, source=StrategyCandidate.Source.RESEARCH)
+    services.investigation_finish(challenge=challenge)
+    return services.challenge_select_strategy(challenge=challenge, strategy=cast.strategy, tools=[cast.tool])
+
+
+@pytest.fixture
+def tomorrow_at_ten(cast) -> datetime.datetime:
+    """10:00 tomorrow in the district's own time zone: a typical time to schedule a step for."""
+    tz = zoneinfo.ZoneInfo(cast.district.timezone)
+    day = timezone.localdate(timezone=tz) + datetime.timedelta(days=1)
+    return datetime.datetime.combine(day, datetime.time(10), tzinfo=tz)
+
+
+# --- the Celery worker -------------------------------------------------------------------------
+
+
+def _test_database_url() -> str:
+    """The URL of the database this test writes to (pytest-django renamed it test_<name>)."""
+    db = connection.settings_dict
+    if connection.vendor != "postgresql":
+        pytest.fail(
+            f"The worker tests need PostgreSQL (a separate process cannot see the {connection.vendor} "
+            "test database). Run them with `make test`, which sets DATABASE_URL."
+        )
+    user = quote(db["USER"] or "", safe="")
+    password = f":{quote(db['PASSWORD'], safe='')}" if db.get("PASSWORD") else ""
+    credentials = f"{user}{password}@" if user else ""
+    return f"postgres://{credentials}{db['HOST'] or 'localhost'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+def _wait_until_ready(process: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + WORKER_READY_SECONDS
+    while time.monotonic() < deadline:
+        text = log.read_text(errors="replace") if log.exists() else ""
+        if " ready." in text:
+            return
+        if process.poll() is not None:
+            pytest.fail(f"The Celery worker exited with {process.returncode} before it was ready:\n{text}")
+        time.sleep(0.2)
+    pytest.fail(f"The Celery worker was not ready within {WORKER_READY_SECONDS} s:\n{log.read_text(errors='replace')}")
+
+
+def _stop(process: subprocess.Popen) -> None:
+    process.terminate()  # warm shutdown: finish the task in hand
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def _delete_queue(app, queue: str) -> None:
+    """Leave no per-test queue behind in Redis."""
+    try:
+        with app.connection_for_write() as conn:
+            # Kombu's Redis transport unbinds only what this channel declared: declare, then delete.
+            bound = app.amqp.queues[queue].bind(conn.default_channel)
+            bound.declare()
+            bound.delete()
+    except Exception:  # noqa: S110 - tidying up must not turn a passing test red
+        pass
+
+
+@pytest.fixture
+def celery_worker(transactional_db, tmp_path, settings):
+    """A real `celery worker` process consuming this test's own queue.
+
+    It reads the test database, so rows must be committed (hence transactional_db), and it
+    e-mails into `tmp_path / "mail"` (returned), where the test process's locmem outbox cannot.
+    """
+    from config.celery import app
+
+    if not settings.REDIS_URL:
+        pytest.fail("The worker tests need Redis: set REDIS_URL (`make test` does).")
+    mail_dir = tmp_path / "mail"
+    mail_dir.mkdir()
+    log = tmp_path / "worker.log"
+    # A queue of its own, so messages left by an earlier or concurrent run cannot interfere.
+    queue = f"cadence-test-{uuid.uuid4().hex[:12]}"
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DATABASE_URL": _test_database_url(),
+        "REDIS_URL": settings.REDIS_URL,
+        "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+        "EMAIL_FILE_PATH": str(mail_dir),
+        "CONN_MAX_AGE": "0",  # the test database is flushed between tests; hold no connection open
+    }
+    command = [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "--concurrency=1"]
+    command += ["-Q", queue, "-n", f"{queue}@%h", "--loglevel=INFO", "--logfile", str(log)]
+    command += ["--without-mingle", "--without-gossip", "--without-heartbeat"]
+
+    eager, default_queue = app.conf.task_always_eager, app.conf.task_default_queue
+    app.conf.task_always_eager, app.conf.task_default_queue = False, queue
+    process = subprocess.Popen(
+        command, cwd=settings.BASE_DIR, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        _wait_until_ready(process, log)
+        yield mail_dir
+    finally:
+        _stop(process)
+        app.conf.task_always_eager, app.conf.task_default_queue = eager, default_queue
+        _delete_queue(app, queue)
+
+
+# --- the browser -------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Browser tests need Chromium at {CHROMIUM} (apt-get install chromium).")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    """A fresh browser context (no cookies) per test; the live server runs the app on the test DB."""
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def login(page, live_server, email: str, password: str = "password") -> None:
+    """Sign in through the real login page, as a person would."""
+    page.goto(f"{live_server.url}/login/")
+    page.get_by_label("E-mail address").fill(email)
+    page.locator("#id_password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_load_state()
+    if "/login/" in page.url:
+        pytest.fail(f"Could not sign in as {email}: still on {page.url}")
+
+
+def axe_check(page) -> None:
+    """Fail listing every WCAG 2.1 AA violation axe-core finds on the page as it is now."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    options = {"runOnly": {"type": "tag", "values": WCAG_21_AA}, "resultTypes": ["violations"]}
+    results = Axe().run(page, options=options)
+    if results.violations_count:
+        pytest.fail(f"axe-core on {page.url}:\n{results.generate_report()}", pytrace=False)
