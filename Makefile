@@ -43,11 +43,16 @@ test: export REDIS_URL ?= redis://127.0.0.1:6379/0
 test: install
 	$(VENV)/bin/pytest $(ARGS)
 
+# Every check runs even when an earlier one fails, so one run reports all the problems.
+LINT_CHECKS := "$(VENV)/bin/ruff check ." \
+	"$(VENV)/bin/ruff format --check ." \
+	"$(PY) manage.py makemigrations --check --dry-run" \
+	"$(PY) manage.py check"
+
 lint: install
-	$(VENV)/bin/ruff check .
-	$(VENV)/bin/ruff format --check .
-	$(PY) manage.py makemigrations --check --dry-run
-	$(PY) manage.py check
+	@failed=0; for check in $(LINT_CHECKS); do \
+		echo "$$check"; $$check || { echo "FAILED: $$check"; failed=1; }; \
+	done; exit $$failed
 
 # Run the web side with the same REDIS_URL (and DATABASE_URL) so tasks reach this worker.
 worker: export REDIS_URL ?= redis://127.0.0.1:6379/0

@@ -3,7 +3,7 @@
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from accounts import scoping
@@ -54,7 +54,12 @@ def coach_home(user, *, now: datetime.datetime | None = None) -> CoachHome:
     debrief_done = Step.objects.filter(cycle=OuterRef("cycle"), kind=Step.Kind.DEBRIEF, done=True)
     stale_visits = list(
         scoping.coach_steps(user)
-        .filter(kind=Step.Kind.VISIT, done=True, starts_at__lt=now - datetime.timedelta(days=STALE_VISIT_DAYS))
+        .filter(
+            kind=Step.Kind.VISIT,
+            done=True,
+            starts_at__lt=now - datetime.timedelta(days=STALE_VISIT_DAYS),
+            cycle__challenge__enrollment__ends_on__isnull=True,
+        )
         .exclude(cycle__challenge__status=Challenge.Status.CLOSED)
         .exclude(Exists(debrief_done))
         .select_related("cycle__challenge__enrollment__teacher")
@@ -66,7 +71,8 @@ def coach_home(user, *, now: datetime.datetime | None = None) -> CoachHome:
             Q(last_contact_on__lt=today - datetime.timedelta(days=CONTACT_DAYS)) | Q(last_contact_on__isnull=True)
         )
         .select_related("teacher")
-        .order_by("last_contact_on", "teacher__name")
+        # Never contacted first, on PostgreSQL too (it sorts NULLs last by default, SQLite first).
+        .order_by(F("last_contact_on").asc(nulls_first=True), "teacher__name")
     )
     tomorrow = start_of_day + datetime.timedelta(days=1)
     return CoachHome(

@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts import scoping
@@ -61,7 +62,12 @@ def home(request):
 @coach_required
 def caseload(request):
     rows = list(selectors.caseload_rows(request.user))
-    context = {"rows": rows, "warning_size": selectors.CASELOAD_WARNING, "statuses": Status.choices}
+    context = {
+        "rows": rows,
+        "warning_size": selectors.CASELOAD_WARNING,
+        "statuses": Status.choices,
+        "today": timezone.localdate(),
+    }
     return render(request, "coaching/caseload.html", context)
 
 

@@ -16,6 +16,7 @@ from urllib.parse import quote
 
 import pytest
 from django.db import connection
+from django.urls import reverse
 from django.utils import timezone
 
 from coaching import services
@@ -144,7 +145,11 @@ def celery_worker(transactional_db, tmp_path, settings):
     eager, default_queue = app.conf.task_always_eager, app.conf.task_default_queue
     app.conf.task_always_eager, app.conf.task_default_queue = False, queue
     process = subprocess.Popen(
-        command, cwd=settings.BASE_DIR, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+        command,
+        cwd=settings.BASE_DIR,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
         stderr=subprocess.STDOUT,
     )
     try:
@@ -181,14 +186,14 @@ def page(browser, live_server):
     context.close()
 
 
-def login(page, live_server, email: str, password: str = "password") -> None:
+def login(page, live_server, email: str, password: str = "password") -> None:  # noqa: S107 - the factories' password
     """Sign in through the real login page, as a person would."""
-    page.goto(f"{live_server.url}/login/")
+    page.goto(live_server.url + reverse("login"))
     page.get_by_label("E-mail address").fill(email)
     page.locator("#id_password").fill(password)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_load_state()
-    if "/login/" in page.url:
+    if page.url.startswith(live_server.url + reverse("login")):
         pytest.fail(f"Could not sign in as {email}: still on {page.url}")
 
 

@@ -10,6 +10,7 @@ from typing import NamedTuple
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.db.models import Q
 from django.test.utils import override_settings
 from django.utils import timezone
 
@@ -23,6 +24,7 @@ from coaching.models import (
     Goal,
     GradeBand,
     ITUIndicator,
+    ITURating,
     Program,
     Reflection,
     Step,
@@ -55,9 +57,9 @@ GOALS = {  # key: (school, title); no school means a district goal
 TEACHERS = {  # school: (coach, grade band, ((name, subject), ...)); e-mails are first.last@riverside.example.org
     LINCOLN: (COACH, GradeBand.MIDDLE, (
         ("Maya Thompson", "English Language Arts"), ("Marcus Bell", "Science"), ("Elena Vasquez", "Mathematics"),
-        ("David Kim", "Social Studies"), ("Rachel Goldberg", "English Language Arts"), ("Tyrone Jackson", "Mathematics"),
-        ("Sofia Marquez", "Spanish"), ("Ben Carter", "Science"), ("Hannah Lee", "Art"),
-        ("Omar Haddad", "Special Education"),
+        ("David Kim", "Social Studies"), ("Rachel Goldberg", "English Language Arts"),
+        ("Tyrone Jackson", "Mathematics"), ("Sofia Marquez", "Spanish"), ("Ben Carter", "Science"),
+        ("Hannah Lee", "Art"), ("Omar Haddad", "Special Education"),
     )),
     ROOSEVELT: (COACH2, GradeBand.ELEMENTARY, (
         ("Grace Nguyen", "Kindergarten"), ("Luis Ortega", "Grade 1"), ("Aisha Johnson", "Grade 2"),
@@ -90,11 +92,11 @@ STRATEGIES = (  # (title, category, ITU indicator, subject ("" = any), grade ban
      ("Google Classroom", "Edpuzzle", "Kahoot!"),
      "Small groups rotate between teacher-led, collaborative and online stations, freeing the teacher for one group."),
     ("Digital exit tickets for formative assessment", INSTR, ITU.CRITICAL_THINKING, "", "all",
-     ("Google Forms", "Pear Deck"), "Two or three questions at the end of a lesson; the results shape tomorrow's groups."),
+     ("Google Forms", "Pear Deck"), "Two or three questions at the end of a lesson; results shape tomorrow's groups."),
     ("Peer feedback on shared documents", INSTR, ITU.COLLABORATION, "", "all", ("Google Docs",),
      "Students comment on each other's drafts with a protocol (praise, question, suggestion) before revising."),
     ("Student-created screencasts to explain thinking", INSTR, ITU.COMMUNICATION, "Mathematics", "all",
-     ("Screencastify", "Seesaw"), "Students record themselves solving a problem aloud, making their reasoning visible."),
+     ("Screencastify", "Seesaw"), "Students record themselves solving a problem aloud, making reasoning visible."),
     ("Choice boards with digital products", INSTR, ITU.STUDENT_AGENCY, "", "all",
      ("Google Slides", "Canva for Education", "Book Creator"),
      "A grid of tasks toward one learning target; students choose how they show what they know."),
@@ -113,9 +115,9 @@ STRATEGIES = (  # (title, category, ITU indicator, subject ("" = any), grade ban
      "middle", ("Padlet", "Google Docs"),
      "Students post a claim, answer an opposing view with evidence, then draft from the thread."),
     ("Real-time polling for misconceptions", INSTR, ITU.CRITICAL_THINKING, "", "all",
-     ("Pear Deck", "Nearpod", "Kahoot!"), "Hinge questions mid-lesson reveal misconceptions while there is time to reteach."),
+     ("Pear Deck", "Nearpod", "Kahoot!"), "Hinge questions mid-lesson reveal misconceptions while there is time."),
     ("Data dashboards for student goal-setting", INSTR, ITU.STUDENT_AGENCY, "", "middle",
-     ("Google Sheets", "Google Forms"), "Students log quiz results, chart their progress and set a goal for the next unit."),
+     ("Google Sheets", "Google Forms"), "Students log quiz results, chart progress and set a goal for the next unit."),
     ("Collaborative whiteboards for brainstorming", INSTR, ITU.CREATIVITY, "", "all", ("FigJam", "Padlet"),
      "Groups generate and cluster ideas on a shared board before writing or designing."),
     ("Interactive read-alouds with digital responses", INSTR, ITU.COMMUNICATION, "", "elementary",
@@ -173,7 +175,8 @@ STORIES = (
     Story("Elena Vasquez", "reflect", -24,
           ("Students cannot explain how they solved a problem", "Homework completion is under 50%"),
           "Class discussion rewards the first right answer; students rarely hear reasoning modelled.",
-          candidates=("Student-created screencasts to explain thinking", "Flipped mini-lessons with embedded questions"),
+          candidates=("Student-created screencasts to explain thinking",
+                      "Flipped mini-lessons with embedded questions"),
           tools=("Screencastify", "Google Classroom"), aim="a two-minute recorded explanation of one problem a week",
           evidence="19 of 24 screencasts named the strategy used; 11 explained why it works."),
     Story("David Kim", "resolved", -48,
@@ -197,7 +200,7 @@ STORIES = (
           "Speaking practice happens only as whole-class choral response.",
           candidates=("Choice boards with digital products",)),
     Story("Ben Carter", "identify", -2, ("Students struggle to design their own experiments",
-                                         "Science notebooks are disorganized", "Handing out materials eats class time")),
+                                         "Science notebooks are disorganized", "Handing out materials eats time")),
     Story("Hannah Lee", "investigate", -14,
           ("Planning materials are scattered across three drives", "Feedback on sketchbooks takes weeks"),
           "Materials were inherited from two predecessors and never reorganized.", category=GROWTH, goal="itu",
@@ -273,16 +276,17 @@ def school_day(offset: int) -> datetime.date:
 
 
 def at(offset: int, hhmm: str) -> datetime.datetime:
+    """A time of the school day, in the district's time zone."""
     return timezone.make_aware(datetime.datetime.combine(school_day(offset), datetime.time.fromisoformat(hhmm)), TZ)
 
 
-def rate(enrollment, phase, offset, rng, base=None):
-    """ITU scores: low-ish at baseline, one or two points up from `base` later."""
+def rate(enrollment: Enrollment, phase: str, offset: int, rng: random.Random, base: dict | None = None) -> dict:
+    """ITU scores: low at baseline; one or two points above `base` later on."""
     scores = {
-        i: (rng.randint(1, 3), rng.randint(1, 3))
-        if base is None
-        else tuple(min(5, v + rng.randint(1, 2)) for v in base[i])
-        for i in ITUIndicator.values
+        indicator: tuple(min(5, score + rng.randint(1, 2)) for score in base[indicator])
+        if base
+        else (rng.randint(1, 3), rng.randint(1, 3))
+        for indicator in ITUIndicator.values
     }
     services.itu_rate(enrollment=enrollment, phase=phase, rated_on=school_day(offset), scores=scores)
     return scores
@@ -291,66 +295,52 @@ def rate(enrollment, phase, offset, rng, base=None):
 def play(story: Story, enrollment: Enrollment, lib: dict, baseline: dict) -> None:
     """Take a challenge as far as its stage, through the services, then date its opening."""
     challenge = services.challenge_start(enrollment=enrollment, problems=story.problems)
-    advance(challenge, story, lib, baseline)
+    advance(challenge, story, lib, baseline.get(enrollment.pk))
+    # challenge_start always opens a challenge today; the demo's began weeks ago.
     Challenge.objects.filter(pk=challenge.pk).update(opened_on=school_day(story.opened))
 
 
-def advance(challenge: Challenge, s: Story, lib: dict, baseline: dict) -> None:
+def advance(challenge: Challenge, s: Story, lib: dict, baseline: dict | None) -> None:
     if s.stage == "identify":
         return
+    goal = lib.get(s.goal)
     services.challenge_identify(
         challenge=challenge,
         problems=s.problems,
         title=s.problems[0],
         category=s.category,
         root_cause_notes=s.root_cause,
-        goal=lib.get(s.goal),
+        goal=goal,
         standards=default_standards("identify"),
     )
-    for n, title in enumerate(s.candidates):
-        source = ("research", "pln", "colleague")[n % 3]
-        services.candidate_add(challenge=challenge, strategy=lib[title], source=source, notes=f"Found via {source}.")
+    for title, source in zip(s.candidates, ("research", "pln", "colleague"), strict=False):
+        services.candidate_add(challenge=challenge, strategy=lib[title], source=source)
     if s.stage == "investigate":
         return
     services.investigation_finish(challenge=challenge, standards=default_standards("investigate"))
     if s.stage == "select":
         return
-    strategy = lib[s.candidates[0]]
+    strategy, tools = lib[s.candidates[0]], [lib[name] for name in s.tools]
     services.challenge_select_strategy(
-        challenge=challenge, strategy=strategy, tools=[lib[t] for t in s.tools], standards=default_standards("select")
+        challenge=challenge, strategy=strategy, tools=tools, standards=default_standards("select")
     )
     for kind, offset, hhmm, done in TIMELINES[s.stage]:
-        if kind in Reflection.Decision.values:
-            new = lib[s.candidates[1]] if kind == "iterate" else None
-            note = (
-                f"Trying {new} next: the aim ({s.aim}) is not met yet."
-                if new
-                else f"Resolved: the teacher now runs this without support ({s.aim})."
-            )
+        if kind in Reflection.Decision.values:  # step 5
+            new = lib[s.candidates[1]] if kind == Reflection.Decision.ITERATE else None
             services.challenge_reflect(
                 challenge=challenge,
                 decision=kind,
                 held_on=school_day(offset),
                 minutes=30,
-                notes=note,
+                notes=NOTES[kind].format(aim=s.aim, strategy=new),
                 standards=default_standards("reflect"),
                 new_strategy=new,
             )
-            rate(
-                challenge.enrollment,
-                "end" if new is None else "mid",
-                offset,
-                random.Random(offset),
-                baseline.get(challenge.enrollment.pk),
-            )
+            phase = ITURating.Phase.MID if new else ITURating.Phase.END
+            rate(challenge.enrollment, phase, offset, random.Random(offset), baseline)
             strategy = new or strategy
             continue
-        mode = ("co_teach", "model", "observe")[abs(offset) % 3] if kind == V else ""
-        notes = {
-            P: f"Planned a first run of “{strategy}”. Success looks like: {s.aim}.",
-            V: VISIT_NOTES.get(mode, ""),
-            D: "Looked at the visit data together; most students met the aim.",
-        }[kind]
+        mode = ("co_teach", "model", "observe")[offset % 3] if kind == V else ""
         services.step_log(
             challenge=challenge,
             kind=kind,
@@ -358,26 +348,22 @@ def advance(challenge: Challenge, s: Story, lib: dict, baseline: dict) -> None:
             done=done,
             minutes=50 if kind == V else 30,
             visit_mode=mode,
-            notes=notes if done else "",
+            notes=NOTES[mode or kind].format(strategy=strategy, aim=s.aim) if done else "",
             data_collected=s.evidence if done and kind == V else "",
-            next_steps="Adjust the routine, then visit again." if done else "",
             standards=default_standards(kind),
         )
 
 
-def load() -> dict:
+def load() -> dict[str, int]:
     today = timezone.localdate()
     year = today.year if today.month >= 7 else today.year - 1
-    district = District.objects.create(
-        name="Riverside Unified School District", slug=SLUG, timezone=str(TZ), suppression_k=5
-    )
-    schools = {name: School.objects.create(district=district, name=name) for name in (LINCOLN, ROOSEVELT)}
+    district = District.objects.create(name="Riverside Unified School District", slug=SLUG, timezone=str(TZ))
+    schools = {name: School.objects.create(district=district, name=name) for name in TEACHERS}
     users = {}
     for role, name, email, school_names in USERS:
         users[email] = User.objects.create_user(email, PASSWORD, full_name=name)
-        Membership.objects.create(user=users[email], district=district, role=role).schools.set(
-            schools[s] for s in school_names
-        )
+        membership = Membership.objects.create(user=users[email], district=district, role=role)
+        membership.schools.set(schools[school] for school in school_names)
     program = Program.objects.create(
         district=district,
         name=f"{year}–{(year + 1) % 100:02d} Instructional Technology Coaching",
@@ -386,44 +372,41 @@ def load() -> dict:
     )
     program.schools.set(schools.values())
     program.coaches.set(users[email] for role, _, email, _ in USERS if role == Role.COACH)
-    lib = {
-        key: Goal.objects.create(district=district, school=schools.get(school), title=title)
-        for key, (school, title) in GOALS.items()
-    }
+    lib = {key: Goal.objects.create(district=district, school=schools.get(school), title=title)
+           for key, (school, title) in GOALS.items()}  # fmt: skip
     for name, url, description in TOOLS:
         lib[name] = Tool.objects.create(district=district, name=name, url=url, description=description)
     for title, category, indicator, subject, band, tools, description in STRATEGIES:
         lib[title] = Strategy.objects.create(
             district=district,
             title=title,
+            description=description,
             category=category,
             itu_indicator=indicator,
             subject=subject,
             grade_band=band,
-            description=description,
             created_by=users["admin@demo.cadence.test"],
         )
-        lib[title].tools.set(lib[t] for t in tools)
+        lib[title].tools.set(lib[name] for name in tools)
     rng, enrollments, baseline = random.Random(2026), {}, {}
-    for school, coach, name, subject in TEACHERS:
-        teacher = Teacher.objects.create(
-            school=schools[school],
-            name=name,
-            subject=subject,
-            email=name.lower().replace(" ", ".") + "@riverside.example.org",
-            grade_band="middle" if school == LINCOLN else "elementary",
-        )
-        enrollments[name] = enrollment = Enrollment.objects.create(
-            program=program, coach=users[coach], teacher=teacher, starts_on=school_day(-55)
-        )
-        if name not in NO_BASELINE:
-            baseline[enrollment.pk] = rate(enrollment, "baseline", -54, rng)
+    for school, (coach, band, teachers) in TEACHERS.items():
+        for name, subject in teachers:
+            email = name.lower().replace(" ", ".") + "@riverside.example.org"
+            teacher = Teacher.objects.create(
+                school=schools[school], name=name, email=email, subject=subject, grade_band=band
+            )
+            enrollment = Enrollment.objects.create(
+                program=program, coach=users[coach], teacher=teacher, starts_on=school_day(-55)
+            )
+            enrollments[name] = enrollment
+            if name not in NO_BASELINE:
+                baseline[enrollment.pk] = rate(enrollment, ITURating.Phase.BASELINE, -54, rng)
     for story in STORIES:
         play(story, enrollments[story.teacher], lib, baseline)
     for coach, name, offset, channel, notes in TOUCHPOINTS:
         services.activity_log(
             coach=users[coach],
-            kind="touchpoint",
+            kind=Activity.Kind.TOUCHPOINT,
             enrollment=enrollments[name],
             channel=channel,
             held_on=school_day(offset),
@@ -442,18 +425,19 @@ def load() -> dict:
             standards=default_standards(kind),
         )
     return {
-        "teachers": len(TEACHERS),
+        "schools": len(schools),
+        "teachers": len(enrollments),
         "strategies": len(STRATEGIES),
         "tools": len(TOOLS),
         "challenges": len(STORIES),
         "steps": Step.objects.filter(cycle__challenge__enrollment__program=program).count(),
+        "activities": len(TOUCHPOINTS) + len(ACTIVITIES),
     }
 
 
 def delete_demo() -> None:
     """Remove the demo district and its users; coaching records first, as they protect users and strategies."""
-    emails = [email for _, _, email, _ in USERS]
-    users = User.objects.filter(email__in=emails) | User.objects.filter(membership__district__slug=SLUG)
+    users = User.objects.filter(Q(email__in=[email for _, _, email, _ in USERS]) | Q(membership__district__slug=SLUG))
     Activity.objects.filter(coach__in=users).delete()
     Enrollment.objects.filter(program__district__slug=SLUG).delete()
     District.objects.filter(slug=SLUG).delete()
@@ -461,22 +445,20 @@ def delete_demo() -> None:
 
 
 class Command(BaseCommand):
-    help = "Load the Riverside demo district (slug “demo”) with coaching data dated around today."
+    help = "Load the Riverside demo district (slug “demo”), with coaching data dated around today."
 
     def add_arguments(self, parser):
-        parser.add_argument("--reset", action="store_true", help="Delete the demo district's data and load it again.")
+        parser.add_argument("--reset", action="store_true", help="Delete the demo district's data, then load it.")
 
-    def handle(self, *args, reset: bool = False, **options):
-        if not reset:
-            if District.objects.filter(slug=SLUG).exists():
-                self.stdout.write(
-                    f"The demo district (slug “{SLUG}”) already exists; nothing to do. "
-                    "Run `manage.py demo --reset` to delete and reload it."
-                )
-                return self.print_logins()
-            if User.objects.filter(email__in=[email for _, _, email, _ in USERS]).exists():
-                raise CommandError("Demo accounts exist without the demo district; run `manage.py demo --reset`.")
-        # Scheduling a step e-mails an invitation: keep those in memory rather than on the console.
+    def handle(self, *args, reset: bool = False, **options) -> None:
+        if not reset and District.objects.filter(slug=SLUG).exists():
+            self.stdout.write(
+                f"The demo district (slug “{SLUG}”) already exists; run `manage.py demo --reset` to reload."
+            )
+            return self.print_logins()
+        if not reset and User.objects.filter(email__in=[email for _, _, email, _ in USERS]).exists():
+            raise CommandError("Demo accounts exist without the demo district; run `manage.py demo --reset`.")
+        # Scheduling a step e-mails the coach an invitation: keep those in memory, off the console.
         with (
             override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"),
             timezone.override(TZ),
@@ -485,16 +467,16 @@ class Command(BaseCommand):
             if reset:
                 delete_demo()
             counts = load()
-        summary = ", ".join(f"{n} {what}" for what, n in counts.items())
-        self.stdout.write(self.style.SUCCESS(f"Loaded Riverside Unified School District: 2 schools, {summary}."))
+        summary = ", ".join(f"{count} {what}" for what, count in counts.items())
+        self.stdout.write(self.style.SUCCESS(f"Loaded Riverside Unified School District: {summary}."))
         self.print_logins()
 
     def print_logins(self) -> None:
         rows = [("Role", "Name", "E-mail", "Password")]
         rows += [(Role(role).label, name, email, PASSWORD) for role, name, email, _ in USERS]
-        widths = [max(len(row[i]) for row in rows) for i in range(4)]
+        widths = [max(len(row[column]) for row in rows) for column in range(4)]
+        rows.insert(1, tuple("-" * width for width in widths))
         self.stdout.write(f"\nDemo logins (every password is “{PASSWORD}”):")
-        for n, row in enumerate(rows):
-            self.stdout.write("  " + "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
-            if n == 0:
-                self.stdout.write("  " + "  ".join("-" * w for w in widths))
+        for row in rows:
+            line = "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True))
+            self.stdout.write(f"  {line}".rstrip())

@@ -1,0 +1,109 @@
+import zoneinfo
+
+import pytest
+from django.contrib.auth import authenticate
+from django.core.management import call_command
+from django.utils import timezone
+
+from accounts.models import District, Membership, Role, School, User
+from coaching.management.commands.demo import PASSWORD, USERS
+from coaching.models import Challenge, Cycle, Enrollment, ITURating, Step, Strategy, Teacher
+from coaching.selectors import coach_home
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _catalog():
+    from standards.catalog import load_catalog
+    from standards.models import Standard
+
+    if not Standard.objects.exists():  # a transactional test before this one flushed the catalog
+        load_catalog()
+
+
+def run_demo(capsys, *args) -> str:
+    call_command("demo", *args)
+    return capsys.readouterr().out
+
+
+def counts() -> dict[str, int]:
+    models = (District, School, User, Membership, Teacher, Enrollment, Strategy, Challenge, Cycle, Step, ITURating)
+    return {model.__name__: model.objects.count() for model in models}
+
+
+def test_demo_loads_a_realistic_district(capsys):
+    out = run_demo(capsys)
+
+    district = District.objects.get(slug="demo")
+    assert district.name == "Riverside Unified School District"
+    assert district.timezone == "America/Chicago"
+    assert School.objects.filter(district=district).count() == 2
+    assert Membership.objects.filter(district=district, role=Role.COACH).count() == 2
+    assert Teacher.objects.filter(school__district=district).count() == 20
+    assert Enrollment.objects.filter(program__district=district, ends_on__isnull=True).count() == 20
+    assert Strategy.objects.filter(district=district).count() >= 15
+    assert Strategy.objects.filter(district=district, category="professional_growth").exists()
+    assert not Strategy.objects.filter(district=district, tools__isnull=True).exists()
+
+    statuses = set(Challenge.objects.values_list("status", flat=True))
+    assert {"identify", "investigate", "select", "implement", "closed"} <= statuses
+    reflect_ready = Challenge.objects.filter(status="implement", cycles__completed_on__isnull=False).exclude(
+        cycles__completed_on__isnull=True
+    )
+    assert "reflect" in statuses or reflect_ready.exists()
+    assert Challenge.objects.filter(status="closed", outcome="resolved", cycles__completed_on__isnull=False).exists()
+    assert Cycle.objects.filter(number=2).exists()  # an iterate
+    assert Step.objects.filter(done=False).exists()
+    assert not Step.objects.filter(standards__isnull=True).exists()
+    assert ITURating.objects.filter(phase="baseline").count() >= 10
+    assert ITURating.objects.filter(phase="end").exists()
+
+    home = coach_home(User.objects.get(email="coach@demo.cadence.test"))
+    assert home.today and home.stale_visits and home.not_contacted
+    assert home.caseload_size == 10
+
+    assert "coach@demo.cadence.test" in out
+    assert "cadence-demo" in out
+
+
+def test_demo_steps_are_at_school_hours_in_cycle_order(capsys):
+    run_demo(capsys)
+
+    chicago = zoneinfo.ZoneInfo("America/Chicago")
+    for cycle in Cycle.objects.prefetch_related("steps"):
+        steps = list(cycle.steps.all())  # ordered by starts_at
+        assert [step.kind for step in steps] == list(Step.ORDER[: len(steps)])
+        for step in steps:
+            assert 9 <= timezone.localtime(step.starts_at, chicago).hour < 15
+
+
+def test_running_twice_does_not_duplicate(capsys):
+    run_demo(capsys)
+    before = counts()
+
+    out = run_demo(capsys)
+
+    assert counts() == before
+    assert "already exists" in out
+    assert "coach@demo.cadence.test" in out
+
+
+def test_reset_reloads_the_demo(capsys):
+    run_demo(capsys)
+    before = counts()
+    Challenge.objects.filter(status="identify").first().delete()  # the demo was changed since
+
+    out = run_demo(capsys, "--reset")
+
+    assert counts() == before
+    assert "Loaded" in out
+    assert District.objects.filter(slug="demo").count() == 1
+
+
+def test_every_demo_login_authenticates(capsys):
+    run_demo(capsys)
+
+    for _, _, email, _ in USERS:
+        assert authenticate(username=email, password=PASSWORD) is not None, email
+    assert PASSWORD == "cadence-demo"

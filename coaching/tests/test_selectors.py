@@ -1,0 +1,201 @@
+"""The coach's reads: the home page's buckets, the caseload, and the strategy library."""
+
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from coaching import selectors, services
+from coaching.models import Challenge, ChallengeCategory, GradeBand, ITUIndicator, Step
+from coaching.tests import factories as f
+from coaching.tests.test_services import challenge_at
+
+pytestmark = pytest.mark.django_db
+
+Status = Challenge.Status
+Kind = Step.Kind
+
+
+@pytest.fixture
+def now() -> datetime.datetime:
+    """Wednesday noon of this week, so that "today" and "this week" have room on either side."""
+    today = timezone.localdate()
+    wednesday = today + datetime.timedelta(days=2 - today.weekday())
+    return timezone.make_aware(datetime.datetime.combine(wednesday, datetime.time(12)))
+
+
+def enroll(cast, name: str, *, coach=None, **teacher):
+    return f.EnrollmentFactory(
+        program=cast.program, coach=coach or cast.alice, teacher=f.TeacherFactory(school=cast.school, name=name, **teacher)
+    )
+
+
+def end(enrollment) -> None:
+    enrollment.ends_on = timezone.localdate()
+    enrollment.save()
+
+
+def log(challenge: Challenge, kind: str, starts_at: datetime.datetime, *, done: bool) -> Step:
+    visit_mode = Step.VisitMode.OBSERVE if kind == Kind.VISIT else ""
+    return services.step_log(challenge=challenge, kind=kind, starts_at=starts_at, done=done, visit_mode=visit_mode)
+
+
+def names(rows) -> list[str]:
+    return [row.teacher.name for row in rows]
+
+
+# --- coach_home ----------------------------------------------------------------------------------
+
+
+def test_it_buckets_scheduled_steps_into_overdue_today_and_this_week(cast, now) -> None:
+    challenge = challenge_at(cast, Status.IMPLEMENT)
+    plan = log(challenge, Kind.PLAN_MEETING, now - datetime.timedelta(days=2), done=False)
+    visit = log(challenge, Kind.VISIT, now - datetime.timedelta(hours=2), done=False)
+    debrief = log(challenge, Kind.DEBRIEF, now + datetime.timedelta(days=2), done=False)
+    later_today = log(challenge_at(cast, Status.IMPLEMENT, enrollment=enroll(cast, "Ann")), Kind.PLAN_MEETING,
+                      now + datetime.timedelta(hours=5), done=False)  # fmt: skip
+    next_week = challenge_at(cast, Status.IMPLEMENT, enrollment=enroll(cast, "Ben"))
+    log(next_week, Kind.PLAN_MEETING, now + datetime.timedelta(days=5), done=False)
+
+    home = selectors.coach_home(cast.alice, now=now)
+
+    assert home.overdue == [plan]
+    assert home.today == [visit, later_today]
+    assert home.this_week == [debrief]
+
+
+def test_it_leaves_done_steps_and_ended_enrollments_off_the_schedule(cast, now) -> None:
+    log(challenge_at(cast, Status.IMPLEMENT), Kind.PLAN_MEETING, now - datetime.timedelta(hours=1), done=True)
+    ended = enroll(cast, "Ann")
+    log(challenge_at(cast, Status.IMPLEMENT, enrollment=ended), Kind.PLAN_MEETING, now, done=False)
+    end(ended)
+
+    home = selectors.coach_home(cast.alice, now=now)
+
+    assert (home.overdue, home.today, home.this_week) == ([], [], [])
+
+
+def visit_days_ago(cast, name: str, now: datetime.datetime, days: int, *, coach=None) -> Challenge:
+    """A teacher whose cycle got as far as a done visit `days` ago."""
+    challenge = challenge_at(cast, Status.IMPLEMENT, enrollment=enroll(cast, name, coach=coach))
+    log(challenge, Kind.PLAN_MEETING, now - datetime.timedelta(days=days + 1), done=True)
+    log(challenge, Kind.VISIT, now - datetime.timedelta(days=days), done=True)
+    return challenge
+
+
+def test_it_flags_visits_a_week_old_without_a_done_debrief(cast, now) -> None:
+    visit_days_ago(cast, "Eight days", now, 8)
+    visit_days_ago(cast, "Six days", now, 6)
+    scheduled_debrief = visit_days_ago(cast, "Debrief scheduled", now, 9)
+    log(scheduled_debrief, Kind.DEBRIEF, now + datetime.timedelta(days=1), done=False)
+    debriefed = visit_days_ago(cast, "Debriefed", now, 10)
+    log(debriefed, Kind.DEBRIEF, now - datetime.timedelta(days=9), done=True)
+
+    home = selectors.coach_home(cast.alice, now=now)
+
+    assert [visit.cycle.challenge.enrollment.teacher.name for visit in home.stale_visits] == [
+        "Debrief scheduled", "Eight days"
+    ]  # fmt: skip
+
+
+def test_it_does_not_flag_visits_of_closed_challenges_or_ended_enrollments(cast, now) -> None:
+    closed = visit_days_ago(cast, "Closed", now, 8)
+    Challenge.objects.filter(pk=closed.pk).update(status=Status.CLOSED)  # e.g. closed by an admin clean-up
+    end(visit_days_ago(cast, "Ended", now, 8).enrollment)
+
+    assert selectors.coach_home(cast.alice, now=now).stale_visits == []
+
+
+def test_it_lists_teachers_not_contacted_for_two_weeks_or_never(cast, now) -> None:
+    today = timezone.localdate(now)
+    for name, days in [("Fifteen days", 15), ("Thirteen days", 13), ("Today", 0), ("Thirty days", 30)]:
+        enrollment = enroll(cast, name)
+        enrollment.last_contact_on = today - datetime.timedelta(days=days)
+        enrollment.save()
+    end(enroll(cast, "Ended, never contacted"))
+
+    home = selectors.coach_home(cast.alice, now=now)
+
+    # Longest without contact first: never, then the oldest contact.
+    assert names(home.not_contacted) == ["Maria Rivera", "Thirty days", "Fifteen days"]
+    assert home.caseload_size == 5
+
+
+def test_it_shows_alice_nothing_of_bobs_caseload(cast, now) -> None:
+    bobs = visit_days_ago(cast, "Bob's teacher", now, 8, coach=cast.bob)
+    bobs_other = challenge_at(cast, Status.IMPLEMENT, enrollment=enroll(cast, "Bob's other", coach=cast.bob))
+    log(bobs_other, Kind.PLAN_MEETING, now, done=False)
+
+    alices = selectors.coach_home(cast.alice, now=now)
+    bobs_home = selectors.coach_home(cast.bob, now=now)
+
+    assert (alices.today, alices.stale_visits, names(alices.not_contacted)) == ([], [], ["Maria Rivera"])
+    assert alices.caseload_size == 1
+    assert [v.cycle.challenge for v in bobs_home.stale_visits] == [bobs]
+    assert names(selectors.caseload_rows(cast.alice)) == ["Maria Rivera"]
+
+
+# --- caseload_rows -------------------------------------------------------------------------------
+
+
+def test_it_annotates_each_teacher_with_the_open_challenge(cast) -> None:
+    challenge_at(cast, Status.INVESTIGATE)
+    only_closed = enroll(cast, "Closed only")
+    challenge_at(cast, Status.CLOSED, enrollment=only_closed)
+    closed_then_new = enroll(cast, "Closed then new")
+    challenge_at(cast, Status.CLOSED, enrollment=closed_then_new)
+    services.challenge_start(enrollment=closed_then_new, problems=["Feedback comes too late"])
+    enroll(cast, "Aaron, no challenge")
+    end(enroll(cast, "Ended"))
+
+    rows = selectors.caseload_rows(cast.alice)
+
+    assert [(row.teacher.name, row.challenge_status, row.challenge_title) for row in rows] == [
+        ("Aaron, no challenge", None, None),
+        ("Closed only", None, None),
+        ("Closed then new", Status.IDENTIFY, ""),
+        ("Maria Rivera", Status.INVESTIGATE, "Students wait for answers"),
+    ]
+
+
+# --- library_search ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def library(cast):
+    """cast.strategy is instructional, collaboration, any subject, all grades."""
+    strategy = f.StrategyFactory
+    strategy(district=cast.district, title="Podcasting lab reports", description="Students record audio notes.",
+             itu_indicator=ITUIndicator.COMMUNICATION, subject="Science", grade_band=GradeBand.MIDDLE)
+    strategy(district=cast.district, title="Peer feedback with comment banks", subject="English",
+             category=ChallengeCategory.PROFESSIONAL_GROWTH, itu_indicator=ITUIndicator.CRITICAL_THINKING,
+             grade_band=GradeBand.HIGH)
+    strategy(district=cast.district, title="Choice boards", subject="Mathematics",
+             itu_indicator=ITUIndicator.STUDENT_AGENCY, grade_band=GradeBand.ELEMENTARY)
+    strategy(district=cast.district, title="Retired podcast idea", retired_at=timezone.now())
+    strategy(district=f.DistrictFactory(), title="Podcasting elsewhere")  # fmt: skip
+    return cast.district
+
+
+ALL = {"Choice boards", "Peer feedback with comment banks", "Podcasting lab reports", "Think-pair-share with a shared doc"}
+
+
+@pytest.mark.parametrize(
+    ("filters", "expected"),
+    [
+        ({}, ALL),
+        ({"q": "PODCAST"}, {"Podcasting lab reports"}),
+        ({"q": "audio"}, {"Podcasting lab reports"}),  # the description counts too
+        ({"category": ChallengeCategory.PROFESSIONAL_GROWTH}, {"Peer feedback with comment banks"}),
+        ({"itu_indicator": ITUIndicator.STUDENT_AGENCY}, {"Choice boards"}),
+        # A strategy with no subject fits any subject, one for all grades fits any grade band.
+        ({"subject": "science"}, {"Podcasting lab reports", "Think-pair-share with a shared doc"}),
+        ({"subject": "History"}, {"Think-pair-share with a shared doc"}),
+        ({"grade_band": GradeBand.HIGH}, {"Peer feedback with comment banks", "Think-pair-share with a shared doc"}),
+        ({"grade_band": GradeBand.ALL}, {"Think-pair-share with a shared doc"}),
+        ({"subject": "Math", "grade_band": GradeBand.MIDDLE, "category": ChallengeCategory.INSTRUCTIONAL},
+         {"Think-pair-share with a shared doc"}),
+    ],
+)  # fmt: skip
+def test_it_searches_the_districts_active_library(library, filters, expected) -> None:
+    assert {s.title for s in selectors.library_search(library, **filters)} == expected
