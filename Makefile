@@ -6,6 +6,7 @@ SHELL := /bin/bash
 
 VENV := .venv
 PY := $(VENV)/bin/python
+PORT ?= 8000
 # The first of python3.11 / python3 that is at least 3.11 creates the virtualenv.
 PYTHON ?= $(shell for p in python3.11 python3; do \
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null \
@@ -15,7 +16,7 @@ PYTHON ?= $(shell for p in python3.11 python3; do \
 
 help:
 	@echo "make install  create $(VENV) and install requirements-dev.txt"
-	@echo "make run      migrate, load the demo district, serve http://127.0.0.1:8000 (SQLite, eager tasks)"
+	@echo "make run      migrate, load the demo district, serve http://127.0.0.1:$(PORT) (SQLite, eager tasks)"
 	@echo "make test     the whole suite on PostgreSQL + Redis; extra pytest arguments in ARGS=..."
 	@echo "make lint     ruff, migrations up to date, system checks"
 	@echo "make worker   a Celery worker on REDIS_URL (for production-like local runs)"
@@ -36,7 +37,7 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 run: install
 	$(PY) manage.py migrate
 	$(PY) manage.py demo
-	$(PY) manage.py runserver 127.0.0.1:8000
+	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 test: export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/cadence
 test: export REDIS_URL ?= redis://127.0.0.1:6379/0

@@ -36,6 +36,7 @@ class CoachHome:
     overdue: list[Step]
     stale_visits: list[Step]
     not_contacted: list[Enrollment]
+    ready_to_reflect: list[Challenge]
     caseload_size: int
 
 
@@ -74,6 +75,14 @@ def coach_home(user, *, now: datetime.datetime | None = None) -> CoachHome:
         # Never contacted first, on PostgreSQL too (it sorts NULLs last by default, SQLite first).
         .order_by(F("last_contact_on").asc(nulls_first=True), "teacher__name")
     )
+    unfinished_cycle = Cycle.objects.filter(challenge=OuterRef("pk"), completed_on__isnull=True)
+    ready_to_reflect = list(
+        scoping.coach_challenges(user)
+        .filter(status__in=[Challenge.Status.IMPLEMENT, Challenge.Status.REFLECT], enrollment__ends_on__isnull=True)
+        .exclude(Exists(unfinished_cycle))
+        .select_related("enrollment__teacher")
+        .order_by("enrollment__teacher__name")
+    )
     tomorrow = start_of_day + datetime.timedelta(days=1)
     return CoachHome(
         today=[s for s in scheduled if start_of_day <= s.starts_at < tomorrow],
@@ -81,6 +90,7 @@ def coach_home(user, *, now: datetime.datetime | None = None) -> CoachHome:
         overdue=[s for s in scheduled if s.starts_at < start_of_day],
         stale_visits=stale_visits,
         not_contacted=not_contacted,
+        ready_to_reflect=ready_to_reflect,
         caseload_size=caseload.count(),
     )
 

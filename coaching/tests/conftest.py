@@ -139,19 +139,15 @@ def celery_worker(transactional_db, tmp_path, settings):
         "CONN_MAX_AGE": "0",  # the test database is flushed between tests; hold no connection open
     }
     command = [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "--concurrency=1"]
-    command += ["-Q", queue, "-n", f"{queue}@%h", "--loglevel=INFO", "--logfile", str(log)]
+    command += ["-Q", queue, "-n", f"{queue}@%h", "--loglevel=INFO"]
     command += ["--without-mingle", "--without-gossip", "--without-heartbeat"]
 
     eager, default_queue = app.conf.task_always_eager, app.conf.task_default_queue
     app.conf.task_always_eager, app.conf.task_default_queue = False, queue
-    process = subprocess.Popen(
-        command,
-        cwd=settings.BASE_DIR,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.STDOUT,
-    )
+    with log.open("wb") as output:  # the worker logs to stderr; import errors land there too
+        process = subprocess.Popen(
+            command, cwd=settings.BASE_DIR, env=env, stdin=subprocess.DEVNULL, stdout=output, stderr=output
+        )
     try:
         _wait_until_ready(process, log)
         yield mail_dir
@@ -191,8 +187,8 @@ def login(page, live_server, email: str, password: str = "password") -> None:  #
     page.goto(live_server.url + reverse("login"))
     page.get_by_label("E-mail address").fill(email)
     page.locator("#id_password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():  # to the next page, or back to the form when refused
+        page.get_by_role("button", name="Sign in").click()
     if page.url.startswith(live_server.url + reverse("login")):
         pytest.fail(f"Could not sign in as {email}: still on {page.url}")
 

@@ -4,7 +4,22 @@ import factory
 from django.utils import timezone
 
 from accounts.models import District, Membership, Role, School, User
-from coaching.models import Enrollment, Program, Strategy, Teacher, Tool
+from coaching import services
+from coaching.models import (
+    Challenge,
+    ChallengeCategory,
+    Enrollment,
+    Program,
+    Reflection,
+    Step,
+    Strategy,
+    StrategyCandidate,
+    Teacher,
+    Tool,
+)
+
+Status = Challenge.Status
+Kind = Step.Kind
 
 
 class DistrictFactory(factory.django.DjangoModelFactory):
@@ -102,32 +117,53 @@ class StrategyFactory(factory.django.DjangoModelFactory):
     itu_indicator = "collaboration"
 
 
-def challenge_at(cast, status: str, *, cycle_done: bool = False):
-    """Alice's challenge for the cast's teacher, walked through the real services up to `status`."""
-    from coaching import services
-    from coaching.models import Challenge
+# --- walking a challenge through the real services ----------------------------------------------
 
-    Status = Challenge.Status
-    order = [Status.IDENTIFY, Status.INVESTIGATE, Status.SELECT, Status.IMPLEMENT, Status.REFLECT]
-    target = order.index(status)
-    challenge = services.challenge_start(enrollment=cast.enrollment, problems=["Students are off task", "Grading"])
-    if target >= 1:
-        services.challenge_identify(
-            challenge=challenge, problems=challenge.problems, title="Students are off task", category="instructional"
-        )
-        services.candidate_add(challenge=challenge, strategy=cast.strategy, source="research")
-    if target >= 2:
-        services.investigation_finish(challenge=challenge)
-    if target >= 3:
-        services.challenge_select_strategy(challenge=challenge, strategy=cast.strategy, tools=[cast.tool])
-    if target >= 4 or cycle_done:
-        start = timezone.now() - datetime.timedelta(days=3)
-        for offset, kind in enumerate(("plan_meeting", "visit", "debrief")):
-            extra = {"visit_mode": "observe"} if kind == "visit" else {}
-            services.step_log(
-                challenge=challenge, kind=kind, starts_at=start + datetime.timedelta(days=offset), done=True, **extra
-            )
-    if target >= 4:
-        services.challenge_move(challenge=challenge, to=Status.REFLECT)
-    challenge.refresh_from_db()
+PROBLEMS = ["Students wait for answers", "Group work stalls"]
+
+
+def day(days: int = 0) -> datetime.date:
+    return timezone.localdate() + datetime.timedelta(days=days)
+
+
+def at(days: int = 0, hour: int = 10) -> datetime.datetime:
+    """`days` from today at `hour` o'clock, local time: whole hours keep the dates unambiguous."""
+    return timezone.make_aware(datetime.datetime.combine(day(days), datetime.time(hour)))
+
+
+def log(challenge: Challenge, kind: str, *, days: int = 0, done: bool = True, **fields) -> Step:
+    """Log (or, with done=False, schedule) a step of the current cycle `days` from today."""
+    if kind == Kind.VISIT:
+        fields.setdefault("visit_mode", Step.VisitMode.OBSERVE)
+    return services.step_log(challenge=challenge, kind=kind, starts_at=at(days), done=done, **fields)
+
+
+def complete_cycle(challenge: Challenge, *, days: int = -3) -> None:
+    """Meet → visit → meet, all done, on consecutive days starting `days` from today."""
+    for offset, kind in enumerate(Step.ORDER):
+        log(challenge, kind, days=days + offset)
+
+
+def challenge_at(cast, status: str, *, enrollment=None) -> Challenge:
+    """A challenge brought to `status` the way a coach gets there: through the services, step by step."""
+    challenge = services.challenge_start(enrollment=enrollment or cast.enrollment, problems=PROBLEMS)
+    if status == Status.IDENTIFY:
+        return challenge
+    services.challenge_identify(
+        challenge=challenge, problems=PROBLEMS, title=PROBLEMS[0], category=ChallengeCategory.INSTRUCTIONAL
+    )
+    if status == Status.INVESTIGATE:
+        return challenge
+    services.candidate_add(challenge=challenge, strategy=cast.strategy, source=StrategyCandidate.Source.RESEARCH)
+    services.investigation_finish(challenge=challenge)
+    if status == Status.SELECT:
+        return challenge
+    services.challenge_select_strategy(challenge=challenge, strategy=cast.strategy, tools=[cast.tool])
+    if status == Status.IMPLEMENT:
+        return challenge
+    complete_cycle(challenge)
+    services.challenge_move(challenge=challenge, to=Status.REFLECT)
+    if status == Status.REFLECT:
+        return challenge
+    services.challenge_reflect(challenge=challenge, decision=Reflection.Decision.RESOLVED, held_on=day(), minutes=30)
     return challenge

@@ -8,7 +8,7 @@ from django.utils import timezone
 from coaching import selectors, services
 from coaching.models import Challenge, ChallengeCategory, GradeBand, ITUIndicator, Step
 from coaching.tests import factories as f
-from coaching.tests.test_services import challenge_at
+from coaching.tests.factories import challenge_at, complete_cycle
 
 pytestmark = pytest.mark.django_db
 
@@ -26,7 +26,9 @@ def now() -> datetime.datetime:
 
 def enroll(cast, name: str, *, coach=None, **teacher):
     return f.EnrollmentFactory(
-        program=cast.program, coach=coach or cast.alice, teacher=f.TeacherFactory(school=cast.school, name=name, **teacher)
+        program=cast.program,
+        coach=coach or cast.alice,
+        teacher=f.TeacherFactory(school=cast.school, name=name, **teacher),
     )
 
 
@@ -52,10 +54,10 @@ def test_it_buckets_scheduled_steps_into_overdue_today_and_this_week(cast, now) 
     plan = log(challenge, Kind.PLAN_MEETING, now - datetime.timedelta(days=2), done=False)
     visit = log(challenge, Kind.VISIT, now - datetime.timedelta(hours=2), done=False)
     debrief = log(challenge, Kind.DEBRIEF, now + datetime.timedelta(days=2), done=False)
-    later_today = log(challenge_at(cast, Status.IMPLEMENT, enrollment=enroll(cast, "Ann")), Kind.PLAN_MEETING,
-                      now + datetime.timedelta(hours=5), done=False)  # fmt: skip
-    next_week = challenge_at(cast, Status.IMPLEMENT, enrollment=enroll(cast, "Ben"))
-    log(next_week, Kind.PLAN_MEETING, now + datetime.timedelta(days=5), done=False)
+    anns = challenge_at(cast, Status.IMPLEMENT, enrollment=enroll(cast, "Ann"))
+    later_today = log(anns, Kind.PLAN_MEETING, now + datetime.timedelta(hours=5), done=False)
+    bens = challenge_at(cast, Status.IMPLEMENT, enrollment=enroll(cast, "Ben"))
+    log(bens, Kind.PLAN_MEETING, now + datetime.timedelta(days=5), done=False)  # next Monday
 
     home = selectors.coach_home(cast.alice, now=now)
 
@@ -94,13 +96,15 @@ def test_it_flags_visits_a_week_old_without_a_done_debrief(cast, now) -> None:
     home = selectors.coach_home(cast.alice, now=now)
 
     assert [visit.cycle.challenge.enrollment.teacher.name for visit in home.stale_visits] == [
-        "Debrief scheduled", "Eight days"
-    ]  # fmt: skip
+        "Debrief scheduled",
+        "Eight days",
+    ]
 
 
 def test_it_does_not_flag_visits_of_closed_challenges_or_ended_enrollments(cast, now) -> None:
     closed = visit_days_ago(cast, "Closed", now, 8)
-    Challenge.objects.filter(pk=closed.pk).update(status=Status.CLOSED)  # e.g. closed by an admin clean-up
+    # The services close a challenge only after a debrief; this guards the home page all the same.
+    Challenge.objects.filter(pk=closed.pk).update(status=Status.CLOSED)
     end(visit_days_ago(cast, "Ended", now, 8).enrollment)
 
     assert selectors.coach_home(cast.alice, now=now).stale_visits == []
@@ -161,29 +165,46 @@ def test_it_annotates_each_teacher_with_the_open_challenge(cast) -> None:
 # --- library_search ------------------------------------------------------------------------------
 
 
+# cast.strategy, "Think-pair-share with a shared doc", is instructional, collaboration, any subject, all grades.
+LIBRARY = [
+    {
+        "title": "Podcasting lab reports",
+        "description": "Students record audio notes.",
+        "itu_indicator": ITUIndicator.COMMUNICATION,
+        "subject": "Science",
+        "grade_band": GradeBand.MIDDLE,
+    },
+    {
+        "title": "Peer feedback with comment banks",
+        "category": ChallengeCategory.PROFESSIONAL_GROWTH,
+        "itu_indicator": ITUIndicator.CRITICAL_THINKING,
+        "subject": "English",
+        "grade_band": GradeBand.HIGH,
+    },
+    {
+        "title": "Choice boards",
+        "itu_indicator": ITUIndicator.STUDENT_AGENCY,
+        "subject": "Mathematics",
+        "grade_band": GradeBand.ELEMENTARY,
+    },
+]
+EVERY_ACTIVE = {"Think-pair-share with a shared doc"} | {fields["title"] for fields in LIBRARY}
+
+
 @pytest.fixture
 def library(cast):
-    """cast.strategy is instructional, collaboration, any subject, all grades."""
-    strategy = f.StrategyFactory
-    strategy(district=cast.district, title="Podcasting lab reports", description="Students record audio notes.",
-             itu_indicator=ITUIndicator.COMMUNICATION, subject="Science", grade_band=GradeBand.MIDDLE)
-    strategy(district=cast.district, title="Peer feedback with comment banks", subject="English",
-             category=ChallengeCategory.PROFESSIONAL_GROWTH, itu_indicator=ITUIndicator.CRITICAL_THINKING,
-             grade_band=GradeBand.HIGH)
-    strategy(district=cast.district, title="Choice boards", subject="Mathematics",
-             itu_indicator=ITUIndicator.STUDENT_AGENCY, grade_band=GradeBand.ELEMENTARY)
-    strategy(district=cast.district, title="Retired podcast idea", retired_at=timezone.now())
-    strategy(district=f.DistrictFactory(), title="Podcasting elsewhere")  # fmt: skip
+    for fields in LIBRARY:
+        f.StrategyFactory(district=cast.district, **fields)
+    # Neither ever shows: retired, and another district's.
+    f.StrategyFactory(district=cast.district, title="Retired podcast idea", retired_at=timezone.now())
+    f.StrategyFactory(district=f.DistrictFactory(), title="Podcasting elsewhere")
     return cast.district
-
-
-ALL = {"Choice boards", "Peer feedback with comment banks", "Podcasting lab reports", "Think-pair-share with a shared doc"}
 
 
 @pytest.mark.parametrize(
     ("filters", "expected"),
     [
-        ({}, ALL),
+        ({}, EVERY_ACTIVE),
         ({"q": "PODCAST"}, {"Podcasting lab reports"}),
         ({"q": "audio"}, {"Podcasting lab reports"}),  # the description counts too
         ({"category": ChallengeCategory.PROFESSIONAL_GROWTH}, {"Peer feedback with comment banks"}),
@@ -193,9 +214,21 @@ ALL = {"Choice boards", "Peer feedback with comment banks", "Podcasting lab repo
         ({"subject": "History"}, {"Think-pair-share with a shared doc"}),
         ({"grade_band": GradeBand.HIGH}, {"Peer feedback with comment banks", "Think-pair-share with a shared doc"}),
         ({"grade_band": GradeBand.ALL}, {"Think-pair-share with a shared doc"}),
-        ({"subject": "Math", "grade_band": GradeBand.MIDDLE, "category": ChallengeCategory.INSTRUCTIONAL},
-         {"Think-pair-share with a shared doc"}),
+        (
+            {"subject": "Math", "grade_band": GradeBand.MIDDLE, "category": ChallengeCategory.INSTRUCTIONAL},
+            {"Think-pair-share with a shared doc"},
+        ),
     ],
-)  # fmt: skip
+)
 def test_it_searches_the_districts_active_library(library, filters, expected) -> None:
     assert {s.title for s in selectors.library_search(library, **filters)} == expected
+
+
+def test_it_lists_challenges_whose_cycle_is_complete_as_ready_to_reflect(cast):
+    challenge = challenge_at(cast, Status.IMPLEMENT)
+    assert selectors.coach_home(cast.alice).ready_to_reflect == []
+    complete_cycle(challenge)
+    assert selectors.coach_home(cast.alice).ready_to_reflect == [challenge]
+    assert selectors.coach_home(cast.bob).ready_to_reflect == []
+    services.cycle_start(challenge=challenge)
+    assert selectors.coach_home(cast.alice).ready_to_reflect == []

@@ -24,6 +24,7 @@ from coaching.models import (
     StrategyCandidate,
 )
 from coaching.tests import factories as f
+from coaching.tests.factories import PROBLEMS, at, challenge_at, complete_cycle, day, log
 from standards.catalog import DEFAULT_TAGS, default_standards
 
 pytestmark = pytest.mark.django_db
@@ -32,19 +33,8 @@ Status = Challenge.Status
 Kind = Step.Kind
 Decision = Reflection.Decision
 
-PROBLEMS = ["Students wait for answers", "Group work stalls"]
-
 
 # --- helpers -------------------------------------------------------------------------------------
-
-
-def day(days: int = 0) -> datetime.date:
-    return timezone.localdate() + datetime.timedelta(days=days)
-
-
-def at(days: int = 0, hour: int = 10) -> datetime.datetime:
-    """`days` from today at `hour` o'clock, local time: whole hours keep the dates unambiguous."""
-    return timezone.make_aware(datetime.datetime.combine(day(days), datetime.time(hour)))
 
 
 @contextlib.contextmanager
@@ -56,44 +46,6 @@ def refused(message: str, *, field: str | None = None):
         assert excinfo.value.message_dict == {field: [message]}
     else:
         assert excinfo.value.messages == [message]
-
-
-def log(challenge: Challenge, kind: str, *, days: int = 0, done: bool = True, **fields) -> Step:
-    """Log (or, with done=False, schedule) a step of the current cycle `days` from today."""
-    if kind == Kind.VISIT:
-        fields.setdefault("visit_mode", Step.VisitMode.OBSERVE)
-    return services.step_log(challenge=challenge, kind=kind, starts_at=at(days), done=done, **fields)
-
-
-def complete_cycle(challenge: Challenge, *, days: int = -3) -> None:
-    """Meet → visit → meet, all done, on consecutive days starting `days` from today."""
-    for offset, kind in enumerate(Step.ORDER):
-        log(challenge, kind, days=days + offset)
-
-
-def challenge_at(cast, status: str, *, enrollment=None) -> Challenge:
-    """A challenge brought to `status` the way a coach gets there: through the services, step by step."""
-    challenge = services.challenge_start(enrollment=enrollment or cast.enrollment, problems=PROBLEMS)
-    if status == Status.IDENTIFY:
-        return challenge
-    services.challenge_identify(
-        challenge=challenge, problems=PROBLEMS, title=PROBLEMS[0], category=ChallengeCategory.INSTRUCTIONAL
-    )
-    if status == Status.INVESTIGATE:
-        return challenge
-    services.candidate_add(challenge=challenge, strategy=cast.strategy, source=StrategyCandidate.Source.RESEARCH)
-    services.investigation_finish(challenge=challenge)
-    if status == Status.SELECT:
-        return challenge
-    services.challenge_select_strategy(challenge=challenge, strategy=cast.strategy, tools=[cast.tool])
-    if status == Status.IMPLEMENT:
-        return challenge
-    complete_cycle(challenge)
-    services.challenge_move(challenge=challenge, to=Status.REFLECT)
-    if status == Status.REFLECT:
-        return challenge
-    services.challenge_reflect(challenge=challenge, decision=Decision.RESOLVED, held_on=day(), minutes=30)
-    return challenge
 
 
 def status_in_db(challenge: Challenge) -> str:
@@ -209,7 +161,9 @@ def test_it_reflects_only_after_a_completed_cycle(cast, logged) -> None:
 
 
 def test_it_walks_a_challenge_through_the_five_steps(cast) -> None:
-    challenge = services.challenge_start(enrollment=cast.enrollment, problems=[" Students wait for answers ", "", "Group work stalls"])
+    challenge = services.challenge_start(
+        enrollment=cast.enrollment, problems=[" Students wait for answers ", "", "Group work stalls"]
+    )
     assert (challenge.status, challenge.problems) == (Status.IDENTIFY, PROBLEMS)
 
     goal = Goal.objects.create(district=cast.district, school=cast.school, title="Every student collaborates")
