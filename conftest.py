@@ -10,6 +10,15 @@ from accounts.models import Role
 from coaching.tests import factories as f
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """A reused test database may have lost the catalog to a transactional test's flush: restore it."""
+    from standards.catalog import load_catalog
+
+    with django_db_blocker.unblock():
+        load_catalog()
+
+
 @pytest.fixture(autouse=True)
 def _fast_tests(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -1,6 +1,6 @@
 """Screenshots of Cadence's pages for docs/screenshots/ (run against `make run`).
 
-    .venv/bin/python docs/take_screenshots.py [http://127.0.0.1:8000] [outdir]
+.venv/bin/python docs/take_screenshots.py [http://127.0.0.1:8000] [outdir]
 """
 
 import sys
@@ -10,7 +10,13 @@ from playwright.sync_api import sync_playwright
 
 BASE = sys.argv[1] if len(sys.argv) > 1 else "http://127.0.0.1:8000"
 OUT = Path(sys.argv[2] if len(sys.argv) > 2 else Path(__file__).parent / "screenshots")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
 
 
 def sign_in(page, email):
