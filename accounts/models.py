@@ -107,3 +107,84 @@ class Membership(models.Model):
     @property
     def is_district_admin(self) -> bool:
         return self.role == Role.DISTRICT_ADMIN
+
+
+class AuditEvent(models.Model):
+    """Who did what to whose data: exports, erasures, role changes, imports, confidential reads."""
+
+    class Action(models.TextChoices):
+        EXPORT = "export", "Data export"
+        ERASE = "erase", "Teacher erased"
+        ROLE_CHANGE = "role_change", "Role changed"
+        DEACTIVATE = "deactivate", "User deactivated"
+        INVITE = "invite", "Invitation sent"
+        IMPORT = "import", "Roster import"
+        CONFIDENTIAL_READ = "confidential_read", "Confidential record read"
+
+    district = models.ForeignKey(District, on_delete=models.CASCADE, related_name="audit_events")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    action = models.CharField(max_length=30, choices=Action.choices)
+    summary = models.CharField(max_length=500)
+    details = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.get_action_display()}: {self.summary}"
+
+
+class Invitation(models.Model):
+    """A one-time, expiring link that lets a person set a password and join a district."""
+
+    district = models.ForeignKey(District, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField()
+    full_name = models.CharField(max_length=200, blank=True)
+    role = models.CharField(max_length=20, choices=Role.choices)
+    schools = models.ManyToManyField(School, blank=True, related_name="+")
+    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    # Only a hash of the token is stored: the link in the e-mail is the sole copy of the secret.
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Invitation for {self.email}"
+
+
+class RosterImport(models.Model):
+    """An uploaded roster, imported by a Celery task all-or-nothing, with its progress and errors."""
+
+    class Kind(models.TextChoices):
+        ONEROSTER = "oneroster", "OneRoster 1.1 CSV"
+        TEACHERS_CSV = "teachers_csv", "teachers.csv"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting"
+        RUNNING = "running", "Importing"
+        SUCCEEDED = "succeeded", "Imported"
+        FAILED = "failed", "Rejected"
+
+    district = models.ForeignKey(District, on_delete=models.CASCADE, related_name="roster_imports")
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    filename = models.CharField(max_length=255)
+    # The upload itself (a zip of the roster files), so any worker process can read it.
+    payload = models.BinaryField()
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
+    progress = models.PositiveSmallIntegerField(default=0)  # percent
+    counts = models.JSONField(default=dict, blank=True)  # e.g. {"schools_created": 2, "teachers_updated": 40}
+    errors = models.JSONField(default=list, blank=True)  # [{"file": "users.csv", "row": 12, "message": "…"}]
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.filename}"

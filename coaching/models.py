@@ -375,3 +375,22 @@ class Activity(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.held_on}"
+
+
+class ImpactStory(models.Model):
+    """A story of impact (3F). It reaches a principal or the district only with the teacher's consent."""
+
+    coach = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="impact_stories")
+    enrollment = models.ForeignKey(Enrollment, on_delete=models.CASCADE, related_name="impact_stories")
+    title = models.CharField(max_length=200)
+    story = models.TextField()
+    told_on = models.DateField(default=timezone.localdate)
+    share_with_principal = models.BooleanField("the teacher agreed to share it with their principal", default=False)
+    share_with_district = models.BooleanField("the teacher agreed to share it with the district", default=False)
+
+    class Meta:
+        ordering = ["-told_on", "-id"]
+        verbose_name_plural = "impact stories"
+
+    def __str__(self) -> str:
+        return self.title

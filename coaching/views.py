@@ -1,14 +1,13 @@
-from functools import wraps
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts import scoping
+from accounts.permissions import coach_required
 from coaching import selectors, services
 from coaching.forms import (
     ActivityForm,
@@ -27,19 +26,6 @@ from coaching.forms import (
 from coaching.models import Activity, Challenge, ITUIndicator, Step
 
 Status = Challenge.Status
-
-
-def coach_required(view):
-    """Signed in, and a coach: coaching pages are the coach's own."""
-
-    @wraps(view)
-    @login_required
-    def wrapper(request, *args, **kwargs):
-        if not (request.membership and request.membership.is_coach):
-            raise PermissionDenied("These pages are for coaches.")
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 def _challenge(request, challenge_id: int) -> Challenge:

@@ -11,7 +11,11 @@ urlpatterns = [
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("account/", include("accounts.urls")),
     path("standards/", include("standards.urls")),
+    path("district/rosters/", include("accounts.roster_urls")),
+    path("district/", include("coaching.district_urls")),
+    path("dashboard/", include("dashboard.urls")),
     path("", include("coaching.urls")),
     path("admin/", admin.site.urls),
 ]
