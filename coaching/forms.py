@@ -89,6 +89,7 @@ class IdentifyForm(TaggedForm):
     goal = forms.ModelChoiceField(
         queryset=Goal.objects.none(),
         required=False,
+        empty_label="No goal",
         label="Aligned goal (optional)",
         help_text="A school or district goal this challenge works towards (3B).",
     )

@@ -5,6 +5,7 @@ cache, DEBUG on). Production sets DEBUG=false and the rest; a bad value stops st
 clear message rather than running half-configured.
 """
 
+import datetime
 import os
 from pathlib import Path
 
@@ -65,6 +66,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "csp",
     "bootstrap",
+    "axes",
     "accounts",
     "standards",
     "coaching",
@@ -83,6 +85,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "accounts.middleware.DistrictMiddleware",
+    # Last, so it turns a locked-out sign-in into the lockout page (accounts.signin.locked_out).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -121,6 +125,21 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
+# Login throttling (django-axes): 5 failed sign-ins lock that e-mail address, and separately that
+# client address, for 15 minutes (counted from the last failure). Attempts live in the database
+# (axes' default handler, never the cache), so every process shares the count and it survives a
+# Redis outage. The axes backend only refuses locked-out attempts; ModelBackend signs people in.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one alone locks: per account, per address
+AXES_USERNAME_FORM_FIELD = "username"  # the login form's field, which holds the e-mail address
+AXES_USERNAME_CALLABLE = "accounts.signin.attempted_email"
+AXES_CLIENT_IP_CALLABLE = "accounts.signin.client_ip"
+AXES_LOCKOUT_CALLABLE = "accounts.signin.locked_out"
+# Behind N reverse proxies that each append to X-Forwarded-For, set this to N: otherwise every
+# sign-in seems to come from the proxy, and 5 failures anywhere would lock everyone out.
+AXES_TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

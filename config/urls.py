@@ -4,6 +4,9 @@ from django.urls import include, path
 
 from accounts.forms import LoginForm
 
+# The Django admin is the site operator's tool: superusers only, whatever is_staff says.
+admin.site.has_permission = lambda request: request.user.is_active and request.user.is_superuser
+
 urlpatterns = [
     path(
         "login/",

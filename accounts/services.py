@@ -1,0 +1,205 @@
+"""Every write about people: invitations, roles, deactivation. Callers pass district-scoped objects."""
+
+import datetime
+import hashlib
+import secrets
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts import audit
+from accounts.models import AuditEvent, District, Invitation, Membership, Role, School, User
+
+INVITATION_LIFETIME = datetime.timedelta(days=7)
+# Until AuditEvent.Action has REACTIVATE (the value is stored as is; only its label is missing).
+REACTIVATE = "reactivate"
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _check_schools(district: District, role: str, schools: Iterable[School]) -> list[School]:
+    schools = list(schools)
+    if any(school.district_id != district.pk for school in schools):
+        raise ValidationError({"schools": "Choose schools of this district."})
+    if role == Role.PRINCIPAL and not schools:
+        raise ValidationError({"schools": "Choose the schools this principal leads."})
+    return [] if role == Role.DISTRICT_ADMIN else schools
+
+
+def _check_email_free(district: District, email: str) -> None:
+    user = User.objects.filter(email__iexact=email).select_related("membership").first()
+    if user is None:
+        return
+    if not user.is_active and getattr(user, "membership", None) and user.membership.district_id == district.pk:
+        raise ValidationError({"email": f"{email} belongs to a deactivated person: reactivate them on the People page."})
+    raise ValidationError({"email": f"{email} already has a Cadence account, so it cannot be invited again."})
+
+
+def _issue(invitation: Invitation) -> None:
+    """Give the invitation a fresh token and expiry, and e-mail the link once the write commits."""
+    from accounts.tasks import send_invitation  # the tasks module imports this one
+    from coaching.tasks import enqueue
+
+    token = secrets.token_urlsafe(32)
+    invitation.token_hash = token_hash(token)
+    invitation.expires_at = timezone.now() + INVITATION_LIFETIME
+    # Only the hash is stored; the raw token travels through the broker to the worker that
+    # e-mails it. That is acceptable: the broker is ours, and the e-mail carries the same secret.
+    transaction.on_commit(lambda: enqueue(send_invitation, invitation.pk, token))
+
+
+@transaction.atomic
+def invitation_create(
+    *, actor: User, district: District, email: str, full_name: str, role: str, schools: Iterable[School] = ()
+) -> Invitation:
+    email = email.strip().lower()
+    _check_email_free(district, email)
+    if district.invitations.filter(email__iexact=email, accepted_at__isnull=True).exists():
+        raise ValidationError({"email": f"{email} already has a pending invitation: resend it from the People page."})
+    schools = _check_schools(district, role, schools)
+    invitation = Invitation(district=district, email=email, full_name=full_name.strip(), role=role, invited_by=actor)
+    _issue(invitation)
+    invitation.full_clean()
+    invitation.save()
+    invitation.schools.set(schools)
+    audit.record(
+        district=district,
+        actor=actor,
+        action=AuditEvent.Action.INVITE,
+        summary=f"Invited {email} as {Role(role).label}",
+        email=email,
+        role=role,
+        schools=[school.pk for school in schools],
+    )
+    return invitation
+
+
+@transaction.atomic
+def invitation_resend(*, actor: User, invitation: Invitation) -> Invitation:
+    """A new link with a new expiry; the old link stops working."""
+    if invitation.accepted_at is not None:
+        raise ValidationError(f"{invitation.email} has already accepted the invitation.")
+    _issue(invitation)
+    invitation.save(update_fields=["token_hash", "expires_at"])
+    audit.record(
+        district=invitation.district,
+        actor=actor,
+        action=AuditEvent.Action.INVITE,
+        summary=f"Invitation resent to {invitation.email}",
+        email=invitation.email,
+        resent=True,
+    )
+    return invitation
+
+
+def invitation_email_send(*, invitation_id: int, token: str) -> bool:
+    """E-mail the link; False when the invitation was accepted or resent (with a newer token) meanwhile."""
+    invitation = (
+        Invitation.objects.select_related("district", "invited_by")
+        .filter(pk=invitation_id, token_hash=token_hash(token), accepted_at__isnull=True)
+        .first()
+    )
+    if invitation is None:
+        return False
+    base = getattr(settings, "SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+    context = {
+        "invitation": invitation,
+        "link": base + reverse("accounts:accept", kwargs={"token": token}),
+        "role": invitation.get_role_display(),
+    }
+    send_mail(
+        subject=f"You're invited to Cadence for {invitation.district}",
+        message=render_to_string("accounts/email/invitation.txt", context),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        recipient_list=[invitation.email],
+    )
+    return True
+
+
+def invitation_problem(invitation: Invitation | None) -> str | None:
+    """Why this invitation cannot be accepted now, or None when it can."""
+    if invitation is None:
+        return "This invitation link is not valid. Check that you copied the whole link."
+    if invitation.accepted_at is not None:
+        return "This invitation has already been used."
+    if invitation.expires_at <= timezone.now():
+        return "This invitation has expired."
+    return None
+
+
+@transaction.atomic
+def invitation_accept(*, invitation: Invitation, full_name: str, password: str) -> User:
+    """Create the person, their membership and schools, and use up the invitation, all at once."""
+    # Lock the row, so two clicks on the same link cannot both create an account.
+    invitation = Invitation.objects.select_for_update().select_related("district").get(pk=invitation.pk)
+    if problem := invitation_problem(invitation):
+        raise ValidationError(problem)
+    if User.objects.filter(email__iexact=invitation.email).exists():
+        raise ValidationError(f"{invitation.email} already has a Cadence account: sign in instead.")
+    user = User(email=invitation.email, full_name=full_name.strip())
+    user.set_password(password)
+    user.full_clean()
+    user.save()
+    membership = Membership.objects.create(user=user, district=invitation.district, role=invitation.role)
+    membership.schools.set(invitation.schools.all())
+    invitation.accepted_at = timezone.now()
+    invitation.save(update_fields=["accepted_at"])
+    return user
+
+
+def _describe(membership: Membership) -> dict:
+    return {"role": membership.role, "schools": sorted(school.name for school in membership.schools.all())}
+
+
+@transaction.atomic
+def member_update(*, actor: User, membership: Membership, role: str, schools: Iterable[School]) -> Membership:
+    if membership.user_id == actor.pk and role != Role.DISTRICT_ADMIN:
+        raise ValidationError(
+            {"role": "You can't remove your own district admin role: ask another district admin to do it."}
+        )
+    schools = _check_schools(membership.district, role, schools)
+    before = _describe(membership)
+    membership.role = role
+    membership.full_clean()
+    membership.save(update_fields=["role"])
+    membership.schools.set(schools)
+    after = _describe(membership)
+    if after != before:
+        audit.record(
+            district=membership.district,
+            actor=actor,
+            action=AuditEvent.Action.ROLE_CHANGE,
+            summary=f"{membership.user}: {Role(before['role']).label} → {Role(role).label}",
+            user=membership.user_id,
+            before=before,
+            after=after,
+        )
+    return membership
+
+
+@transaction.atomic
+def member_set_active(*, actor: User, membership: Membership, active: bool) -> User:
+    """Deactivated people cannot sign in; everything they logged stays."""
+    user = membership.user
+    if user.pk == actor.pk:
+        raise ValidationError("You can't deactivate yourself: ask another district admin to do it.")
+    if user.is_active == active:
+        return user
+    user.is_active = active
+    user.save(update_fields=["is_active"])
+    audit.record(
+        district=membership.district,
+        actor=actor,
+        action=REACTIVATE if active else AuditEvent.Action.DEACTIVATE,
+        summary=f"{'Reactivated' if active else 'Deactivated'} {user}",
+        user=user.pk,
+    )
+    return user

@@ -1,0 +1,89 @@
+"""Security properties that hold for the whole site, whatever page is added later."""
+
+import os
+import re
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.test import Client
+from django.urls import reverse
+
+pytestmark = pytest.mark.django_db
+
+
+def test_it_passes_the_deploy_check_with_production_settings():
+    env = {
+        **os.environ,
+        "DEBUG": "false",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "cadence.example.org",
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=settings.BASE_DIR, env=env, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+def test_it_refuses_to_start_in_production_without_a_secret_key():
+    env = {key: value for key, value in os.environ.items() if key != "SECRET_KEY"} | {"DEBUG": "false"}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"], cwd=settings.BASE_DIR, env=env, capture_output=True, text=True
+    )
+    assert result.returncode != 0
+    assert "Set the SECRET_KEY environment variable." in result.stderr
+
+
+def test_it_refuses_a_malformed_setting():
+    env = {**os.environ, "DEBUG": "maybe"}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"], cwd=settings.BASE_DIR, env=env, capture_output=True, text=True
+    )
+    assert "DEBUG must be true or false, not 'maybe'." in result.stderr
+
+
+def test_it_sends_a_strict_content_security_policy_and_security_headers(client):
+    response = client.get(reverse("login"))
+    policy = response["Content-Security-Policy"]
+    assert "script-src 'self'" in policy and "unsafe-inline" not in policy and "unsafe-eval" not in policy
+    assert "frame-ancestors 'none'" in policy
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Referrer-Policy"] == "same-origin"
+
+
+def test_it_keeps_templates_free_of_inline_script_and_style():
+    """The CSP forbids inline script and style attributes: a template that uses them would break."""
+    inline_script = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>", re.I)
+    offenders = [
+        str(path.relative_to(settings.BASE_DIR))
+        for path in Path(settings.BASE_DIR, "templates").rglob("*.html")
+        if inline_script.search(text := path.read_text()) or re.search(r"\sstyle=|\son[a-z]+=", text)
+    ]
+    assert offenders == []
+
+
+def test_it_checks_csrf_on_posts(cast):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(cast.alice)
+    response = client.post(reverse("coaching:challenge_new", kwargs={"teacher_id": cast.teacher.pk}), {"problems": "x"})
+    assert response.status_code == 403
+
+
+def test_it_keeps_the_django_admin_for_superusers(client, cast, django_user_model):
+    cast.dana.is_staff = True
+    cast.dana.save()
+    client.force_login(cast.dana)
+    assert client.get("/admin/").status_code == 302
+    root = django_user_model.objects.create_superuser("root@example.org", "password")
+    client.force_login(root)
+    assert client.get("/admin/").status_code == 200
+
+
+def test_it_expires_idle_sessions():
+    assert settings.SESSION_SAVE_EVERY_REQUEST and settings.SESSION_COOKIE_AGE <= 12 * 60 * 60

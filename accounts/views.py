@@ -1,0 +1,121 @@
+from axes.utils import reset as axes_reset
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse_lazy
+from django.views.decorators.http import require_POST
+
+from accounts import selectors, services
+from accounts.forms import AcceptForm, InviteForm, MemberForm, RoleFilterForm
+from accounts.models import Invitation, Membership
+from accounts.permissions import district_admin_required
+from coaching.forms import run_service
+
+
+def _member(request, membership_id: int) -> Membership:
+    qs = Membership.objects.select_related("user", "district")
+    return get_object_or_404(qs, pk=membership_id, district=request.membership.district)
+
+
+def _act(request, success: str, service, **kwargs) -> HttpResponse:
+    """Run a one-click action of the People page and go back there saying what happened."""
+    try:
+        service(actor=request.user, **kwargs)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, success)
+    return redirect("accounts:people")
+
+
+@district_admin_required
+def people(request):
+    district = request.membership.district
+    form = RoleFilterForm(request.GET or None)
+    role = form.cleaned_data["role"] if form.is_valid() else ""
+    context = {
+        "form": form,
+        "filtered": bool(role),
+        "members": list(selectors.people(district, role=role)),
+        "invitations": list(selectors.pending_invitations(district, role=role)),
+    }
+    return render(request, "accounts/people.html", context)
+
+
+@district_admin_required
+def invite(request):
+    district = request.membership.district
+    form = InviteForm(request.POST or None, district=district)
+    if form.is_valid() and run_service(
+        form, services.invitation_create, actor=request.user, district=district, **form.cleaned_data
+    ):
+        messages.success(request, f"Invitation sent to {form.cleaned_data['email']}. The link works for 7 days.")
+        return redirect("accounts:people")
+    return render(request, "accounts/invite.html", {"form": form})
+
+
+@district_admin_required
+@require_POST
+def invitation_resend(request, invitation_id: int):
+    invitation = get_object_or_404(Invitation, pk=invitation_id, district=request.membership.district)
+    success = f"A new invitation link was sent to {invitation.email}; the earlier link no longer works."
+    return _act(request, success, services.invitation_resend, invitation=invitation)
+
+
+@district_admin_required
+def member_edit(request, membership_id: int):
+    membership = _member(request, membership_id)
+    initial = {"role": membership.role, "schools": list(membership.schools.all())}
+    form = MemberForm(request.POST or None, initial=initial, district=membership.district)
+    if form.is_valid() and run_service(
+        form, services.member_update, actor=request.user, membership=membership, **form.cleaned_data
+    ):
+        messages.success(request, f"{membership.user} is now {membership.get_role_display().lower()}.")
+        return redirect("accounts:people")
+    return render(request, "accounts/member_edit.html", {"form": form, "member": membership})
+
+
+@district_admin_required
+@require_POST
+def member_deactivate(request, membership_id: int):
+    membership = _member(request, membership_id)
+    active = request.POST.get("active") == "true"
+    if active:
+        success = f"{membership.user} is active again and can sign in."
+    else:
+        success = f"{membership.user} is deactivated and can no longer sign in. Everything they logged stays."
+    return _act(request, success, services.member_set_active, membership=membership, active=active)
+
+
+def accept(request, token: str):
+    """Public: the invitation link. A bad link gets a page saying what to do, never an error."""
+    invitation = selectors.invitation_for_token(token)
+    if problem := services.invitation_problem(invitation):
+        status = 404 if invitation is None else 410
+        return render(request, "accounts/invitation_invalid.html", {"problem": problem}, status=status)
+    form = AcceptForm(request.POST or None, email=invitation.email, initial={"full_name": invitation.full_name})
+    if form.is_valid():
+        data = form.cleaned_data
+        user = run_service(
+            form, services.invitation_accept, invitation=invitation, full_name=data["full_name"], password=data["password1"]
+        )
+        if user:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, f"Welcome to Cadence, {user.get_short_name()}.")
+            return redirect("coaching:home")
+    return render(request, "accounts/accept.html", {"form": form, "invitation": invitation})
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """Choosing a new password also lifts a sign-in lockout on the account, as the lockout page promises."""
+
+    success_url = reverse_lazy("accounts:password_reset_complete")
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        # The account's own failures, from every address (which also takes them off each address's count).
+        axes_reset(username=form.user.email)
+        return response

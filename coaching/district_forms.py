@@ -1,0 +1,135 @@
+from django import forms
+from django.db.models import Q
+
+from accounts.models import District
+from coaching import district_selectors as selectors
+from coaching.models import GradeBand, Program, Strategy, Teacher, Tool
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class ProgramForm(forms.Form):
+    name = forms.CharField(max_length=200, help_text="For example “2026–27 instructional technology coaching”.")
+    starts_on = forms.DateField(label="Starts on", widget=DATE)
+    ends_on = forms.DateField(label="Ends on", widget=DATE)
+    schools = forms.ModelMultipleChoiceField(
+        queryset=None, widget=forms.CheckboxSelectMultiple, label="Participating schools"
+    )
+    coaches = forms.ModelMultipleChoiceField(
+        queryset=None,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text="Active coaches of the district. Each coach's caseload is set on the Caseloads page.",
+    )
+    remove_goals = forms.ModelMultipleChoiceField(
+        queryset=None,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        label="Remove district goals",
+        help_text="District goals are shared by every program of the district. A goal that challenges align to stays.",
+    )
+    new_goals = forms.CharField(
+        label="Add district goals",
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="One goal per line. Coaches can align a challenge to a district goal or to their school's goals.",
+    )
+
+    def __init__(self, *args, district: District, program: Program | None = None, **kwargs):
+        if program is not None:
+            kwargs["initial"] = {
+                "name": program.name,
+                "starts_on": program.starts_on,
+                "ends_on": program.ends_on,
+                "schools": list(program.schools.all()),
+                "coaches": list(program.coaches.all()),
+            }
+        super().__init__(*args, **kwargs)
+        self.fields["schools"].queryset = district.schools.all()
+        self.fields["coaches"].queryset = selectors.active_coaches(district)
+        goals = selectors.district_goals(district)
+        self.fields["remove_goals"].queryset = goals
+        self.fields["remove_goals"].label_from_instance = lambda goal: goal.title
+        self.current_goals = list(goals)
+        if not self.current_goals:
+            del self.fields["remove_goals"]
+
+    def clean_new_goals(self) -> list[str]:
+        return [line.strip() for line in self.cleaned_data["new_goals"].splitlines() if line.strip()]
+
+
+class SchoolGoalForm(forms.Form):
+    school = forms.ModelChoiceField(queryset=None)
+    title = forms.CharField(label="Goal", max_length=300, help_text="What the school is working towards this year.")
+
+    def __init__(self, *args, schools, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["school"].queryset = schools
+        if len(schools) == 1:
+            self.fields["school"].initial = schools[0]
+
+
+class CaseloadFilterForm(forms.Form):
+    program = forms.ModelChoiceField(queryset=None, empty_label=None)
+    school = forms.ModelChoiceField(queryset=None, required=False, empty_label="Any school")
+    subject = forms.CharField(required=False, max_length=100)
+    grade_band = forms.ChoiceField(choices=[("", "Any grade band"), *GradeBand.choices], required=False)
+    q = forms.CharField(label="Name or e-mail", required=False, max_length=200)
+    unassigned = forms.BooleanField(label="Only teachers not on a caseload in this program", required=False)
+
+    def __init__(self, *args, district: District, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["program"].queryset = district.programs.all()
+        self.fields["school"].queryset = district.schools.all()
+
+    def teacher_filters(self) -> dict:
+        return {name: value for name, value in self.cleaned_data.items() if name != "program"}
+
+
+class AssignForm(forms.Form):
+    teachers = forms.ModelMultipleChoiceField(
+        queryset=None, error_messages={"required": "Tick at least one teacher to assign."}
+    )
+    coach = forms.ModelChoiceField(queryset=None, label="Assign the ticked teachers to")
+
+    def __init__(self, *args, program: Program, coaches, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["teachers"].queryset = Teacher.objects.filter(school__district_id=program.district_id)
+        self.fields["coach"].queryset = program.coaches.all()
+        self.fields["coach"].choices = [("", "Choose a coach"), *((c.pk, str(c)) for c in coaches)]
+
+    def selected(self) -> set[str]:
+        return {str(pk) for pk in self["teachers"].value() or ()}
+
+
+class MoveForm(forms.Form):
+    coach = forms.ModelChoiceField(queryset=None, label="New coach")
+
+    def __init__(self, *args, enrollment, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["coach"].queryset = enrollment.program.coaches.exclude(pk=enrollment.coach_id)
+
+
+class StrategyForm(forms.ModelForm):
+    class Meta:
+        model = Strategy
+        fields = ["title", "description", "category", "itu_indicator", "subject", "grade_band", "tools"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 4}), "tools": forms.CheckboxSelectMultiple}
+
+    def __init__(self, *args, district: District, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Retired tools are offered only where the strategy already has them, so saving keeps them.
+        kept = Q(pk__in=self.instance.tools.all()) if self.instance.pk else Q(pk__in=[])
+        tools = self.fields["tools"]
+        tools.queryset = Tool.objects.filter(Q(retired_at__isnull=True) | kept, district=district)
+        tools.label_from_instance = lambda tool: f"{tool.name} (retired)" if tool.retired_at else tool.name
+        tools.required = False
+
+
+class ToolForm(forms.ModelForm):
+    class Meta:
+        model = Tool
+        fields = ["name", "description", "url"]
+        labels = {"url": "Web address"}
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
