@@ -1,5 +1,5 @@
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm, SetPasswordMixin
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, SetPasswordMixin
 
 from accounts.models import District, Role, School, User
 
@@ -15,6 +15,12 @@ class LoginForm(AuthenticationForm):
         return self.cleaned_data["username"].strip().lower()
 
 
+class ResetForm(PasswordResetForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["email"].label = "E-mail address"
+
+
 class SchoolsField(forms.ModelMultipleChoiceField):
     widget = forms.CheckboxSelectMultiple
 
@@ -24,7 +30,12 @@ class SchoolsField(forms.ModelMultipleChoiceField):
 
 
 class RoleFilterForm(forms.Form):
-    role = forms.ChoiceField(label="Role", choices=[("", "All roles"), *Role.choices], required=False)
+    role = forms.ChoiceField(
+        label="Role",
+        choices=[("", "All roles"), *Role.choices],
+        required=False,
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
 
 
 class MemberForm(forms.Form):
@@ -45,7 +56,9 @@ class InviteForm(MemberForm):
 class AcceptForm(SetPasswordMixin, forms.Form):
     """Your name and a password, checked by the site's password validators."""
 
-    full_name = forms.CharField(label="Full name", max_length=200, widget=forms.TextInput(attrs={"autocomplete": "name"}))
+    full_name = forms.CharField(
+        label="Full name", max_length=200, widget=forms.TextInput(attrs={"autocomplete": "name"})
+    )
     password1, password2 = SetPasswordMixin.create_password_fields()
 
     def __init__(self, *args, email: str, **kwargs):

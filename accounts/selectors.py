@@ -1,6 +1,6 @@
 """Every read about people. Each starts from the district the district admin belongs to."""
 
-from django.db.models import BooleanField, Case, Prefetch, QuerySet, Value, When
+from django.db.models import BooleanField, Case, Prefetch, QuerySet, When
 from django.utils import timezone
 
 from accounts.models import District, Invitation, Membership, School
@@ -24,9 +24,7 @@ def pending_invitations(district: District, *, role: str = "") -> QuerySet[Invit
         .select_related("invited_by")
         .prefetch_related(Prefetch("schools", queryset=School.objects.order_by("name")))
         .annotate(
-            expired=Case(
-                When(expires_at__lte=timezone.now(), then=Value(True)), default=Value(False), output_field=BooleanField()
-            )
+            expired=Case(When(expires_at__lte=timezone.now(), then=True), default=False, output_field=BooleanField())
         )
     )
     if role:

@@ -3,6 +3,7 @@
 import datetime
 import hashlib
 import secrets
+import zoneinfo
 from collections.abc import Iterable
 
 from django.conf import settings
@@ -39,7 +40,7 @@ def _check_email_free(district: District, email: str) -> None:
     if user is None:
         return
     if not user.is_active and getattr(user, "membership", None) and user.membership.district_id == district.pk:
-        raise ValidationError({"email": f"{email} belongs to a deactivated person: reactivate them on the People page."})
+        raise ValidationError({"email": f"{email} belongs to someone deactivated: reactivate them on the People page."})
     raise ValidationError({"email": f"{email} already has a Cadence account, so it cannot be invited again."})
 
 
@@ -115,9 +116,11 @@ def invitation_email_send(*, invitation_id: int, token: str) -> bool:
         "link": base + reverse("accounts:accept", kwargs={"token": token}),
         "role": invitation.get_role_display(),
     }
+    with timezone.override(zoneinfo.ZoneInfo(invitation.district.timezone)):  # the expiry date, as they live it
+        message = render_to_string("accounts/email/invitation.txt", context)
     send_mail(
         subject=f"You're invited to Cadence for {invitation.district}",
-        message=render_to_string("accounts/email/invitation.txt", context),
+        message=message,
         from_email=settings.DEFAULT_FROM_EMAIL,
         recipient_list=[invitation.email],
     )

@@ -98,10 +98,8 @@ def accept(request, token: str):
         return render(request, "accounts/invitation_invalid.html", {"problem": problem}, status=status)
     form = AcceptForm(request.POST or None, email=invitation.email, initial={"full_name": invitation.full_name})
     if form.is_valid():
-        data = form.cleaned_data
-        user = run_service(
-            form, services.invitation_accept, invitation=invitation, full_name=data["full_name"], password=data["password1"]
-        )
+        name, password = form.cleaned_data["full_name"], form.cleaned_data["password1"]
+        user = run_service(form, services.invitation_accept, invitation=invitation, full_name=name, password=password)
         if user:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, f"Welcome to Cadence, {user.get_short_name()}.")

@@ -1,5 +1,6 @@
 from django import forms
 from django.db.models import Q
+from django.utils import timezone
 
 from accounts.models import District
 from coaching import district_selectors as selectors
@@ -78,9 +79,16 @@ class CaseloadFilterForm(forms.Form):
     q = forms.CharField(label="Name or e-mail", required=False, max_length=200)
     unassigned = forms.BooleanField(label="Only teachers not on a caseload in this program", required=False)
 
-    def __init__(self, *args, district: District, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["program"].queryset = district.programs.all()
+    def __init__(self, data, *, district: District, **kwargs):
+        programs = district.programs.all()
+        if not data.get("program"):
+            # The program running today, else the newest.
+            today = timezone.localdate()
+            default = programs.filter(starts_on__lte=today, ends_on__gte=today).first() or programs.first()
+            data = data.copy()
+            data["program"] = default.pk if default else ""
+        super().__init__(data, **kwargs)
+        self.fields["program"].queryset = programs
         self.fields["school"].queryset = district.schools.all()
 
     def teacher_filters(self) -> dict:
@@ -111,23 +119,33 @@ class MoveForm(forms.Form):
         self.fields["coach"].queryset = enrollment.program.coaches.exclude(pk=enrollment.coach_id)
 
 
-class StrategyForm(forms.ModelForm):
+class ConfirmForm(forms.Form):
+    """Nothing to fill in: posting it (with its CSRF token) confirms; a refusal shows as its error."""
+
+
+class LibraryForm(forms.ModelForm):
+    def __init__(self, *args, district: District, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.district = district
+
+
+class StrategyForm(LibraryForm):
     class Meta:
         model = Strategy
         fields = ["title", "description", "category", "itu_indicator", "subject", "grade_band", "tools"]
         widgets = {"description": forms.Textarea(attrs={"rows": 4}), "tools": forms.CheckboxSelectMultiple}
 
-    def __init__(self, *args, district: District, **kwargs):
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # Retired tools are offered only where the strategy already has them, so saving keeps them.
         kept = Q(pk__in=self.instance.tools.all()) if self.instance.pk else Q(pk__in=[])
         tools = self.fields["tools"]
-        tools.queryset = Tool.objects.filter(Q(retired_at__isnull=True) | kept, district=district)
+        tools.queryset = Tool.objects.filter(Q(retired_at__isnull=True) | kept, district=self.district)
         tools.label_from_instance = lambda tool: f"{tool.name} (retired)" if tool.retired_at else tool.name
         tools.required = False
 
 
-class ToolForm(forms.ModelForm):
+class ToolForm(LibraryForm):
     class Meta:
         model = Tool
         fields = ["name", "description", "url"]

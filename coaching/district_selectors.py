@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404
 
 from accounts.models import District, Membership, Role, School, User
 from coaching.models import Enrollment, Goal, Program, Strategy, Teacher, Tool
+
 ACTIVE = Q(enrollments__ends_on__isnull=True)
 
 

@@ -27,6 +27,11 @@ from coaching.models import Activity, Challenge, ITUIndicator, Step
 
 Status = Challenge.Status
 
+# A page of one teacher's record: no role check up front, because the scoped fetch
+# (accounts.scoping.get_confidential) answers 403 or 404 itself, and another district's user
+# must get a 404 whatever their role.
+coach_record = login_required
+
 
 def _challenge(request, challenge_id: int) -> Challenge:
     qs = scoping.coach_challenges(request.user).select_related("enrollment__teacher__school", "enrollment__program")
@@ -57,7 +62,7 @@ def caseload(request):
     return render(request, "coaching/caseload.html", context)
 
 
-@coach_required
+@coach_record
 def teacher(request, teacher_id: int):
     enrollment = scoping.get_teacher_enrollment(request, teacher_id)
     challenges = selectors.teacher_challenges(enrollment)
@@ -75,7 +80,7 @@ def teacher(request, teacher_id: int):
     return render(request, "coaching/teacher.html", context)
 
 
-@coach_required
+@coach_record
 def challenge_new(request, teacher_id: int):
     enrollment = scoping.get_teacher_enrollment(request, teacher_id)
     form = BrainstormForm(request.POST or None)
@@ -88,7 +93,7 @@ def challenge_new(request, teacher_id: int):
     return render(request, "coaching/challenge_new.html", {"form": form, "enrollment": enrollment})
 
 
-@coach_required
+@coach_record
 def identify(request, challenge_id: int):
     challenge = _challenge(request, challenge_id)
     if challenge.status != Status.IDENTIFY:
@@ -104,7 +109,7 @@ def identify(request, challenge_id: int):
     return render(request, "coaching/identify.html", {"form": form, "brainstorm": brainstorm, "challenge": challenge})
 
 
-@coach_required
+@coach_record
 @require_POST
 def brainstorm(request, challenge_id: int):
     challenge = _challenge(request, challenge_id)
@@ -117,7 +122,7 @@ def brainstorm(request, challenge_id: int):
     return redirect("coaching:identify", challenge_id=challenge.pk)
 
 
-@coach_required
+@coach_record
 def investigate(request, challenge_id: int):
     challenge = _challenge(request, challenge_id)
     if challenge.status != Status.INVESTIGATE:
@@ -143,7 +148,7 @@ def investigate(request, challenge_id: int):
     return render(request, "coaching/investigate.html", context)
 
 
-@coach_required
+@coach_record
 def strategy_new(request, challenge_id: int):
     challenge = _challenge(request, challenge_id)
     form = NewStrategyForm(request.POST or None)
@@ -155,7 +160,7 @@ def strategy_new(request, challenge_id: int):
     return render(request, "coaching/strategy_new.html", {"form": form, "challenge": challenge})
 
 
-@coach_required
+@coach_record
 @require_POST
 def investigation_done(request, challenge_id: int):
     challenge = _challenge(request, challenge_id)
@@ -166,7 +171,7 @@ def investigation_done(request, challenge_id: int):
     return redirect("coaching:investigate", challenge_id=challenge.pk)
 
 
-@coach_required
+@coach_record
 def select(request, challenge_id: int):
     challenge = _challenge(request, challenge_id)
     if challenge.status != Status.SELECT:
@@ -180,7 +185,7 @@ def select(request, challenge_id: int):
     return render(request, "coaching/select.html", {"form": form, "challenge": challenge})
 
 
-@coach_required
+@coach_record
 @require_POST
 def back_to_investigate(request, challenge_id: int):
     challenge = _challenge(request, challenge_id)
@@ -192,7 +197,7 @@ def back_to_investigate(request, challenge_id: int):
     return redirect("coaching:investigate", challenge_id=challenge.pk)
 
 
-@coach_required
+@coach_record
 def step_new(request, challenge_id: int, kind: str):
     challenge = _challenge(request, challenge_id)
     if kind not in Step.Kind.values:
@@ -207,7 +212,7 @@ def step_new(request, challenge_id: int, kind: str):
     return render(request, "coaching/step_form.html", context)
 
 
-@coach_required
+@coach_record
 def step_edit(request, step_id: int):
     qs = scoping.coach_steps(request.user).select_related("cycle__challenge__enrollment__teacher")
     step = scoping.get_confidential(request, qs, pk=step_id)
@@ -220,7 +225,7 @@ def step_edit(request, step_id: int):
     return render(request, "coaching/step_form.html", context)
 
 
-@coach_required
+@coach_record
 @require_POST
 def cycle_new(request, challenge_id: int):
     challenge = _challenge(request, challenge_id)
@@ -232,7 +237,7 @@ def cycle_new(request, challenge_id: int):
     return _to_teacher(challenge)
 
 
-@coach_required
+@coach_record
 def reflect(request, challenge_id: int):
     challenge = _challenge(request, challenge_id)
     form = ReflectForm(request.POST or None, challenge=challenge)
@@ -254,7 +259,7 @@ _REFLECT_MESSAGES = {
 }
 
 
-@coach_required
+@coach_record
 def itu_rate(request, teacher_id: int):
     enrollment = scoping.get_teacher_enrollment(request, teacher_id)
     form = ITUForm(request.POST or None)

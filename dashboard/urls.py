@@ -1,5 +1,21 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from dashboard import views
 
 app_name = "dashboard"
 
-urlpatterns = []
+urlpatterns = [
+    # Without an id: the school picked in the switcher, or the leader's first school (their landing page).
+    path("school/", views.school, name="school"),
+    path("school/<int:school_id>/", views.school, name="school"),
+    path("district/", views.district, name="district"),
+    path("district/stories/", views.district_stories, name="district_stories"),
+    path("stories/", views.stories, name="stories"),
+    path("stories/new/", views.story_new, name="story_new"),
+    path("stories/<int:story_id>/", views.story_edit, name="story_edit"),
+    path("data/", views.data, name="data"),
+    path("data/exports/", views.export_new, name="export_new"),
+    path("data/exports/<int:export_id>/download/", views.export_download, name="export_download"),
+    path("data/teachers/<int:teacher_id>/erase/", views.erase, name="erase"),
+    path("audit/", views.audit, name="audit"),
+]

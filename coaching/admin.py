@@ -1,0 +1,20 @@
+from django.contrib import admin
+
+from coaching import models
+
+
+@admin.register(models.Teacher)
+class TeacherAdmin(admin.ModelAdmin):
+    list_display = ["name", "school", "email", "subject", "grade_band"]
+    list_filter = ["school__district", "grade_band"]
+    search_fields = ["name", "email", "sourced_id"]
+
+
+@admin.register(models.Enrollment)
+class EnrollmentAdmin(admin.ModelAdmin):
+    list_display = ["teacher", "coach", "program", "starts_on", "ends_on"]
+    list_select_related = ["teacher", "coach", "program"]
+
+
+for model in (models.Program, models.Goal, models.Strategy, models.Tool, models.Challenge, models.Activity):
+    admin.site.register(model)

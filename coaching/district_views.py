@@ -1,0 +1,269 @@
+"""District pages: programs, goals, caseloads and the strategy & tool library.
+
+District admins change them; coaches and principals may read programs and the library
+(DESIGN.md, "programs, schools, roster, library"). Another district's object is a 404.
+"""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from accounts.models import Role
+from accounts.permissions import district_admin_required, leader_required, role_required
+from coaching import district_selectors as selectors
+from coaching import district_services as services
+from coaching.district_forms import (
+    AssignForm,
+    CaseloadFilterForm,
+    ConfirmForm,
+    MoveForm,
+    ProgramForm,
+    SchoolGoalForm,
+    StrategyForm,
+    ToolForm,
+)
+from coaching.forms import LibraryFilterForm, run_service
+from coaching.models import Program, Strategy, Tool
+from coaching.selectors import CASELOAD_WARNING, library_search
+
+member_required = role_required(Role.COACH, Role.PRINCIPAL, Role.DISTRICT_ADMIN)
+TEACHERS_PER_PAGE = 50
+STRATEGIES_PER_PAGE = 50
+
+
+def _form_page(request, form, *, title: str, intro: str = "", submit: str, cancel: str, danger: bool = False):
+    context = {"form": form, "title": title, "intro": intro, "submit": submit, "cancel": cancel, "danger": danger}
+    return render(request, "district/form.html", context)
+
+
+# --- programs -----------------------------------------------------------------------------------
+
+
+@member_required
+def programs(request):
+    district = request.membership.district
+    context = {
+        "programs": selectors.programs(request.membership),
+        "goals": selectors.district_goals(district),
+        "is_admin": request.membership.is_district_admin,
+    }
+    return render(request, "district/programs.html", context)
+
+
+def _program_form(request, program: Program | None):
+    form = ProgramForm(request.POST or None, district=request.membership.district, program=program)
+    if form.is_valid():
+        service = services.program_update if program else services.program_create
+        extra = {"program": program} if program else {}
+        saved = run_service(form, service, actor=request.membership, **extra, **form.cleaned_data)
+        if saved:
+            messages.success(request, f"Program “{saved}” saved.")
+            return redirect("district:programs")
+    title = f"Edit {program}" if program else "New program"
+    return _form_page(request, form, title=title, submit="Save program", cancel=reverse("district:programs"))
+
+
+@district_admin_required
+def program_new(request):
+    return _program_form(request, None)
+
+
+@district_admin_required
+def program_edit(request, program_id: int):
+    return _program_form(request, get_object_or_404(Program, pk=program_id, district=request.membership.district))
+
+
+# --- school goals -------------------------------------------------------------------------------
+
+
+@leader_required
+def goals(request):
+    schools = selectors.school_goals(request.membership)
+    form = SchoolGoalForm(request.POST or None, schools=schools)
+    if form.is_valid() and run_service(form, services.school_goal_add, actor=request.membership, **form.cleaned_data):
+        messages.success(request, f"Goal added to {form.cleaned_data['school']}.")
+        return redirect("district:goals")
+    return render(request, "district/goals.html", {"schools": schools, "form": form})
+
+
+@leader_required
+@require_POST
+def goal_remove(request, goal_id: int):
+    goal = selectors.goal_to_change(request.membership, goal_id)
+    try:
+        services.school_goal_remove(actor=request.membership, goal=goal)
+        messages.success(request, f"Goal “{goal.title}” removed.")
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return redirect("district:goals")
+
+
+# --- caseloads ----------------------------------------------------------------------------------
+
+
+@district_admin_required
+def caseloads(request):
+    filters = CaseloadFilterForm(request.GET, district=request.membership.district)
+    filters.is_valid()  # an invalid filter is shown with its error and left out
+    program = filters.cleaned_data.get("program")
+    if program is None:
+        return render(request, "district/caseloads.html", {"filters": filters})
+    coaches = selectors.program_coaches(program)
+    form = AssignForm(request.POST or None, program=program, coaches=coaches)
+    data = form.cleaned_data if form.is_valid() else None
+    if data and run_service(form, services.caseload_assign, actor=request.membership, program=program, **data):
+        _report_assignment(request, coach=data["coach"], count=len(data["teachers"]))
+        return redirect(request.get_full_path())
+    teachers = selectors.program_teachers(program, **filters.teacher_filters())
+    page = Paginator(teachers, TEACHERS_PER_PAGE).get_page(request.GET.get("page"))
+    context = {"filters": filters, "program": program, "coaches": coaches, "form": form, "page": page}
+    return render(request, "district/caseloads.html", {**context, "warning_size": CASELOAD_WARNING})
+
+
+def _report_assignment(request, *, coach, count: int) -> None:
+    messages.success(request, f"{count} teacher{'s' if count != 1 else ''} assigned to {coach}.")
+    size = selectors.caseload_size(coach)
+    if size > CASELOAD_WARNING:
+        warning = f"{coach} now coaches {size} teachers: more than {CASELOAD_WARNING} is a warning sign"
+        messages.warning(request, f"{warning} (about 10 is recommended).")
+
+
+@district_admin_required
+def coach_caseload(request, program_id: int, coach_id: int):
+    program = get_object_or_404(Program, pk=program_id, district=request.membership.district)
+    coach = get_object_or_404(program.coaches, pk=coach_id)
+    context = {"program": program, "coach": coach, "enrollments": selectors.coach_caseload(program, coach)}
+    return render(request, "district/coach_caseload.html", {**context, "warning_size": CASELOAD_WARNING})
+
+
+def _back_to_caseload(enrollment) -> str:
+    return reverse("district:coach_caseload", args=[enrollment.program_id, enrollment.coach_id])
+
+
+@district_admin_required
+def enrollment_move(request, enrollment_id: int):
+    enrollment = selectors.program_enrollment(request.membership, enrollment_id)
+    form = MoveForm(request.POST or None, enrollment=enrollment)
+    if form.is_valid():
+        moved = run_service(
+            form, services.enrollment_move, actor=request.membership, enrollment=enrollment, **form.cleaned_data
+        )
+        if moved:
+            messages.success(request, f"{enrollment.teacher} moved to {moved.coach}'s caseload.")
+            return redirect(_back_to_caseload(enrollment))
+    intro = (
+        f"{enrollment.teacher} leaves {enrollment.coach}'s caseload today. {enrollment.coach} keeps the confidential "
+        "history of their work together; the new coach starts fresh, with a new challenge."
+    )
+    title = f"Move {enrollment.teacher} to another coach"
+    return _form_page(request, form, title=title, intro=intro, submit="Move", cancel=_back_to_caseload(enrollment))
+
+
+@district_admin_required
+def enrollment_end(request, enrollment_id: int):
+    enrollment = selectors.program_enrollment(request.membership, enrollment_id)
+    form = ConfirmForm(request.POST or None)
+    if form.is_valid():
+        ended = run_service(form, services.enrollment_end, actor=request.membership, enrollment=enrollment)
+        if ended:
+            messages.success(request, f"{enrollment.teacher} is off {enrollment.coach}'s caseload.")
+            return redirect(_back_to_caseload(enrollment))
+    intro = (
+        f"{enrollment.teacher} leaves {enrollment.coach}'s caseload in {enrollment.program} today. "
+        f"{enrollment.coach} keeps the confidential history of their work together."
+    )
+    title = f"End {enrollment.teacher}'s coaching with {enrollment.coach}?"
+    back = _back_to_caseload(enrollment)
+    return _form_page(request, form, title=title, intro=intro, submit="End coaching", cancel=back, danger=True)
+
+
+# --- the library --------------------------------------------------------------------------------
+
+
+@member_required
+def library(request):
+    district = request.membership.district
+    filters = LibraryFilterForm(request.GET or None)
+    strategies = library_search(district, **(filters.cleaned_data if filters.is_valid() else {}))
+    is_admin = request.membership.is_district_admin
+    context = {
+        "filters": filters,
+        "page": Paginator(strategies, STRATEGIES_PER_PAGE).get_page(request.GET.get("page")),
+        "tools": selectors.tools(district, retired=False),
+        "is_admin": is_admin,
+        "retired_strategies": selectors.retired_strategies(district) if is_admin else (),
+        "retired_tools": selectors.tools(district, retired=True) if is_admin else (),
+    }
+    return render(request, "district/library.html", context)
+
+
+def _library_form(request, form_class, service, item, noun: str):
+    district = request.membership.district
+    form = form_class(request.POST or None, instance=item, district=district)
+    if form.is_valid():
+        saved = run_service(form, service, actor=request.membership, **{noun: item}, **form.cleaned_data)
+        if saved:
+            messages.success(request, f"“{saved}” saved in the library.")
+            return redirect("district:library")
+    title = f"Edit “{item}”" if item else f"New {noun}"
+    return _form_page(request, form, title=title, submit=f"Save {noun}", cancel=reverse("district:library"))
+
+
+def _library_item(request, model, item_id: int):
+    return get_object_or_404(model, pk=item_id, district=request.membership.district)
+
+
+@district_admin_required
+def strategy_new(request):
+    return _library_form(request, StrategyForm, services.strategy_save, None, "strategy")
+
+
+@district_admin_required
+def strategy_edit(request, strategy_id: int):
+    strategy = _library_item(request, Strategy, strategy_id)
+    return _library_form(request, StrategyForm, services.strategy_save, strategy, "strategy")
+
+
+@district_admin_required
+def tool_new(request):
+    return _library_form(request, ToolForm, services.tool_save, None, "tool")
+
+
+@district_admin_required
+def tool_edit(request, tool_id: int):
+    return _library_form(request, ToolForm, services.tool_save, _library_item(request, Tool, tool_id), "tool")
+
+
+def _retire(request, model, item_id: int, *, retired: bool):
+    item = services.library_retire(
+        actor=request.membership, item=_library_item(request, model, item_id), retired=retired
+    )
+    messages.success(request, f"“{item}” {'retired: it is no longer offered' if retired else 'restored'}.")
+    return redirect("district:library")
+
+
+@district_admin_required
+@require_POST
+def strategy_retire(request, strategy_id: int):
+    return _retire(request, Strategy, strategy_id, retired=True)
+
+
+@district_admin_required
+@require_POST
+def strategy_restore(request, strategy_id: int):
+    return _retire(request, Strategy, strategy_id, retired=False)
+
+
+@district_admin_required
+@require_POST
+def tool_retire(request, tool_id: int):
+    return _retire(request, Tool, tool_id, retired=True)
+
+
+@district_admin_required
+@require_POST
+def tool_restore(request, tool_id: int):
+    return _retire(request, Tool, tool_id, retired=False)

@@ -1,0 +1,19 @@
+from django.contrib import admin
+
+from dashboard.models import DataExport
+
+
+@admin.register(DataExport)
+class DataExportAdmin(admin.ModelAdmin):
+    """For the site operator: which exports exist and how they went; the archive stays out of the admin."""
+
+    list_display = ["district", "requested_by", "status", "created_at", "finished_at"]
+    list_filter = ["status", "district"]
+    fields = ["district", "requested_by", "status", "error", "created_at", "finished_at"]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("content").select_related("district", "requested_by")
+
+    def has_add_permission(self, request) -> bool:
+        return False

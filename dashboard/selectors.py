@@ -1,0 +1,347 @@
+"""Reads for principals and district admins: numbers, never rows of teacher content.
+
+Every figure about teachers goes through `suppress`, so that a group of fewer than the district's
+k teachers shows as "fewer than k" and no single teacher can be singled out (DESIGN.md,
+"Confidentiality"). Query counts are fixed: each aggregate is one grouped query, whatever the number
+of schools, teachers or steps.
+
+What is deliberately not suppressed: school-wide work (principal meetings, PLCs; it is about the
+coach's work at the school, not a teacher) and per-coach progress, which the access table gives to
+district admins as counts.
+
+Known residual risk: a figure and its complement (5 of 6 teachers active → one was not) are not
+suppressed together; see the report that introduced this module.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, F, Q, QuerySet, Sum
+from django.http import Http404
+from django.utils import timezone
+
+from accounts.models import AuditEvent, District, Membership, Role, School, User
+from coaching.models import (
+    Activity,
+    Challenge,
+    ChallengeCategory,
+    Enrollment,
+    ImpactStory,
+    ITURating,
+    ITUScore,
+    Program,
+    Reflection,
+    Step,
+    Teacher,
+)
+from dashboard.models import DataExport
+
+ACTIVE_DAYS = 30
+CONTACT_DAYS = 14
+Status = Challenge.Status
+
+
+# --- small-group suppression --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A number for a leader's eyes, or None when its group of teachers is too small to show."""
+
+    value: int | None
+    k: int
+
+    @property
+    def suppressed(self) -> bool:
+        return self.value is None
+
+    def __str__(self) -> str:
+        return f"fewer than {self.k}" if self.value is None else f"{self.value:,}"
+
+
+def suppress(value: int, *, teachers: int, k: int) -> Figure:
+    """`value`, computed over `teachers` teachers, unless that group has 1 to k-1 of them.
+
+    Zero is shown: "no teacher" singles nobody out.
+    """
+    return Figure(None if 0 < teachers < k else value, k)
+
+
+def count(teachers: int, *, k: int) -> Figure:
+    """A count of teachers is its own group."""
+    return suppress(teachers, teachers=teachers, k=k)
+
+
+# --- who sees which school ------------------------------------------------------------------------
+
+
+def leader_schools(membership: Membership) -> QuerySet[School]:
+    """The schools whose summary this principal (their own schools) or district admin (all) may see."""
+    schools = School.objects.filter(district=membership.district)
+    if membership.role == Role.DISTRICT_ADMIN:
+        return schools
+    if membership.role == Role.PRINCIPAL:
+        return schools.filter(memberships=membership)
+    return schools.none()
+
+
+def visible_school(membership: Membership, school_id: int) -> School:
+    """Another district's school is a 404; a school of the district that is not the principal's, a 403."""
+    school = School.objects.filter(pk=school_id, district=membership.district).first()
+    if school is None:
+        raise Http404
+    if not leader_schools(membership).filter(pk=school.pk).exists():
+        raise PermissionDenied("You can see the summary of your own schools only.")
+    return school
+
+
+# --- the population: enrollments of the programs running today ----------------------------------
+
+
+def current_enrollments(district: District, today: datetime.date) -> QuerySet[Enrollment]:
+    """Every enrollment (ended ones too: their coaching time counts) of the district's running programs."""
+    return Enrollment.objects.filter(
+        program__district=district, program__starts_on__lte=today, program__ends_on__gte=today
+    ).order_by()
+
+
+def current_programs(district: District, today: datetime.date) -> QuerySet[Program]:
+    return Program.objects.filter(district=district, starts_on__lte=today, ends_on__gte=today)
+
+
+def _by_school(rows) -> dict[int, dict]:
+    return {row.pop("school"): row for row in rows}
+
+
+def _participation(enrollments: QuerySet[Enrollment], today: datetime.date) -> dict[int, dict]:
+    """Per school: teachers on a caseload now, and how many of them were contacted lately."""
+    on_caseload = Q(ends_on__isnull=True)
+    contacted = on_caseload & Q(last_contact_on__gte=today - datetime.timedelta(days=CONTACT_DAYS))
+    return _by_school(
+        enrollments.values(school=F("teacher__school"))
+        .annotate(
+            enrolled=Count("teacher", distinct=True, filter=on_caseload),
+            contacted=Count("teacher", distinct=True, filter=contacted),
+        )
+        .order_by()
+    )
+
+
+def _steps(enrollments: QuerySet[Enrollment], now: datetime.datetime) -> dict[int, dict]:
+    """Per school: done steps of each kind (and their teachers), minutes, and teachers active lately."""
+    teacher = "cycle__challenge__enrollment__teacher"
+    recent = Q(starts_at__gte=now - datetime.timedelta(days=ACTIVE_DAYS), cycle__challenge__enrollment__ends_on=None)
+    per_kind = {}
+    for kind in Step.Kind.values:
+        per_kind[f"{kind}_steps"] = Count("pk", filter=Q(kind=kind))
+        per_kind[f"{kind}_teachers"] = Count(teacher, distinct=True, filter=Q(kind=kind))
+    return _by_school(
+        Step.objects.filter(done=True, cycle__challenge__enrollment__in=enrollments)
+        .values(school=F(f"{teacher}__school"))
+        .annotate(minutes=Sum("minutes"), active=Count(teacher, distinct=True, filter=recent), **per_kind)
+        .order_by()
+    )
+
+
+def _minutes(queryset: QuerySet, enrollment_path: str) -> dict[int, int]:
+    rows = queryset.values(school=F(f"{enrollment_path}__teacher__school")).annotate(minutes=Sum("minutes"))
+    return {row["school"]: row["minutes"] for row in rows.order_by()}
+
+
+def _coached_teachers(enrollments: QuerySet[Enrollment]) -> dict[int, int]:
+    """Per school: teachers with any 1:1 coaching time (a done step, a reflection or a touchpoint)."""
+    coached = (
+        Q(
+            pk__in=Step.objects.filter(done=True, cycle__challenge__enrollment__in=enrollments).values(
+                "cycle__challenge__enrollment__teacher"
+            )
+        )
+        | Q(
+            pk__in=Reflection.objects.filter(challenge__enrollment__in=enrollments).values(
+                "challenge__enrollment__teacher"
+            )
+        )
+        | Q(pk__in=Activity.objects.filter(enrollment__in=enrollments).values("enrollment__teacher"))
+    )
+    rows = Teacher.objects.filter(coached).values("school").annotate(n=Count("pk")).order_by()
+    return {row["school"]: row["n"] for row in rows}
+
+
+def _school_wide(district: District, since: datetime.date) -> dict[int, dict]:
+    activities = Activity.objects.filter(school__district=district, enrollment=None, held_on__gte=since)
+    return _by_school(activities.values("school").annotate(minutes=Sum("minutes"), count=Count("pk")).order_by())
+
+
+@dataclass(frozen=True)
+class SchoolFigures:
+    school: School
+    enrolled: Figure
+    active: Figure  # teachers with a done step in the last ACTIVE_DAYS days
+    contacted: Figure  # teachers contacted in the last CONTACT_DAYS days
+    coaching_minutes: Figure  # done steps, reflections and touchpoints
+    school_wide_minutes: int
+    school_wide_count: int
+    steps: list[tuple[str, Figure]] = field(default_factory=list)  # (kind label, done steps)
+
+
+def school_figures(
+    district: District, schools: list[School], *, now: datetime.datetime | None = None
+) -> list[SchoolFigures]:
+    """Participation, cadence, coaching time and steps by kind for each school, suppressed."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    enrollments = current_enrollments(district, today).filter(teacher__school__in=[s.pk for s in schools])
+    since = current_programs(district, today).order_by("starts_on").values_list("starts_on", flat=True).first()
+    participation, steps = _participation(enrollments, today), _steps(enrollments, now)
+    reflections = _minutes(Reflection.objects.filter(challenge__enrollment__in=enrollments), "challenge__enrollment")
+    touchpoints = _minutes(Activity.objects.filter(enrollment__in=enrollments), "enrollment")
+    coached = _coached_teachers(enrollments)
+    school_wide = _school_wide(district, since) if since else {}
+    k = district.suppression_k
+    result = []
+    for school in schools:
+        p, s, w = participation.get(school.pk, {}), steps.get(school.pk, {}), school_wide.get(school.pk, {})
+        minutes = s.get("minutes", 0) + reflections.get(school.pk, 0) + touchpoints.get(school.pk, 0)
+        by_kind = [
+            (label, suppress(s.get(f"{kind}_steps", 0), teachers=s.get(f"{kind}_teachers", 0), k=k))
+            for kind, label in Step.Kind.choices
+        ]
+        result.append(
+            SchoolFigures(
+                school=school,
+                enrolled=count(p.get("enrolled", 0), k=k),
+                active=count(s.get("active", 0), k=k),
+                contacted=count(p.get("contacted", 0), k=k),
+                coaching_minutes=suppress(minutes, teachers=coached.get(school.pk, 0), k=k),
+                school_wide_minutes=w.get("minutes", 0),
+                school_wide_count=w.get("count", 0),
+                steps=by_kind,
+            )
+        )
+    return result
+
+
+@dataclass(frozen=True)
+class ChallengeRow:
+    label: str
+    open: Figure
+    closed: Figure
+
+
+def challenge_categories(district: District, school: School, *, today: datetime.date | None = None):
+    """Challenges by category, open and closed; each cell suppressed by its own teachers."""
+    today = today or timezone.localdate()
+    teacher, closed = "enrollment__teacher", Q(status=Status.CLOSED)
+    rows = (
+        Challenge.objects.filter(enrollment__in=current_enrollments(district, today).filter(teacher__school=school))
+        .values("category")
+        .annotate(
+            open=Count("pk", filter=~closed),
+            open_teachers=Count(teacher, distinct=True, filter=~closed),
+            closed=Count("pk", filter=closed),
+            closed_teachers=Count(teacher, distinct=True, filter=closed),
+        )
+        .order_by()
+    )
+    cells = {row["category"]: row for row in rows}
+    k = district.suppression_k
+
+    def cell(category: str, which: str) -> Figure:
+        row = cells.get(category, {})
+        return suppress(row.get(which, 0), teachers=row.get(f"{which}_teachers", 0), k=k)
+
+    labels = [*ChallengeCategory.choices, ("", "Not chosen yet (still identifying)")]
+    return [
+        ChallengeRow(label=label, open=cell(value, "open"), closed=cell(value, "closed")) for value, label in labels
+    ]
+
+
+# --- per-coach progress (district admins only) ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CoachProgress:
+    coach: User
+    caseload: int
+    steps_done: int  # in the last ACTIVE_DAYS days
+    challenges: list[int]  # per status, in Challenge.Status order
+
+
+def coach_progress(district: District, *, now: datetime.datetime | None = None) -> list[CoachProgress]:
+    now = now or timezone.now()
+    enrollments = current_enrollments(district, timezone.localdate(now))
+    coaches = User.objects.filter(membership__district=district, membership__role=Role.COACH)
+    caseloads = enrollments.filter(ends_on=None).values("coach").annotate(n=Count("pk"))
+    steps = Step.objects.filter(
+        done=True,
+        starts_at__gte=now - datetime.timedelta(days=ACTIVE_DAYS),
+        cycle__challenge__enrollment__in=enrollments,
+    ).values(coach=F("cycle__challenge__enrollment__coach"))
+    challenges = Challenge.objects.filter(enrollment__in=enrollments).values("status", coach=F("enrollment__coach"))
+    caseload = {row["coach"]: row["n"] for row in caseloads.order_by()}
+    done = {row["coach"]: row["n"] for row in steps.annotate(n=Count("pk")).order_by()}
+    by_status = {(row["coach"], row["status"]): row["n"] for row in challenges.annotate(n=Count("pk")).order_by()}
+    return [
+        CoachProgress(
+            coach=coach,
+            caseload=caseload.get(coach.pk, 0),
+            steps_done=done.get(coach.pk, 0),
+            challenges=[by_status.get((coach.pk, status), 0) for status in Status.values],
+        )
+        for coach in coaches
+    ]
+
+
+# --- impact stories ---------------------------------------------------------------------------------
+
+
+def coach_stories(user) -> QuerySet[ImpactStory]:
+    """A coach's own stories; no one else's, whoever's caseload the teacher is on now."""
+    return ImpactStory.objects.filter(coach=user).select_related("enrollment__teacher")
+
+
+def shared_stories(membership: Membership, *, school: School | None = None) -> QuerySet[ImpactStory]:
+    """The stories the teacher agreed to share with this leader's audience (principal or district)."""
+    stories = ImpactStory.objects.filter(enrollment__teacher__school__district=membership.district)
+    if membership.role == Role.PRINCIPAL:
+        stories = stories.filter(share_with_principal=True, enrollment__teacher__school__in=leader_schools(membership))
+    elif membership.role == Role.DISTRICT_ADMIN:
+        stories = stories.filter(share_with_district=True)
+    else:
+        return stories.none()
+    if school is not None:
+        stories = stories.filter(enrollment__teacher__school=school)
+    return stories.select_related("enrollment__teacher__school", "coach")
+
+
+# --- data rights and the audit log -----------------------------------------------------------------
+
+
+def exports(district: District) -> QuerySet[DataExport]:
+    """The district's exports without their content (which may be megabytes each)."""
+    return DataExport.objects.filter(district=district).defer("content").select_related("requested_by")
+
+
+def teacher_search(district: District, q: str) -> QuerySet[Teacher]:
+    return Teacher.objects.filter(school__district=district, name__icontains=q).select_related("school")[:25]
+
+
+def erasure_counts(teacher: Teacher) -> dict[str, int]:
+    """What erasing this teacher deletes, in the words of the confirmation page."""
+    enrollment = {"enrollment__teacher": teacher}
+    return {
+        "coaching enrollments": teacher.enrollments.count(),
+        "challenges": Challenge.objects.filter(**enrollment).count(),
+        "cycle steps": Step.objects.filter(cycle__challenge__enrollment__teacher=teacher).count(),
+        "reflections": Reflection.objects.filter(challenge__enrollment__teacher=teacher).count(),
+        "ITU ratings": ITURating.objects.filter(**enrollment).count(),
+        "ITU scores": ITUScore.objects.filter(rating__enrollment__teacher=teacher).count(),
+        "informal touchpoints": Activity.objects.filter(**enrollment).count(),
+        "impact stories": ImpactStory.objects.filter(**enrollment).count(),
+    }
+
+
+def audit_events(district: District, *, action: str = "") -> QuerySet[AuditEvent]:
+    events = AuditEvent.objects.filter(district=district).select_related("actor")
+    return events.filter(action=action) if action else events

@@ -1,0 +1,376 @@
+"""Writes of the dashboard app: impact stories, and the district's data rights (export, erasure)."""
+
+import csv
+import datetime
+import io
+import json
+import logging
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from accounts import audit
+from accounts.models import AuditEvent, District, Invitation, Membership, RosterImport, School
+from coaching.models import (
+    Activity,
+    Challenge,
+    Cycle,
+    Enrollment,
+    Goal,
+    ImpactStory,
+    ITURating,
+    ITUScore,
+    Program,
+    Reflection,
+    Step,
+    Strategy,
+    StrategyCandidate,
+    Teacher,
+    Tool,
+)
+from coaching.tasks import enqueue
+from dashboard import selectors
+from dashboard.models import DataExport
+from standards.models import SelfAssessment, SelfAssessmentRating
+
+logger = logging.getLogger(__name__)
+Action = AuditEvent.Action
+
+
+# --- impact stories -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def story_save(
+    *,
+    coach,
+    enrollment: Enrollment,
+    title: str,
+    story: str,
+    told_on: datetime.date,
+    share_with_principal: bool = False,
+    share_with_district: bool = False,
+    instance: ImpactStory | None = None,
+) -> ImpactStory:
+    """Write a story of impact (3F), or change it, e.g. when the teacher withdraws their consent."""
+    if enrollment.coach_id != coach.pk:
+        raise ValidationError({"enrollment": "Choose a teacher on your caseload."})
+    if instance is not None and instance.coach_id != coach.pk:
+        raise ValidationError("Only the coach who wrote a story can change it.")
+    impact = instance or ImpactStory(coach=coach)
+    impact.enrollment, impact.title, impact.story, impact.told_on = enrollment, title, story, told_on
+    impact.share_with_principal, impact.share_with_district = share_with_principal, share_with_district
+    impact.full_clean()
+    impact.save()
+    return impact
+
+
+# --- export all district data ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Table:
+    """One CSV file of the export: the district's rows of a model, and the columns to write."""
+
+    filename: str
+    rows: Callable[[District], QuerySet]
+    columns: tuple[str, ...]
+
+
+def _through(model, field: str, district_path: str) -> Callable[[District], QuerySet]:
+    """A many-to-many through table, e.g. which standards each step was tagged with."""
+    through = getattr(model, field).through
+    return lambda d: through.objects.filter(**{district_path: d}).order_by("pk")
+
+
+_STEP_PATH = "cycle__challenge__enrollment__program__district"
+_CHALLENGE_PATH = "enrollment__program__district"
+
+# Everything of a district, one file per table; foreign keys are exported as ids so the files join.
+# Passwords, invitation token hashes and uploaded roster files are not "data" a district gets back.
+TABLES = (
+    Table("schools.csv", lambda d: School.objects.filter(district=d), ("id", "name", "sourced_id")),
+    Table(
+        "users.csv",
+        lambda d: Membership.objects.filter(district=d),
+        ("user_id", "user__email", "user__full_name", "role", "user__is_active", "user__date_joined"),
+    ),
+    Table(
+        "user_schools.csv",
+        _through(Membership, "schools", "membership__district"),
+        ("membership__user_id", "school_id"),
+    ),
+    Table(
+        "invitations.csv",
+        lambda d: Invitation.objects.filter(district=d),
+        ("id", "email", "full_name", "role", "invited_by_id", "created_at", "expires_at", "accepted_at"),
+    ),
+    Table(
+        "roster_imports.csv",
+        lambda d: RosterImport.objects.filter(district=d),
+        ("id", "uploaded_by_id", "kind", "filename", "status", "counts", "errors", "created_at", "finished_at"),
+    ),
+    Table("programs.csv", lambda d: Program.objects.filter(district=d), ("id", "name", "starts_on", "ends_on")),
+    Table("program_schools.csv", _through(Program, "schools", "program__district"), ("program_id", "school_id")),
+    Table("program_coaches.csv", _through(Program, "coaches", "program__district"), ("program_id", "user_id")),
+    Table("goals.csv", lambda d: Goal.objects.filter(district=d), ("id", "school_id", "title")),
+    Table(
+        "teachers.csv",
+        lambda d: Teacher.objects.filter(school__district=d),
+        ("id", "school_id", "name", "email", "subject", "grade_band", "sourced_id"),
+    ),
+    Table(
+        "enrollments.csv",
+        lambda d: Enrollment.objects.filter(program__district=d),
+        ("id", "program_id", "coach_id", "teacher_id", "starts_on", "ends_on", "last_contact_on"),
+    ),
+    Table(
+        "tools.csv",
+        lambda d: Tool.objects.filter(district=d),
+        ("id", "name", "description", "url", "retired_at"),
+    ),
+    Table(
+        "strategies.csv",
+        lambda d: Strategy.objects.filter(district=d),
+        (
+            "id",
+            "title",
+            "description",
+            "category",
+            "itu_indicator",
+            "subject",
+            "grade_band",
+            "created_by_id",
+            "retired_at",
+        ),
+    ),  # fmt: skip
+    Table("strategy_tools.csv", _through(Strategy, "tools", "strategy__district"), ("strategy_id", "tool_id")),
+    Table(
+        "challenges.csv",
+        lambda d: Challenge.objects.filter(**{_CHALLENGE_PATH: d}),
+        (
+            "id",
+            "enrollment_id",
+            "problems",
+            "title",
+            "category",
+            "root_cause_notes",
+            "goal_id",
+            "status",
+            "strategy_id",
+            "outcome",
+            "opened_on",
+            "closed_on",
+        ),
+    ),  # fmt: skip
+    Table(
+        "challenge_tools.csv",
+        _through(Challenge, "tools", f"challenge__{_CHALLENGE_PATH}"),
+        ("challenge_id", "tool_id"),
+    ),
+    *(
+        Table(
+            f"challenge_{field}.csv",
+            _through(Challenge, field, f"challenge__{_CHALLENGE_PATH}"),
+            ("challenge_id", "standard__code"),
+        )
+        for field in ("identify_standards", "investigate_standards", "select_standards")
+    ),
+    Table(
+        "candidates.csv",
+        lambda d: StrategyCandidate.objects.filter(**{f"challenge__{_CHALLENGE_PATH}": d}),
+        ("id", "challenge_id", "strategy_id", "source", "notes"),
+    ),
+    Table(
+        "cycles.csv",
+        lambda d: Cycle.objects.filter(**{f"challenge__{_CHALLENGE_PATH}": d}),
+        ("id", "challenge_id", "number", "strategy_id", "completed_on"),
+    ),
+    Table(
+        "steps.csv",
+        lambda d: Step.objects.filter(**{_STEP_PATH: d}),
+        (
+            "id",
+            "cycle_id",
+            "kind",
+            "starts_at",
+            "minutes",
+            "done",
+            "visit_mode",
+            "notes",
+            "data_collected",
+            "next_steps",
+            "invite_teacher",
+        ),
+    ),  # fmt: skip
+    Table("step_standards.csv", _through(Step, "standards", f"step__{_STEP_PATH}"), ("step_id", "standard__code")),
+    Table(
+        "reflections.csv",
+        lambda d: Reflection.objects.filter(**{f"challenge__{_CHALLENGE_PATH}": d}),
+        ("id", "challenge_id", "held_on", "minutes", "notes", "decision"),
+    ),
+    Table(
+        "reflection_standards.csv",
+        _through(Reflection, "standards", f"reflection__challenge__{_CHALLENGE_PATH}"),
+        ("reflection_id", "standard__code"),
+    ),
+    Table(
+        "itu_ratings.csv",
+        lambda d: ITURating.objects.filter(**{_CHALLENGE_PATH: d}),
+        ("id", "enrollment_id", "phase", "rated_on"),
+    ),
+    Table(
+        "itu_scores.csv",
+        lambda d: ITUScore.objects.filter(**{f"rating__{_CHALLENGE_PATH}": d}),
+        ("id", "rating_id", "indicator", "frequency", "proficiency"),
+    ),
+    Table(
+        "activities.csv",
+        lambda d: Activity.objects.filter(coach__membership__district=d),
+        ("id", "coach_id", "kind", "school_id", "enrollment_id", "channel", "held_on", "minutes", "notes"),
+    ),
+    Table(
+        "activity_standards.csv",
+        _through(Activity, "standards", "activity__coach__membership__district"),
+        ("activity_id", "standard__code"),
+    ),
+    Table(
+        "impact_stories.csv",
+        lambda d: ImpactStory.objects.filter(**{_CHALLENGE_PATH: d}),
+        ("id", "coach_id", "enrollment_id", "title", "story", "told_on", "share_with_principal", "share_with_district"),
+    ),  # fmt: skip
+    Table(
+        "self_assessments.csv",
+        lambda d: SelfAssessment.objects.filter(coach__membership__district=d),
+        ("id", "coach_id", "assessed_on", "created_at"),
+    ),
+    Table(
+        "self_assessment_ratings.csv",
+        lambda d: SelfAssessmentRating.objects.filter(assessment__coach__membership__district=d),
+        ("id", "assessment_id", "standard__code", "rating"),
+    ),
+    Table(
+        "audit_log.csv",
+        lambda d: AuditEvent.objects.filter(district=d),
+        ("id", "created_at", "actor_id", "action", "summary", "details"),
+    ),
+)
+
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime.datetime | datetime.date):
+        return value.isoformat()
+    if isinstance(value, list | dict):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
+def _write_table(archive: zipfile.ZipFile, table: Table, district: District) -> int:
+    """Stream one table into the archive, a chunk of rows at a time; returns the number of rows."""
+    rows = table.rows(district).order_by("pk").values_list(*table.columns).iterator(chunk_size=2000)
+    written = 0
+    with archive.open(table.filename, "w") as raw, io.TextIOWrapper(raw, encoding="utf-8", newline="") as text:
+        writer = csv.writer(text)
+        writer.writerow(table.columns)
+        for row in rows:
+            writer.writerow([_cell(value) for value in row])
+            written += 1
+    return written
+
+
+def export_archive(district: District) -> tuple[bytes, dict[str, int]]:
+    """A zip of one CSV file per table with everything the district has in Cadence."""
+    buffer, counts = io.BytesIO(), {}
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for table in TABLES:
+            counts[table.filename] = _write_table(archive, table, district)
+    return buffer.getvalue(), counts
+
+
+@transaction.atomic
+def export_request(*, actor, district: District) -> DataExport:
+    """Ask for an export: audited now (an export reads every confidential record), built by a task."""
+    from dashboard.tasks import build_export  # the task module imports this one
+
+    export = DataExport.objects.create(district=district, requested_by=actor)
+    audit.record(
+        district=district,
+        actor=actor,
+        action=Action.EXPORT,
+        summary="Requested an export of all district data",
+        export_id=export.pk,
+    )
+    transaction.on_commit(lambda: enqueue(build_export, export.pk))
+    return export
+
+
+def export_build(*, export_id: int) -> DataExport:
+    """Build the archive of a pending export; a failure is kept on the export for the admin to see."""
+    export = DataExport.objects.select_related("district").get(pk=export_id)
+    if export.status != DataExport.Status.PENDING:
+        return export  # a retried or duplicated task: the work is done
+    try:
+        with transaction.atomic():  # one consistent snapshot of the district on PostgreSQL
+            content, _ = export_archive(export.district)
+    except Exception as error:
+        logger.exception("Export %s failed", export_id)
+        export.status, export.error = (
+            DataExport.Status.FAILED,
+            f"The export could not be built ({type(error).__name__}).",
+        )
+    else:
+        export.status, export.content = DataExport.Status.READY, content
+    export.finished_at = timezone.now()
+    export.save(update_fields=["status", "content", "error", "finished_at"])
+    return export
+
+
+@transaction.atomic
+def export_downloaded(*, actor, export: DataExport) -> None:
+    audit.record(
+        district=export.district,
+        actor=actor,
+        action=Action.EXPORT,
+        summary=f"Downloaded the export of {export.created_at:%Y-%m-%d %H:%M}",
+        export_id=export.pk,
+    )
+
+
+# --- erase a teacher ------------------------------------------------------------------------------
+
+
+def _matches(confirmation: str, name: str) -> bool:
+    return " ".join(confirmation.split()).casefold() == " ".join(name.split()).casefold()
+
+
+@transaction.atomic
+def teacher_erase(*, actor, teacher: Teacher, confirmation: str) -> dict[str, int]:
+    """Delete a teacher and every record about them, in every table; returns what was deleted.
+
+    Deleting the Teacher cascades through its enrollments to challenges (candidates, cycles, steps,
+    reflections), ITU ratings and scores, touchpoints and impact stories, and the through tables of
+    their standards and tools. There are no rollup tables yet: when there are, rebuild them here.
+    """
+    if not _matches(confirmation, teacher.name):
+        raise ValidationError({"confirmation": "Type the teacher's name exactly as shown to confirm."})
+    district, teacher_id = teacher.school.district, teacher.pk
+    counts = selectors.erasure_counts(teacher)
+    teacher.delete()
+    # The audit line keeps the id and the counts but not the name or e-mail: the point of erasure
+    # is that nothing identifies the teacher afterwards, the audit log included.
+    audit.record(
+        district=district,
+        actor=actor,
+        action=Action.ERASE,
+        summary=f"Erased teacher #{teacher_id} and all their coaching records",
+        teacher_id=teacher_id,
+        counts=counts,
+    )
+    return counts
