@@ -13,15 +13,6 @@ from coaching.selectors import coach_home
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _catalog():
-    from standards.catalog import load_catalog
-    from standards.models import Standard
-
-    if not Standard.objects.exists():  # a transactional test before this one flushed the catalog
-        load_catalog()
-
-
 def run_demo(capsys, *args) -> str:
     call_command("demo", *args)
     return capsys.readouterr().out
