@@ -59,7 +59,7 @@ class AcceptForm(SetPasswordMixin, forms.Form):
     full_name = forms.CharField(
         label="Full name", max_length=200, widget=forms.TextInput(attrs={"autocomplete": "name"})
     )
-    password1, password2 = SetPasswordMixin.create_password_fields()
+    password1, password2 = SetPasswordMixin.create_password_fields("Choose a password", "Repeat the password")
 
     def __init__(self, *args, email: str, **kwargs):
         super().__init__(*args, **kwargs)

@@ -52,8 +52,7 @@ class ProgramForm(forms.Form):
         goals = selectors.district_goals(district)
         self.fields["remove_goals"].queryset = goals
         self.fields["remove_goals"].label_from_instance = lambda goal: goal.title
-        self.current_goals = list(goals)
-        if not self.current_goals:
+        if not goals.exists():
             del self.fields["remove_goals"]
 
     def clean_new_goals(self) -> list[str]:
@@ -67,8 +66,6 @@ class SchoolGoalForm(forms.Form):
     def __init__(self, *args, schools, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["school"].queryset = schools
-        if len(schools) == 1:
-            self.fields["school"].initial = schools[0]
 
 
 class CaseloadFilterForm(forms.Form):
@@ -112,7 +109,7 @@ class AssignForm(forms.Form):
 
 
 class MoveForm(forms.Form):
-    coach = forms.ModelChoiceField(queryset=None, label="New coach")
+    coach = forms.ModelChoiceField(queryset=None, label="New coach", empty_label="Choose a coach")
 
     def __init__(self, *args, enrollment, **kwargs):
         super().__init__(*args, **kwargs)
@@ -146,8 +143,9 @@ class StrategyForm(LibraryForm):
 
 
 class ToolForm(LibraryForm):
+    url = forms.URLField(label="Web address", required=False, max_length=200, assume_scheme="https")
+
     class Meta:
         model = Tool
         fields = ["name", "description", "url"]
-        labels = {"url": "Web address"}
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}

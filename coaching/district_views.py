@@ -82,7 +82,8 @@ def program_edit(request, program_id: int):
 @leader_required
 def goals(request):
     schools = selectors.school_goals(request.membership)
-    form = SchoolGoalForm(request.POST or None, schools=schools)
+    initial = {"school": schools[0]} if len(schools) == 1 else {}
+    form = SchoolGoalForm(request.POST or None, schools=selectors.visible_schools(request.membership), initial=initial)
     if form.is_valid() and run_service(form, services.school_goal_add, actor=request.membership, **form.cleaned_data):
         messages.success(request, f"Goal added to {form.cleaned_data['school']}.")
         return redirect("district:goals")
@@ -165,7 +166,7 @@ def enrollment_move(request, enrollment_id: int):
 @district_admin_required
 def enrollment_end(request, enrollment_id: int):
     enrollment = selectors.program_enrollment(request.membership, enrollment_id)
-    form = ConfirmForm(request.POST or None)
+    form = ConfirmForm(request.POST if request.method == "POST" else None)
     if form.is_valid():
         ended = run_service(form, services.enrollment_end, actor=request.membership, enrollment=enrollment)
         if ended:

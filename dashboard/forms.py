@@ -31,7 +31,9 @@ class StoryForm(forms.Form):
 
 
 class SchoolPickerForm(forms.Form):
-    school = forms.ModelChoiceField(queryset=None, empty_label=None)
+    school = forms.ModelChoiceField(
+        queryset=None, empty_label=None, widget=forms.Select(attrs={"class": "form-select"})
+    )
 
     def __init__(self, *args, schools, **kwargs):
         super().__init__(*args, **kwargs)

@@ -9,8 +9,10 @@ What is deliberately not suppressed: school-wide work (principal meetings, PLCs;
 coach's work at the school, not a teacher) and per-coach progress, which the access table gives to
 district admins as counts.
 
-Known residual risk: a figure and its complement (5 of 6 teachers active → one was not) are not
-suppressed together; see the report that introduced this module.
+Differencing: no table shows a total beside parts that may be suppressed (the total would give the
+suppressed part away). One residual risk is accepted: a count and the population it is part of are
+both shown (6 teachers enrolled, 5 active), so a small complement (1 not active) can be inferred,
+though not who it is.
 """
 
 import datetime
@@ -111,7 +113,7 @@ def current_programs(district: District, today: datetime.date) -> QuerySet[Progr
 
 
 def _by_school(rows) -> dict[int, dict]:
-    return {row.pop("school"): row for row in rows}
+    return {row.pop("at_school"): row for row in rows}
 
 
 def _participation(enrollments: QuerySet[Enrollment], today: datetime.date) -> dict[int, dict]:
@@ -119,7 +121,7 @@ def _participation(enrollments: QuerySet[Enrollment], today: datetime.date) -> d
     on_caseload = Q(ends_on__isnull=True)
     contacted = on_caseload & Q(last_contact_on__gte=today - datetime.timedelta(days=CONTACT_DAYS))
     return _by_school(
-        enrollments.values(school=F("teacher__school"))
+        enrollments.values(at_school=F("teacher__school"))
         .annotate(
             enrolled=Count("teacher", distinct=True, filter=on_caseload),
             contacted=Count("teacher", distinct=True, filter=contacted),
@@ -138,15 +140,15 @@ def _steps(enrollments: QuerySet[Enrollment], now: datetime.datetime) -> dict[in
         per_kind[f"{kind}_teachers"] = Count(teacher, distinct=True, filter=Q(kind=kind))
     return _by_school(
         Step.objects.filter(done=True, cycle__challenge__enrollment__in=enrollments)
-        .values(school=F(f"{teacher}__school"))
+        .values(at_school=F(f"{teacher}__school"))
         .annotate(minutes=Sum("minutes"), active=Count(teacher, distinct=True, filter=recent), **per_kind)
         .order_by()
     )
 
 
 def _minutes(queryset: QuerySet, enrollment_path: str) -> dict[int, int]:
-    rows = queryset.values(school=F(f"{enrollment_path}__teacher__school")).annotate(minutes=Sum("minutes"))
-    return {row["school"]: row["minutes"] for row in rows.order_by()}
+    rows = queryset.values(at_school=F(f"{enrollment_path}__teacher__school")).annotate(minutes=Sum("minutes"))
+    return {row["at_school"]: row["minutes"] for row in rows.order_by()}
 
 
 def _coached_teachers(enrollments: QuerySet[Enrollment]) -> dict[int, int]:
@@ -170,7 +172,9 @@ def _coached_teachers(enrollments: QuerySet[Enrollment]) -> dict[int, int]:
 
 def _school_wide(district: District, since: datetime.date) -> dict[int, dict]:
     activities = Activity.objects.filter(school__district=district, enrollment=None, held_on__gte=since)
-    return _by_school(activities.values("school").annotate(minutes=Sum("minutes"), count=Count("pk")).order_by())
+    return _by_school(
+        activities.values(at_school=F("school")).annotate(minutes=Sum("minutes"), count=Count("pk")).order_by()
+    )
 
 
 @dataclass(frozen=True)
@@ -229,7 +233,9 @@ class ChallengeRow:
     closed: Figure
 
 
-def challenge_categories(district: District, school: School, *, today: datetime.date | None = None):
+def challenge_categories(
+    district: District, school: School, *, today: datetime.date | None = None
+) -> list[ChallengeRow]:
     """Challenges by category, open and closed; each cell suppressed by its own teachers."""
     today = today or timezone.localdate()
     teacher, closed = "enrollment__teacher", Q(status=Status.CLOSED)

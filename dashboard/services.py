@@ -6,12 +6,12 @@ import io
 import json
 import logging
 import zipfile
-from collections.abc import Callable
+import zoneinfo
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import QuerySet
+from django.db import connection, transaction
+from django.db.models import Model, QuerySet
 from django.utils import timezone
 
 from accounts import audit
@@ -75,191 +75,78 @@ def story_save(
 
 @dataclass(frozen=True)
 class Table:
-    """One CSV file of the export: the district's rows of a model, and the columns to write."""
+    """One CSV file of the export: a model's rows of the district (found through `district`), and its columns."""
 
     filename: str
-    rows: Callable[[District], QuerySet]
+    model: type[Model]
+    district: str  # the lookup from the model to its District
     columns: tuple[str, ...]
 
-
-def _through(model, field: str, district_path: str) -> Callable[[District], QuerySet]:
-    """A many-to-many through table, e.g. which standards each step was tagged with."""
-    through = getattr(model, field).through
-    return lambda d: through.objects.filter(**{district_path: d}).order_by("pk")
+    def rows(self, district: District) -> QuerySet:
+        return self.model.objects.filter(**{self.district: district})
 
 
-_STEP_PATH = "cycle__challenge__enrollment__program__district"
-_CHALLENGE_PATH = "enrollment__program__district"
+_ENROLLMENT = "enrollment__program__district"
+_CHALLENGE = f"challenge__{_ENROLLMENT}"
+_CYCLE = f"cycle__{_CHALLENGE}"
+_COACH = "coach__membership__district"
 
 # Everything of a district, one file per table; foreign keys are exported as ids so the files join.
-# Passwords, invitation token hashes and uploaded roster files are not "data" a district gets back.
+# Passwords, invitation token hashes and uploaded roster files are not data a district gets back.
+# fmt: off
 TABLES = (
-    Table("schools.csv", lambda d: School.objects.filter(district=d), ("id", "name", "sourced_id")),
-    Table(
-        "users.csv",
-        lambda d: Membership.objects.filter(district=d),
-        ("user_id", "user__email", "user__full_name", "role", "user__is_active", "user__date_joined"),
-    ),
-    Table(
-        "user_schools.csv",
-        _through(Membership, "schools", "membership__district"),
-        ("membership__user_id", "school_id"),
-    ),
-    Table(
-        "invitations.csv",
-        lambda d: Invitation.objects.filter(district=d),
-        ("id", "email", "full_name", "role", "invited_by_id", "created_at", "expires_at", "accepted_at"),
-    ),
-    Table(
-        "roster_imports.csv",
-        lambda d: RosterImport.objects.filter(district=d),
-        ("id", "uploaded_by_id", "kind", "filename", "status", "counts", "errors", "created_at", "finished_at"),
-    ),
-    Table("programs.csv", lambda d: Program.objects.filter(district=d), ("id", "name", "starts_on", "ends_on")),
-    Table("program_schools.csv", _through(Program, "schools", "program__district"), ("program_id", "school_id")),
-    Table("program_coaches.csv", _through(Program, "coaches", "program__district"), ("program_id", "user_id")),
-    Table("goals.csv", lambda d: Goal.objects.filter(district=d), ("id", "school_id", "title")),
-    Table(
-        "teachers.csv",
-        lambda d: Teacher.objects.filter(school__district=d),
-        ("id", "school_id", "name", "email", "subject", "grade_band", "sourced_id"),
-    ),
-    Table(
-        "enrollments.csv",
-        lambda d: Enrollment.objects.filter(program__district=d),
-        ("id", "program_id", "coach_id", "teacher_id", "starts_on", "ends_on", "last_contact_on"),
-    ),
-    Table(
-        "tools.csv",
-        lambda d: Tool.objects.filter(district=d),
-        ("id", "name", "description", "url", "retired_at"),
-    ),
-    Table(
-        "strategies.csv",
-        lambda d: Strategy.objects.filter(district=d),
-        (
-            "id",
-            "title",
-            "description",
-            "category",
-            "itu_indicator",
-            "subject",
-            "grade_band",
-            "created_by_id",
-            "retired_at",
-        ),
-    ),  # fmt: skip
-    Table("strategy_tools.csv", _through(Strategy, "tools", "strategy__district"), ("strategy_id", "tool_id")),
-    Table(
-        "challenges.csv",
-        lambda d: Challenge.objects.filter(**{_CHALLENGE_PATH: d}),
-        (
-            "id",
-            "enrollment_id",
-            "problems",
-            "title",
-            "category",
-            "root_cause_notes",
-            "goal_id",
-            "status",
-            "strategy_id",
-            "outcome",
-            "opened_on",
-            "closed_on",
-        ),
-    ),  # fmt: skip
-    Table(
-        "challenge_tools.csv",
-        _through(Challenge, "tools", f"challenge__{_CHALLENGE_PATH}"),
-        ("challenge_id", "tool_id"),
-    ),
-    *(
-        Table(
-            f"challenge_{field}.csv",
-            _through(Challenge, field, f"challenge__{_CHALLENGE_PATH}"),
-            ("challenge_id", "standard__code"),
-        )
-        for field in ("identify_standards", "investigate_standards", "select_standards")
-    ),
-    Table(
-        "candidates.csv",
-        lambda d: StrategyCandidate.objects.filter(**{f"challenge__{_CHALLENGE_PATH}": d}),
-        ("id", "challenge_id", "strategy_id", "source", "notes"),
-    ),
-    Table(
-        "cycles.csv",
-        lambda d: Cycle.objects.filter(**{f"challenge__{_CHALLENGE_PATH}": d}),
-        ("id", "challenge_id", "number", "strategy_id", "completed_on"),
-    ),
-    Table(
-        "steps.csv",
-        lambda d: Step.objects.filter(**{_STEP_PATH: d}),
-        (
-            "id",
-            "cycle_id",
-            "kind",
-            "starts_at",
-            "minutes",
-            "done",
-            "visit_mode",
-            "notes",
-            "data_collected",
-            "next_steps",
-            "invite_teacher",
-        ),
-    ),  # fmt: skip
-    Table("step_standards.csv", _through(Step, "standards", f"step__{_STEP_PATH}"), ("step_id", "standard__code")),
-    Table(
-        "reflections.csv",
-        lambda d: Reflection.objects.filter(**{f"challenge__{_CHALLENGE_PATH}": d}),
-        ("id", "challenge_id", "held_on", "minutes", "notes", "decision"),
-    ),
-    Table(
-        "reflection_standards.csv",
-        _through(Reflection, "standards", f"reflection__challenge__{_CHALLENGE_PATH}"),
-        ("reflection_id", "standard__code"),
-    ),
-    Table(
-        "itu_ratings.csv",
-        lambda d: ITURating.objects.filter(**{_CHALLENGE_PATH: d}),
-        ("id", "enrollment_id", "phase", "rated_on"),
-    ),
-    Table(
-        "itu_scores.csv",
-        lambda d: ITUScore.objects.filter(**{f"rating__{_CHALLENGE_PATH}": d}),
-        ("id", "rating_id", "indicator", "frequency", "proficiency"),
-    ),
-    Table(
-        "activities.csv",
-        lambda d: Activity.objects.filter(coach__membership__district=d),
-        ("id", "coach_id", "kind", "school_id", "enrollment_id", "channel", "held_on", "minutes", "notes"),
-    ),
-    Table(
-        "activity_standards.csv",
-        _through(Activity, "standards", "activity__coach__membership__district"),
-        ("activity_id", "standard__code"),
-    ),
-    Table(
-        "impact_stories.csv",
-        lambda d: ImpactStory.objects.filter(**{_CHALLENGE_PATH: d}),
-        ("id", "coach_id", "enrollment_id", "title", "story", "told_on", "share_with_principal", "share_with_district"),
-    ),  # fmt: skip
-    Table(
-        "self_assessments.csv",
-        lambda d: SelfAssessment.objects.filter(coach__membership__district=d),
-        ("id", "coach_id", "assessed_on", "created_at"),
-    ),
-    Table(
-        "self_assessment_ratings.csv",
-        lambda d: SelfAssessmentRating.objects.filter(assessment__coach__membership__district=d),
-        ("id", "assessment_id", "standard__code", "rating"),
-    ),
-    Table(
-        "audit_log.csv",
-        lambda d: AuditEvent.objects.filter(district=d),
-        ("id", "created_at", "actor_id", "action", "summary", "details"),
-    ),
+    Table("schools.csv", School, "district", ("id", "name", "sourced_id")),
+    Table("users.csv", Membership, "district",
+          ("user_id", "user__email", "user__full_name", "role", "user__is_active", "user__date_joined")),
+    Table("user_schools.csv", Membership.schools.through, "membership__district", ("membership__user_id", "school_id")),
+    Table("invitations.csv", Invitation, "district",
+          ("id", "email", "full_name", "role", "invited_by_id", "created_at", "expires_at", "accepted_at")),
+    Table("roster_imports.csv", RosterImport, "district",
+          ("id", "uploaded_by_id", "kind", "filename", "status", "counts", "errors", "created_at", "finished_at")),
+    Table("programs.csv", Program, "district", ("id", "name", "starts_on", "ends_on")),
+    Table("program_schools.csv", Program.schools.through, "program__district", ("program_id", "school_id")),
+    Table("program_coaches.csv", Program.coaches.through, "program__district", ("program_id", "user_id")),
+    Table("goals.csv", Goal, "district", ("id", "school_id", "title")),
+    Table("teachers.csv", Teacher, "school__district",
+          ("id", "school_id", "name", "email", "subject", "grade_band", "sourced_id")),
+    Table("enrollments.csv", Enrollment, "program__district",
+          ("id", "program_id", "coach_id", "teacher_id", "starts_on", "ends_on", "last_contact_on")),
+    Table("tools.csv", Tool, "district", ("id", "name", "description", "url", "retired_at")),
+    Table("strategies.csv", Strategy, "district",
+          ("id", "title", "description", "category", "itu_indicator", "subject", "grade_band", "created_by_id",
+           "retired_at")),
+    Table("strategy_tools.csv", Strategy.tools.through, "strategy__district", ("strategy_id", "tool_id")),
+    Table("challenges.csv", Challenge, _ENROLLMENT,
+          ("id", "enrollment_id", "problems", "title", "category", "root_cause_notes", "goal_id", "status",
+           "strategy_id", "outcome", "opened_on", "closed_on")),
+    Table("challenge_tools.csv", Challenge.tools.through, _CHALLENGE, ("challenge_id", "tool_id")),
+    *(Table(f"challenge_{field}.csv", getattr(Challenge, field).through, _CHALLENGE, ("challenge_id", "standard__code"))
+      for field in ("identify_standards", "investigate_standards", "select_standards")),
+    Table("candidates.csv", StrategyCandidate, _CHALLENGE, ("id", "challenge_id", "strategy_id", "source", "notes")),
+    Table("cycles.csv", Cycle, _CHALLENGE, ("id", "challenge_id", "number", "strategy_id", "completed_on")),
+    Table("steps.csv", Step, _CYCLE,
+          ("id", "cycle_id", "kind", "starts_at", "minutes", "done", "visit_mode", "notes", "data_collected",
+           "next_steps", "invite_teacher")),
+    Table("step_standards.csv", Step.standards.through, f"step__{_CYCLE}", ("step_id", "standard__code")),
+    Table("reflections.csv", Reflection, _CHALLENGE, ("id", "challenge_id", "held_on", "minutes", "notes", "decision")),
+    Table("reflection_standards.csv", Reflection.standards.through, f"reflection__{_CHALLENGE}",
+          ("reflection_id", "standard__code")),
+    Table("itu_ratings.csv", ITURating, _ENROLLMENT, ("id", "enrollment_id", "phase", "rated_on")),
+    Table("itu_scores.csv", ITUScore, f"rating__{_ENROLLMENT}",
+          ("id", "rating_id", "indicator", "frequency", "proficiency")),
+    Table("activities.csv", Activity, _COACH,
+          ("id", "coach_id", "kind", "school_id", "enrollment_id", "channel", "held_on", "minutes", "notes")),
+    Table("activity_standards.csv", Activity.standards.through, f"activity__{_COACH}",
+          ("activity_id", "standard__code")),
+    Table("impact_stories.csv", ImpactStory, _ENROLLMENT,
+          ("id", "coach_id", "enrollment_id", "title", "story", "told_on", "share_with_principal",
+           "share_with_district")),
+    Table("self_assessments.csv", SelfAssessment, _COACH, ("id", "coach_id", "assessed_on", "created_at")),
+    Table("self_assessment_ratings.csv", SelfAssessmentRating, f"assessment__{_COACH}",
+          ("id", "assessment_id", "standard__code", "rating")),
+    Table("audit_log.csv", AuditEvent, "district", ("id", "created_at", "actor_id", "action", "summary", "details")),
 )
+# fmt: on
 
 
 def _cell(value) -> str:
@@ -272,26 +159,35 @@ def _cell(value) -> str:
     return str(value)
 
 
-def _write_table(archive: zipfile.ZipFile, table: Table, district: District) -> int:
-    """Stream one table into the archive, a chunk of rows at a time; returns the number of rows."""
+def _write_table(archive: zipfile.ZipFile, table: Table, district: District, when: datetime.datetime) -> None:
+    """Stream one table into the archive, a chunk of rows at a time."""
     rows = table.rows(district).order_by("pk").values_list(*table.columns).iterator(chunk_size=2000)
-    written = 0
-    with archive.open(table.filename, "w") as raw, io.TextIOWrapper(raw, encoding="utf-8", newline="") as text:
+    entry = zipfile.ZipInfo(table.filename, date_time=when.timetuple()[:6])
+    entry.compress_type = zipfile.ZIP_DEFLATED
+    with archive.open(entry, "w") as raw, io.TextIOWrapper(raw, encoding="utf-8", newline="") as text:
         writer = csv.writer(text)
         writer.writerow(table.columns)
-        for row in rows:
-            writer.writerow([_cell(value) for value in row])
-            written += 1
-    return written
+        writer.writerows([_cell(value) for value in row] for row in rows)
 
 
-def export_archive(district: District) -> tuple[bytes, dict[str, int]]:
+def export_archive(district: District) -> bytes:
     """A zip of one CSV file per table with everything the district has in Cadence."""
-    buffer, counts = io.BytesIO(), {}
-    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+    buffer, now = io.BytesIO(), timezone.localtime(timezone=zoneinfo.ZoneInfo(district.timezone))
+    with zipfile.ZipFile(buffer, "w") as archive:
         for table in TABLES:
-            counts[table.filename] = _write_table(archive, table, district)
-    return buffer.getvalue(), counts
+            _write_table(archive, table, district, now)
+    return buffer.getvalue()
+
+
+def _consistent_snapshot() -> None:
+    """Make every query of the transaction just begun see the same moment of the database.
+
+    PostgreSQL's default (READ COMMITTED) gives each query its own snapshot, so a step logged while
+    the export runs could appear in steps.csv without its cycle in cycles.csv.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
 
 
 @transaction.atomic
@@ -317,8 +213,11 @@ def export_build(*, export_id: int) -> DataExport:
     if export.status != DataExport.Status.PENDING:
         return export  # a retried or duplicated task: the work is done
     try:
-        with transaction.atomic():  # one consistent snapshot of the district on PostgreSQL
-            content, _ = export_archive(export.district)
+        fresh = not connection.in_atomic_block  # a worker: this atomic block begins the transaction
+        with transaction.atomic():
+            if fresh:
+                _consistent_snapshot()
+            content = export_archive(export.district)
     except Exception as error:
         logger.exception("Export %s failed", export_id)
         export.status, export.error = (
@@ -338,7 +237,7 @@ def export_downloaded(*, actor, export: DataExport) -> None:
         district=export.district,
         actor=actor,
         action=Action.EXPORT,
-        summary=f"Downloaded the export of {export.created_at:%Y-%m-%d %H:%M}",
+        summary=f"Downloaded the export of {timezone.localtime(export.created_at):%Y-%m-%d %H:%M}",
         export_id=export.pk,
     )
 

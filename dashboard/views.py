@@ -118,7 +118,7 @@ def export_download(request, export_id: int):
     export = get_object_or_404(exports.select_related("district"), pk=export_id)
     services.export_downloaded(actor=request.user, export=export)
     response = HttpResponse(bytes(export.content), content_type="application/zip")
-    filename = f"cadence-{export.district.slug}-{export.created_at:%Y%m%d-%H%M}.zip"
+    filename = f"cadence-{export.district.slug}-{timezone.localtime(export.created_at):%Y%m%d-%H%M}.zip"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 

@@ -92,7 +92,9 @@ def test_it_refuses_a_second_pending_invitation_for_the_same_address(cast, invit
 
 def test_it_requires_a_school_for_a_principal_and_drops_schools_for_an_admin(cast, client, invite):
     client.force_login(cast.dana)
-    response = client.post(reverse("accounts:invite"), {"email": "p@example.org", "full_name": "P", "role": "principal"})
+    response = client.post(
+        reverse("accounts:invite"), {"email": "p@example.org", "full_name": "P", "role": "principal"}
+    )
     assert "Choose the schools this principal leads." in response.content.decode()
 
     invitation, _ = invite(email="admin2@example.org", role=Role.DISTRICT_ADMIN)
@@ -226,3 +228,14 @@ def test_it_skips_an_email_whose_link_was_replaced(cast, invite, mailoutbox):
 
     assert services.invitation_email_send(invitation_id=invitation.pk, token=old_token) is False
     assert len(mailoutbox) == 1
+
+
+def test_it_refuses_to_accept_when_the_address_got_an_account_meanwhile(cast, client, invite):
+    """E.g. two districts invited the same person, and the other invitation was accepted first."""
+    _, path = invite()
+    f.UserFactory(email="new.coach@example.org")
+
+    response = _accept(client, path)
+
+    assert response.status_code == 200
+    assert "already has a Cadence account: sign in instead." in response.content.decode()

@@ -16,7 +16,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from accounts.models import Role
-from coaching.models import Challenge
+from coaching.models import Challenge, Goal
 from coaching.tests import factories as f
 from coaching.tests.factories import challenge_at
 
@@ -48,6 +48,8 @@ ADMINS = Rule(alice=403, bob=403, paula=403, dana=OK, oscar=403, olga=OK)
 # An object of Riverside's that only its admins may manage: another district's admin gets a 404.
 ADMIN_OBJECT = Rule(alice=403, bob=403, paula=403, dana=OK, oscar=403, olga=404)
 LEADERS = Rule(alice=403, bob=403, paula=OK, dana=OK, oscar=403, olga=OK)
+# Leaders of the school (its principal, the district admin) manage its goals.
+LEADER_OBJECT = Rule(alice=403, bob=403, paula=OK, dana=OK, oscar=403, olga=404)
 LOGS_OUT = Rule(alice=LOGIN, bob=LOGIN, paula=LOGIN, dana=LOGIN, oscar=LOGIN, olga=LOGIN)
 
 
@@ -61,6 +63,16 @@ def teacher(w):
 
 def challenge(status):
     return lambda w: {"challenge_id": _challenge(w, status).pk}
+
+
+def program(w):
+    return {"program_id": w.program.pk}
+
+
+def aligned_goal(w):
+    goal = Goal.objects.create(district=w.district, school=w.school, title="Writing +10")
+    Challenge.objects.filter(pk=_challenge(w, S.IDENTIFY).pk).update(goal=goal)
+    return {"goal_id": goal.pk}
 
 
 S = Challenge.Status
@@ -84,12 +96,36 @@ MATRIX = {
     "coaching:investigation_done": (CONFIDENTIAL, "post", challenge(S.INVESTIGATE)),
     "coaching:select": (CONFIDENTIAL, "get", challenge(S.SELECT)),
     "coaching:back_to_investigate": (CONFIDENTIAL, "post", challenge(S.SELECT)),
-    "coaching:step_new": (CONFIDENTIAL, "get", lambda w: {"challenge_id": _challenge(w, S.IMPLEMENT).pk, "kind": "visit"}),
+    "coaching:step_new": (
+        CONFIDENTIAL,
+        "get",
+        lambda w: {"challenge_id": _challenge(w, S.IMPLEMENT).pk, "kind": "visit"},
+    ),
     "coaching:cycle_new": (CONFIDENTIAL, "post", challenge(S.REFLECT)),
     "coaching:reflect": (CONFIDENTIAL, "get", challenge(S.REFLECT)),
     "coaching:step_edit": (
-        CONFIDENTIAL, "get", lambda w: {"step_id": _challenge(w, S.REFLECT).cycles.get().steps.first().pk},
+        CONFIDENTIAL,
+        "get",
+        lambda w: {"step_id": _challenge(w, S.REFLECT).cycles.get().steps.first().pk},
     ),  # fmt: skip
+    "district:programs": (SIGNED_IN, "get", None),
+    "district:program_new": (ADMINS, "get", None),
+    "district:program_edit": (ADMIN_OBJECT, "get", program),
+    "district:goals": (LEADERS, "get", None),
+    "district:goal_remove": (LEADER_OBJECT, "post", aligned_goal),
+    "district:caseloads": (ADMINS, "get", None),
+    "district:coach_caseload": (ADMIN_OBJECT, "get", lambda w: {**program(w), "coach_id": w.alice.pk}),
+    "district:enrollment_move": (ADMIN_OBJECT, "get", lambda w: {"enrollment_id": w.enrollment.pk}),
+    "district:enrollment_end": (ADMIN_OBJECT, "get", lambda w: {"enrollment_id": w.enrollment.pk}),
+    "district:library": (SIGNED_IN, "get", None),
+    "district:strategy_new": (ADMINS, "get", None),
+    "district:strategy_edit": (ADMIN_OBJECT, "get", lambda w: {"strategy_id": w.strategy.pk}),
+    "district:strategy_retire": (ADMIN_OBJECT, "post", lambda w: {"strategy_id": w.strategy.pk}),
+    "district:strategy_restore": (ADMIN_OBJECT, "post", lambda w: {"strategy_id": w.strategy.pk}),
+    "district:tool_new": (ADMINS, "get", None),
+    "district:tool_edit": (ADMIN_OBJECT, "get", lambda w: {"tool_id": w.tool.pk}),
+    "district:tool_retire": (ADMIN_OBJECT, "post", lambda w: {"tool_id": w.tool.pk}),
+    "district:tool_restore": (ADMIN_OBJECT, "post", lambda w: {"tool_id": w.tool.pk}),
 }
 
 

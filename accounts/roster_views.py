@@ -1,0 +1,39 @@
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+
+from accounts import roster
+from accounts.models import RosterImport
+from accounts.permissions import district_admin_required
+from accounts.roster_forms import RosterUploadForm
+from coaching.forms import run_service
+
+
+def _import(request, import_id: int) -> RosterImport:
+    return get_object_or_404(roster.import_queryset(), pk=import_id, district=request.membership.district)
+
+
+@district_admin_required
+def index(request):
+    district = request.membership.district
+    form = RosterUploadForm(request.POST or None, request.FILES or None)
+    if form.is_valid():
+        upload = form.cleaned_data["files"]
+        roster_import = run_service(form, roster.import_create, district=district, actor=request.user, upload=upload)
+        if roster_import:
+            return redirect("rosters:detail", import_id=roster_import.pk)
+    context = {"form": form, "imports": list(roster.district_imports(district))}
+    return render(request, "rosters/index.html", context)
+
+
+@district_admin_required
+def detail(request, import_id: int):
+    return render(request, "rosters/detail.html", {"roster_import": _import(request, import_id)})
+
+
+@district_admin_required
+def progress(request, import_id: int):
+    """The status block of the import's page, which htmx polls every second until the import is done."""
+    roster_import = _import(request, import_id)
+    if request.GET.get("seen") == f"{roster_import.status}-{roster_import.progress}":
+        return HttpResponse(status=204)  # nothing new: htmx leaves the page (and any screen reader) alone
+    return render(request, "rosters/_status.html", {"roster_import": roster_import})

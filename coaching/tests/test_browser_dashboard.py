@@ -1,0 +1,89 @@
+"""Leaders' pages in a real browser: paula's school summary, dana's district pages and export, alice's stories."""
+
+import time
+import zipfile
+
+import pytest
+from django.urls import reverse
+
+from accounts.models import AuditEvent
+from coaching.tests.conftest import axe_check, login
+from dashboard.models import DataExport
+from dashboard.tests.helpers import Status, enroll, story
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_it_shows_paula_her_school_summary_with_consented_stories_only(cast, page, live_server):
+    enroll(cast, 3, status=Status.REFLECT)  # four teachers with Maria: fewer than k = 5
+    story(cast.enrollment, "Maria's groups now argue with evidence", share_with_principal=True)
+    story(cast.enrollment, "A story Maria keeps to herself")
+
+    login(page, live_server, "paula@example.org")
+    page.goto(live_server.url + reverse("dashboard:school"))
+
+    assert page.get_by_role("heading", level=1).inner_text() == "Lincoln Middle School"
+    assert page.get_by_role("heading", name="Maria's groups now argue with evidence").is_visible()
+    assert page.get_by_text("A story Maria keeps to herself").count() == 0
+    enrolled = page.locator(".stat").first
+    assert enrolled.inner_text() == "fewer than 5"
+    assert page.get_by_text("Why some figures say “fewer than 5”").is_visible()
+    axe_check(page)
+
+
+def test_it_passes_axe_on_danas_district_pages(cast, page, live_server):
+    enroll(cast, 5, status=Status.REFLECT)
+    story(cast.enrollment, "Shared with the district", share_with_district=True)
+    DataExport.objects.create(district=cast.district, requested_by=cast.dana, status="ready", content=b"PK")
+    DataExport.objects.create(district=cast.district, requested_by=cast.dana, status="failed", error="It broke.")
+    AuditEvent.objects.create(district=cast.district, actor=cast.dana, action="export", summary="Requested an export")
+
+    login(page, live_server, "dana@example.org")
+    for url in (
+        reverse("dashboard:district"),
+        reverse("dashboard:school", kwargs={"school_id": cast.school.pk}),
+        reverse("dashboard:district_stories"),
+        reverse("dashboard:data") + "?q=maria",
+        reverse("dashboard:erase", kwargs={"teacher_id": cast.teacher.pk}),
+        reverse("dashboard:audit"),
+    ):
+        page.goto(live_server.url + url)
+        assert page.get_by_role("heading", level=1).count() == 1, url
+        axe_check(page)
+
+
+def test_it_lets_alice_write_a_shared_story(cast, page, live_server):
+    login(page, live_server, "alice@example.org")
+    page.goto(live_server.url + reverse("dashboard:stories"))
+    axe_check(page)
+
+    page.get_by_role("link", name="Write a story").click()
+    axe_check(page)
+    page.locator("#id_enrollment").select_option(label="Maria Rivera")
+    page.get_by_label("Title").fill("Lab groups argue with evidence")
+    page.get_by_label("Story").fill("Every group used the claim-evidence frame without prompting.")
+    page.get_by_label("The teacher agreed to share this with their principal").check()
+    page.get_by_role("button", name="Save").click()
+
+    assert page.get_by_text("Shared with the principal").is_visible()
+    axe_check(page)
+
+
+def test_it_builds_danas_export_on_the_worker_and_lets_her_download_it(cast, page, live_server, celery_worker):
+    login(page, live_server, "dana@example.org")
+    page.goto(live_server.url + reverse("dashboard:data"))
+
+    page.get_by_role("button", name="Export all district data").click()
+    export = DataExport.objects.get()
+    deadline = time.monotonic() + 30
+    while export.status == DataExport.Status.PENDING and time.monotonic() < deadline:
+        time.sleep(0.2)
+        export.refresh_from_db()
+    assert export.status == DataExport.Status.READY, export.error
+    page.reload()
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download").click()
+
+    with zipfile.ZipFile(download.value.path()) as archive:
+        assert "Maria Rivera" in archive.read("teachers.csv").decode()
+    assert AuditEvent.objects.filter(summary__startswith="Downloaded the export").exists()

@@ -1,0 +1,64 @@
+"""The district admin's journey: a program for Lincoln with alice, then two teachers on her caseload."""
+
+import pytest
+from django.urls import reverse
+
+from coaching.models import Enrollment
+from coaching.tests import factories as f
+from coaching.tests.conftest import axe_check, login
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_it_lets_dana_set_up_a_program_and_assign_a_caseload(cast, page, live_server):
+    for name, subject in (
+        ("Ada Lovelace", "Computer Science"),
+        ("Grace Hopper", "Computer Science"),
+        ("Pablo Ruiz", "Art"),
+    ):
+        f.TeacherFactory(school=cast.school, name=name, subject=subject)
+    login(page, live_server, "dana@example.org")
+
+    page.goto(live_server.url + reverse("district:programs"))
+    axe_check(page)
+    page.get_by_role("link", name="New program").click()
+    axe_check(page)
+    page.get_by_label("Name").fill("Lincoln pilot")
+    page.get_by_label("Starts on").fill("2026-08-01")
+    page.get_by_label("Ends on").fill("2027-06-30")
+    page.get_by_label("Lincoln Middle School").check()
+    page.get_by_label("Alice").check()
+    page.get_by_label("Add district goals").fill("Every student collaborates weekly")
+    page.get_by_role("button", name="Save program").click()
+    assert page.get_by_text("Program “Lincoln pilot” saved.").is_visible()
+    assert page.get_by_role("row", name="Lincoln pilot").is_visible()
+
+    page.get_by_role("link", name="Caseloads of Lincoln pilot").click()
+    page.get_by_label("Subject").fill("computer")
+    page.get_by_label("Only teachers not on a caseload in this program").check()
+    page.get_by_role("button", name="Filter").click()
+    assert page.get_by_text("2 teachers", exact=True).is_visible()
+    assert not page.get_by_text("Pablo Ruiz").is_visible()
+    axe_check(page)
+    page.get_by_label("Ada Lovelace").check()
+    page.get_by_label("Grace Hopper").check()
+    page.get_by_label("Assign the ticked teachers to").select_option(label="Alice")
+    page.get_by_role("button", name="Assign").click()
+
+    assert page.get_by_text("2 teachers assigned to Alice.").is_visible()
+    assert page.get_by_test_id(f"caseload-{cast.alice.pk}").inner_text() == "2"
+    assert set(Enrollment.objects.filter(program__name="Lincoln pilot").values_list("coach__email", flat=True)) == {
+        "alice@example.org"
+    }
+
+    page.get_by_role("link", name="Alice's caseload").click()
+    assert page.get_by_role("row", name="Ada Lovelace").is_visible()
+    axe_check(page)
+    page.get_by_role("link", name="End Ada Lovelace's coaching").click()
+    axe_check(page)
+    page.get_by_role("button", name="End coaching").click()
+    assert page.get_by_text("Ada Lovelace is off Alice's caseload.").is_visible()
+
+    for name in ("district:library", "district:goals"):
+        page.goto(live_server.url + reverse(name))
+        axe_check(page)

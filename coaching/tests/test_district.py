@@ -1,0 +1,642 @@
+"""Programs, goals, caseloads and the library: the district admin's services, then their pages."""
+
+import collections
+import contextlib
+import datetime
+import types
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import Role
+from coaching import district_services as services
+from coaching.models import Challenge, Enrollment, Goal, Program, Strategy, Tool
+from coaching.tests import factories as f
+from coaching.tests.factories import challenge_at
+
+pytestmark = pytest.mark.django_db
+
+Status = Challenge.Status
+TODAY = timezone.localdate
+
+
+@contextlib.contextmanager
+def refused(message: str, *, field: str | None = None):
+    """The block raises a ValidationError carrying exactly this message (on `field` when given)."""
+    with pytest.raises(ValidationError) as excinfo:
+        yield
+    if field:
+        assert excinfo.value.message_dict == {field: [message]}
+    else:
+        assert excinfo.value.messages == [message]
+
+
+def _admin(cast):
+    return cast.dana.membership
+
+
+@pytest.fixture
+def elsewhere(cast):
+    """Another district with its own admin, school, program, strategy, tool and goal: all 404 to Riverside."""
+    district = cast.oscar.membership.district
+    school = f.SchoolFactory(district=district, name="Faraway High")
+    admin = f.UserFactory(email="olga@example.org", full_name="Olga")
+    f.MembershipFactory(user=admin, district=district, role=Role.DISTRICT_ADMIN, schools=[school])
+    program = f.ProgramFactory(district=district, name="Faraway program")
+    program.schools.add(school)
+    program.coaches.add(cast.oscar)
+    teacher = f.TeacherFactory(school=school)
+    return types.SimpleNamespace(
+        district=district,
+        school=school,
+        admin=admin,
+        program=program,
+        teacher=teacher,
+        enrollment=f.EnrollmentFactory(program=program, coach=cast.oscar, teacher=teacher),
+        strategy=f.StrategyFactory(district=district),
+        tool=f.ToolFactory(district=district),
+        goal=Goal.objects.create(district=district, school=school, title="Faraway goal"),
+    )
+
+
+def _program_fields(cast, **overrides):
+    fields = {
+        "name": "2027–28 coaching",
+        "starts_on": datetime.date(2027, 8, 15),
+        "ends_on": datetime.date(2028, 6, 1),
+        "schools": [cast.school],
+        "coaches": [cast.alice],
+    }
+    return {**fields, **overrides}
+
+
+def _teachers(cast, count: int, **fields):
+    return [f.TeacherFactory(school=cast.school, **fields) for _ in range(count)]
+
+
+# --- programs and goals --------------------------------------------------------------------------
+
+
+def test_it_creates_a_program_with_its_schools_coaches_and_district_goals(cast):
+    program = services.program_create(
+        actor=_admin(cast), **_program_fields(cast), new_goals=["Every student collaborates weekly"]
+    )
+    assert program.district == cast.district
+    assert list(program.schools.all()) == [cast.school] and list(program.coaches.all()) == [cast.alice]
+    goal = Goal.objects.get(title="Every student collaborates weekly")
+    assert goal.district == cast.district and goal.school is None
+
+
+def test_it_refuses_a_program_that_ends_before_it_starts(cast):
+    fields = _program_fields(cast, ends_on=datetime.date(2027, 8, 14))
+    with refused("The program must end after it starts.", field="ends_on"):
+        services.program_create(actor=_admin(cast), **fields)
+    assert not Program.objects.filter(name=fields["name"]).exists()
+
+
+def test_it_refuses_another_districts_school_in_a_program(cast, elsewhere):
+    with refused("Choose schools of your district.", field="schools"):
+        services.program_create(actor=_admin(cast), **_program_fields(cast, schools=[elsewhere.school]))
+
+
+@pytest.mark.parametrize("who", ["oscar", "paula"])
+def test_it_takes_only_the_districts_active_coaches_into_a_program(cast, who):
+    user = getattr(cast, who)
+    with refused(f"Not an active coach of this district: {user}.", field="coaches"):
+        services.program_create(actor=_admin(cast), **_program_fields(cast, coaches=[cast.alice, user]))
+
+
+def test_it_refuses_a_deactivated_coach(cast):
+    cast.bob.is_active = False
+    cast.bob.save()
+    with pytest.raises(ValidationError):
+        services.program_create(actor=_admin(cast), **_program_fields(cast, coaches=[cast.bob]))
+
+
+def test_it_allows_overlapping_programs(cast):
+    fields = _program_fields(cast, starts_on=cast.program.starts_on, ends_on=cast.program.ends_on)
+    assert services.program_create(actor=_admin(cast), **fields).pk
+
+
+def test_it_keeps_a_coach_with_an_active_caseload_in_the_program(cast):
+    fields = _program_fields(cast, name=cast.program.name, coaches=[cast.bob])
+    with refused("Move or end the caseloads of Alice in this program before removing them.", field="coaches"):
+        services.program_update(actor=_admin(cast), program=cast.program, **fields)
+    services.enrollment_end(actor=_admin(cast), enrollment=cast.enrollment)
+    services.program_update(actor=_admin(cast), program=cast.program, **fields)
+    assert list(cast.program.coaches.all()) == [cast.bob]
+
+
+def test_it_keeps_a_school_with_teachers_on_caseloads_in_the_program(cast):
+    other = f.SchoolFactory(district=cast.district)
+    fields = _program_fields(cast, name=cast.program.name, schools=[other], coaches=[cast.alice, cast.bob])
+    with refused(f"Teachers of {cast.school} are on caseloads in this program: end those first.", field="schools"):
+        services.program_update(actor=_admin(cast), program=cast.program, **fields)
+
+
+def test_it_removes_a_district_goal_unless_challenges_align_to_it(cast):
+    kept, dropped = (Goal.objects.create(district=cast.district, title=t) for t in ("Kept", "Dropped"))
+    challenge = challenge_at(cast, Status.IDENTIFY)
+    Challenge.objects.filter(pk=challenge.pk).update(goal=kept)
+    services.district_goals_change(actor=_admin(cast), remove=[dropped])
+    assert not Goal.objects.filter(pk=dropped.pk).exists()
+    message = "Challenges are aligned to “Kept”: it stays so their record holds."
+    with refused(message, field="remove_goals"):
+        services.district_goals_change(actor=_admin(cast), remove=[kept])
+
+
+def test_it_refuses_a_duplicate_goal(cast):
+    services.district_goals_change(actor=_admin(cast), add=["Raise ITU"])
+    with refused("“raise itu” is already a goal.", field="new_goals"):
+        services.district_goals_change(actor=_admin(cast), add=["raise  itu"])
+
+
+def test_it_saves_no_program_when_its_goals_are_refused(cast):
+    Goal.objects.create(district=cast.district, title="Raise ITU")
+    with refused("“Raise ITU” is already a goal.", field="new_goals"):
+        services.program_create(actor=_admin(cast), **_program_fields(cast), new_goals=["New goal", "Raise ITU"])
+    assert not Program.objects.filter(name="2027–28 coaching").exists()
+    assert list(Goal.objects.values_list("title", flat=True)) == ["Raise ITU"]
+
+
+def test_it_lets_a_principal_change_their_own_schools_goals_only(cast):
+    goal = services.school_goal_add(actor=cast.paula.membership, school=cast.school, title="Writing +10")
+    assert (goal.school, goal.district) == (cast.school, cast.district)
+    other = f.SchoolFactory(district=cast.district)
+    with refused("You can change the goals of your own schools only.", field="school"):
+        services.school_goal_add(actor=cast.paula.membership, school=other, title="Reading")
+    services.school_goal_add(actor=_admin(cast), school=other, title="Reading")
+    services.school_goal_remove(actor=cast.paula.membership, goal=goal)
+    assert list(Goal.objects.values_list("title", flat=True)) == ["Reading"]
+
+
+# --- caseloads -----------------------------------------------------------------------------------
+
+
+def test_it_assigns_teachers_to_a_coach(cast):
+    teachers = _teachers(cast, 2)
+    enrollments = services.caseload_assign(actor=_admin(cast), program=cast.program, coach=cast.bob, teachers=teachers)
+    assert {(e.coach, e.teacher, e.starts_on, e.ends_on) for e in enrollments} == {
+        (cast.bob, t, TODAY(), None) for t in teachers
+    }
+
+
+def test_it_assigns_all_or_nothing(cast):
+    teachers = [*_teachers(cast, 2), cast.teacher]
+    message = "Already on a caseload in this program: Maria Rivera. Move them instead."
+    with refused(message, field="teachers"):
+        services.caseload_assign(actor=_admin(cast), program=cast.program, coach=cast.bob, teachers=teachers)
+    assert Enrollment.objects.count() == 1
+
+
+def test_it_assigns_a_teacher_again_once_their_enrollment_ended(cast):
+    services.enrollment_end(actor=_admin(cast), enrollment=cast.enrollment)
+    services.caseload_assign(actor=_admin(cast), program=cast.program, coach=cast.bob, teachers=[cast.teacher])
+    assert Enrollment.objects.filter(teacher=cast.teacher, ends_on__isnull=True).get().coach == cast.bob
+
+
+def test_it_assigns_only_to_a_coach_of_the_program(cast):
+    program = services.program_create(actor=_admin(cast), **_program_fields(cast, coaches=[cast.bob]))
+    with refused(f"Alice is not a coach of {program}: add them to the program first.", field="coach"):
+        services.caseload_assign(actor=_admin(cast), program=program, coach=cast.alice, teachers=_teachers(cast, 1))
+
+
+def test_it_assigns_only_teachers_of_the_programs_schools(cast):
+    stranger = f.TeacherFactory(school=f.SchoolFactory(district=cast.district), name="Sam Stranger")
+    with refused("Not at a school of this program: Sam Stranger.", field="teachers"):
+        services.caseload_assign(actor=_admin(cast), program=cast.program, coach=cast.bob, teachers=[stranger])
+
+
+def test_it_refuses_assigning_in_a_program_that_ended(cast):
+    Program.objects.filter(pk=cast.program.pk).update(ends_on=TODAY() - datetime.timedelta(days=1))
+    cast.program.refresh_from_db()
+    with pytest.raises(ValidationError, match="choose a current program"):
+        services.caseload_assign(actor=_admin(cast), program=cast.program, coach=cast.bob, teachers=_teachers(cast, 1))
+
+
+def test_it_moves_a_teacher_and_the_old_coach_keeps_the_history(cast, client):
+    challenge = challenge_at(cast, Status.IMPLEMENT)
+    moved = services.enrollment_move(actor=_admin(cast), enrollment=cast.enrollment, coach=cast.bob)
+    cast.enrollment.refresh_from_db()
+    assert cast.enrollment.ends_on == TODAY() and (moved.coach, moved.ends_on) == (cast.bob, None)
+    assert not moved.challenges.exists()  # the new coach starts fresh
+    teacher_url = reverse("coaching:teacher", kwargs={"teacher_id": cast.teacher.pk})
+    client.force_login(cast.alice)
+    assert challenge.title in client.get(teacher_url).content.decode()
+    client.force_login(cast.bob)
+    page = client.get(teacher_url).content.decode()
+    assert challenge.title not in page and "Start a new challenge" in page
+
+
+def test_it_refuses_moving_to_the_same_coach_or_ending_twice(cast):
+    with refused("Maria Rivera is already on Alice's caseload.", field="coach"):
+        services.enrollment_move(actor=_admin(cast), enrollment=cast.enrollment, coach=cast.alice)
+    services.enrollment_end(actor=_admin(cast), enrollment=cast.enrollment)
+    with pytest.raises(ValidationError, match="already left this caseload"):
+        services.enrollment_end(actor=_admin(cast), enrollment=cast.enrollment)
+
+
+# --- the library ---------------------------------------------------------------------------------
+
+STRATEGY = {
+    "title": "Exit tickets",
+    "description": "",
+    "category": "instructional",
+    "itu_indicator": "critical_thinking",
+    "subject": "",
+    "grade_band": "all",
+}
+
+
+def test_it_curates_a_strategy_with_tools(cast):
+    strategy = services.strategy_save(actor=_admin(cast), tools=[cast.tool], **STRATEGY)
+    assert (strategy.district, strategy.created_by, list(strategy.tools.all())) == (
+        cast.district,
+        cast.dana,
+        [cast.tool],
+    )
+    services.strategy_save(actor=_admin(cast), strategy=strategy, tools=[], **{**STRATEGY, "title": "Exit slips"})
+    strategy.refresh_from_db()
+    assert strategy.title == "Exit slips" and not strategy.tools.exists()
+
+
+def test_it_refuses_a_duplicate_library_entry(cast):
+    with refused("The library already has “google docs”.", field="name"):
+        services.tool_save(actor=_admin(cast), name="google docs")
+    with refused(f"The library already has “{cast.strategy.title}”.", field="title"):
+        services.strategy_save(actor=_admin(cast), **{**STRATEGY, "title": cast.strategy.title})
+
+
+def test_it_retires_and_restores_library_items(cast):
+    for item in (cast.strategy, cast.tool):
+        services.library_retire(actor=_admin(cast), item=item)
+        assert type(item).objects.get(pk=item.pk).retired_at is not None
+        services.library_retire(actor=_admin(cast), item=item, retired=False)
+        assert type(item).objects.get(pk=item.pk).retired_at is None
+
+
+def test_it_offers_a_retired_tool_only_to_a_strategy_that_had_it(cast):
+    cast.strategy.tools.add(cast.tool)
+    services.library_retire(actor=_admin(cast), item=cast.tool)
+    fields = {**STRATEGY, "title": cast.strategy.title}
+    services.strategy_save(actor=_admin(cast), strategy=cast.strategy, tools=[cast.tool], **fields)
+    with refused("Retired tools cannot be added: Google Docs.", field="tools"):
+        services.strategy_save(actor=_admin(cast), tools=[cast.tool], **STRATEGY)
+
+
+# Each service, handed objects of another district (e) by Riverside's admin (a).
+CROSS_DISTRICT = {
+    "program_update": lambda c, e, a: services.program_update(actor=a, program=e.program, **_program_fields(c)),
+    "remove_goal": lambda c, e, a: services.district_goals_change(actor=a, remove=[e.goal]),
+    "school_goal": lambda c, e, a: services.school_goal_add(actor=a, school=e.school, title="x"),
+    "remove_school_goal": lambda c, e, a: services.school_goal_remove(actor=a, goal=e.goal),
+    "assign": lambda c, e, a: services.caseload_assign(actor=a, program=e.program, coach=c.oscar, teachers=[e.teacher]),
+    "assign_their_teacher": lambda c, e, a: services.caseload_assign(
+        actor=a, program=c.program, coach=c.bob, teachers=[e.teacher]
+    ),
+    "assign_their_coach": lambda c, e, a: services.caseload_assign(
+        actor=a, program=c.program, coach=c.oscar, teachers=_teachers(c, 1)
+    ),
+    "move": lambda c, e, a: services.enrollment_move(actor=a, enrollment=e.enrollment, coach=c.bob),
+    "end": lambda c, e, a: services.enrollment_end(actor=a, enrollment=e.enrollment),
+    "strategy": lambda c, e, a: services.strategy_save(actor=a, strategy=e.strategy, **STRATEGY),
+    "strategy_tool": lambda c, e, a: services.strategy_save(actor=a, tools=[e.tool], **STRATEGY),
+    "tool": lambda c, e, a: services.tool_save(actor=a, tool=e.tool, name="Mine now"),
+    "retire": lambda c, e, a: services.library_retire(actor=a, item=e.strategy),
+}
+
+
+@pytest.mark.parametrize("call", CROSS_DISTRICT)
+def test_it_refuses_another_districts_objects(cast, elsewhere, call):
+    with pytest.raises(ValidationError):
+        CROSS_DISTRICT[call](cast, elsewhere, _admin(cast))
+    elsewhere.strategy.refresh_from_db()
+    elsewhere.enrollment.refresh_from_db()
+    assert elsewhere.strategy.retired_at is None and elsewhere.enrollment.ends_on is None
+    assert not Enrollment.objects.filter(teacher=elsewhere.teacher).exclude(pk=elsewhere.enrollment.pk).exists()
+
+
+# --- pages: who may see them ---------------------------------------------------------------------
+
+# (url name, kwargs from (cast, elsewhere-or-own objects), method): district admins only.
+ADMIN_PAGES = [
+    ("district:program_new", lambda o: {}, "get"),
+    ("district:program_edit", lambda o: {"program_id": o["program"].pk}, "get"),
+    ("district:caseloads", lambda o: {}, "get"),
+    ("district:coach_caseload", lambda o: {"program_id": o["program"].pk, "coach_id": o["coach"].pk}, "get"),
+    ("district:enrollment_move", lambda o: {"enrollment_id": o["enrollment"].pk}, "get"),
+    ("district:enrollment_end", lambda o: {"enrollment_id": o["enrollment"].pk}, "get"),
+    ("district:strategy_new", lambda o: {}, "get"),
+    ("district:strategy_edit", lambda o: {"strategy_id": o["strategy"].pk}, "get"),
+    ("district:strategy_retire", lambda o: {"strategy_id": o["strategy"].pk}, "post"),
+    ("district:strategy_restore", lambda o: {"strategy_id": o["strategy"].pk}, "post"),
+    ("district:tool_new", lambda o: {}, "get"),
+    ("district:tool_edit", lambda o: {"tool_id": o["tool"].pk}, "get"),
+    ("district:tool_retire", lambda o: {"tool_id": o["tool"].pk}, "post"),
+    ("district:tool_restore", lambda o: {"tool_id": o["tool"].pk}, "post"),
+]
+
+
+def _own(cast):
+    return {
+        "program": cast.program,
+        "coach": cast.alice,
+        "enrollment": cast.enrollment,
+        "strategy": cast.strategy,
+        "tool": cast.tool,
+    }
+
+
+def _theirs(cast, elsewhere):
+    return {
+        "program": elsewhere.program,
+        "coach": cast.oscar,
+        "enrollment": elsewhere.enrollment,
+        "strategy": elsewhere.strategy,
+        "tool": elsewhere.tool,
+    }
+
+
+@pytest.mark.parametrize(("name", "kwargs", "method"), ADMIN_PAGES, ids=[p[0] for p in ADMIN_PAGES])
+def test_it_serves_each_admin_page_to_district_admins_only(client, cast, elsewhere, name, kwargs, method):
+    url = reverse(name, kwargs=kwargs(_own(cast)))
+    send = getattr(client, method)
+    response = send(url)
+    assert response.status_code == 302 and "/login/" in response["Location"]
+    for reader in (cast.alice, cast.paula, cast.oscar):
+        client.force_login(reader)
+        assert send(url).status_code == 403, reader
+    client.force_login(elsewhere.admin)
+    expected = 200 if not kwargs(_own(cast)) and method == "get" else 404
+    assert send(url).status_code == expected
+    client.force_login(cast.dana)
+    assert send(url).status_code == (200 if method == "get" else 302)
+
+
+_ANY = collections.defaultdict(lambda: types.SimpleNamespace(pk=1))
+OBJECT_PAGES = [page for page in ADMIN_PAGES if page[1](_ANY)]
+
+
+@pytest.mark.parametrize(("name", "kwargs", "method"), OBJECT_PAGES, ids=[p[0] for p in OBJECT_PAGES])
+def test_it_hides_another_districts_objects_from_an_admin(client, cast, elsewhere, name, kwargs, method):
+    client.force_login(cast.dana)
+    assert getattr(client, method)(reverse(name, kwargs=kwargs(_theirs(cast, elsewhere)))).status_code == 404
+
+
+@pytest.mark.parametrize("name", ["district:programs", "district:library"])
+def test_it_lets_every_member_read_programs_and_the_library(client, cast, name):
+    assert client.get(reverse(name)).status_code == 302
+    for user in (cast.alice, cast.paula, cast.dana, cast.oscar):
+        client.force_login(user)
+        assert client.get(reverse(name)).status_code == 200, user
+
+
+def test_it_shows_readers_no_admin_actions(client, cast):
+    client.force_login(cast.alice)
+    library = client.get(reverse("district:library")).content.decode()
+    programs = client.get(reverse("district:programs")).content.decode()
+    assert cast.strategy.title in library and "Retire" not in library and "New strategy" not in library
+    assert cast.program.name in programs and "New program" not in programs and "Edit" not in programs
+
+
+def test_it_shows_another_district_nothing_of_ours(client, cast):
+    client.force_login(cast.oscar)
+    assert cast.strategy.title not in client.get(reverse("district:library")).content.decode()
+    assert cast.program.name not in client.get(reverse("district:programs")).content.decode()
+
+
+def test_it_shows_a_principal_the_programs_of_their_schools_only(client, cast):
+    other = f.ProgramFactory(district=cast.district, name="Roosevelt program")
+    other.schools.add(f.SchoolFactory(district=cast.district, name="Roosevelt"))
+    client.force_login(cast.paula)
+    page = client.get(reverse("district:programs")).content.decode()
+    assert cast.program.name in page and "Roosevelt" not in page
+
+
+def test_it_serves_school_goals_to_leaders_only(client, cast):
+    url = reverse("district:goals")
+    assert client.get(url).status_code == 302
+    client.force_login(cast.alice)
+    assert client.get(url).status_code == 403
+    for leader in (cast.paula, cast.dana):
+        client.force_login(leader)
+        assert client.get(url).status_code == 200
+
+
+def test_it_guards_each_schools_goals(client, cast, elsewhere):
+    other = Goal.objects.create(district=cast.district, school=f.SchoolFactory(district=cast.district), title="X")
+    own = Goal.objects.create(district=cast.district, school=cast.school, title="Writing")
+    district_goal = Goal.objects.create(district=cast.district, title="District-wide")
+    client.force_login(cast.paula)
+
+    def remove(goal):
+        return client.post(reverse("district:goal_remove", kwargs={"goal_id": goal.pk}))
+
+    assert remove(elsewhere.goal).status_code == 404
+    assert remove(other).status_code == 403
+    assert remove(district_goal).status_code == 403
+    page = client.get(reverse("district:goals")).content.decode()
+    assert "Writing" in page and ">X<" not in page
+    response = client.post(reverse("district:goals"), {"school": other.school_id, "title": "Sneaky"})
+    assert "Select a valid choice" in response.content.decode()
+    assert remove(own).status_code == 302
+    assert set(Goal.objects.values_list("title", flat=True)) == {"X", "District-wide", "Faraway goal"}
+
+
+# --- pages: forms ---------------------------------------------------------------------------------
+
+
+def _program_post(cast, **overrides):
+    data = {
+        "name": "Spring pilot",
+        "starts_on": "2027-01-10",
+        "ends_on": "2027-06-01",
+        "schools": [cast.school.pk],
+        "coaches": [cast.alice.pk],
+        "new_goals": "Every student collaborates weekly\n\n",
+    }
+    return {**data, **overrides}
+
+
+def test_it_creates_a_program_from_the_form(client, cast):
+    client.force_login(cast.dana)
+    response = client.post(reverse("district:program_new"), _program_post(cast))
+    assert response.status_code == 302
+    program = Program.objects.get(name="Spring pilot")
+    assert list(program.coaches.all()) == [cast.alice]
+    page = client.get(response["Location"]).content.decode()
+    assert "Spring pilot" in page and "Every student collaborates weekly" in page
+
+
+def test_it_rerenders_the_program_form_with_its_errors(client, cast, elsewhere):
+    client.force_login(cast.dana)
+    data = _program_post(cast, ends_on="2027-01-01", coaches=[cast.oscar.pk], schools=[])
+    page = client.post(reverse("district:program_new"), data).content.decode()
+    assert "This field is required." in page and "Select a valid choice" in page
+    page = client.post(reverse("district:program_new"), _program_post(cast, ends_on="2027-01-01")).content.decode()
+    assert "The program must end after it starts." in page
+    assert not Program.objects.filter(name="Spring pilot").exists() and not Goal.objects.filter(school=None).exists()
+
+
+def test_it_edits_a_program_and_removes_a_district_goal(client, cast):
+    goal = Goal.objects.create(district=cast.district, title="Old goal")
+    client.force_login(cast.dana)
+    url = reverse("district:program_edit", kwargs={"program_id": cast.program.pk})
+    assert "Old goal" in client.get(url).content.decode()
+    data = _program_post(cast, name="Renamed", coaches=[cast.alice.pk, cast.bob.pk], remove_goals=[goal.pk])
+    assert client.post(url, data).status_code == 302
+    cast.program.refresh_from_db()
+    assert cast.program.name == "Renamed" and not Goal.objects.filter(pk=goal.pk).exists()
+
+
+def test_it_adds_a_school_goal(client, cast):
+    client.force_login(cast.paula)
+    response = client.post(reverse("district:goals"), {"school": cast.school.pk, "title": "Writing +10"}, follow=True)
+    assert "Goal added to Lincoln Middle School." in response.content.decode()
+    assert Goal.objects.get().school == cast.school
+
+
+def test_it_assigns_from_the_caseloads_page(client, cast):
+    teachers = _teachers(cast, 2)
+    client.force_login(cast.dana)
+    url = reverse("district:caseloads") + f"?program={cast.program.pk}&unassigned=on"
+    page = client.get(url).content.decode()
+    assert teachers[0].name in page and "Maria Rivera" not in page
+    response = client.post(url, {"teachers": [t.pk for t in teachers], "coach": cast.bob.pk}, follow=True)
+    page = response.content.decode()
+    assert "2 teachers assigned to Bob." in page
+    assert Enrollment.objects.filter(coach=cast.bob, ends_on__isnull=True).count() == 2
+
+
+def test_it_names_the_teachers_already_on_a_caseload(client, cast):
+    other = _teachers(cast, 1)[0]
+    client.force_login(cast.dana)
+    url = reverse("district:caseloads") + f"?program={cast.program.pk}"
+    response = client.post(url, {"teachers": [other.pk, cast.teacher.pk], "coach": cast.bob.pk})
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Already on a caseload in this program: Maria Rivera. Move them instead." in page
+    assert f'value="{other.pk}" id="teacher-{other.pk}" checked' in page  # the ticks survive the refusal
+    assert Enrollment.objects.count() == 1
+
+
+def test_it_warns_when_a_caseload_goes_above_sixteen(client, cast):
+    for teacher in _teachers(cast, 15):
+        f.EnrollmentFactory(program=cast.program, coach=cast.alice, teacher=teacher)
+    client.force_login(cast.dana)
+    url = reverse("district:caseloads") + f"?program={cast.program.pk}"
+    page = client.post(url, {"teachers": [_teachers(cast, 1)[0].pk], "coach": cast.alice.pk}, follow=True)
+    assert "Alice now coaches 17 teachers: more than 16 is a warning sign" in page.content.decode()
+    assert Enrollment.objects.filter(coach=cast.alice).count() == 17
+
+
+def test_it_moves_and_ends_from_the_coachs_caseload(client, cast):
+    second = f.EnrollmentFactory(program=cast.program, coach=cast.alice, teacher=_teachers(cast, 1)[0])
+    client.force_login(cast.dana)
+    page = client.get(reverse("district:coach_caseload", args=[cast.program.pk, cast.alice.pk])).content.decode()
+    assert "Maria Rivera" in page and second.teacher.name in page
+    move = reverse("district:enrollment_move", kwargs={"enrollment_id": cast.enrollment.pk})
+    assert "the new coach starts fresh" in client.get(move).content.decode()
+    assert client.post(move, {"coach": cast.bob.pk}).status_code == 302
+    end = reverse("district:enrollment_end", kwargs={"enrollment_id": second.pk})
+    assert "keeps the confidential history" in client.get(end).content.decode()
+    assert second.ends_on is None  # a GET only asks
+    assert client.post(end).status_code == 302
+    assert list(Enrollment.objects.filter(ends_on__isnull=True).values_list("coach__email", flat=True)) == [
+        "bob@example.org"
+    ]
+    page = client.post(end).content.decode()  # ending twice re-renders the page with the reason
+    assert "already left this caseload" in page
+
+
+def test_it_rerenders_the_library_forms_with_their_errors(client, cast):
+    client.force_login(cast.dana)
+    page = client.post(reverse("district:tool_new"), {"name": "Google Docs", "url": "not a url"}).content.decode()
+    assert "Enter a valid URL." in page
+    page = client.post(reverse("district:tool_new"), {"name": "google docs"}).content.decode()
+    assert "The library already has “google docs”." in page
+    page = client.post(reverse("district:strategy_new"), {"title": "Exit tickets"}).content.decode()
+    assert "This field is required." in page
+    assert Tool.objects.count() == 1 and Strategy.objects.count() == 1
+
+
+def test_it_curates_the_library_from_its_pages(client, cast):
+    client.force_login(cast.dana)
+    data = {**STRATEGY, "tools": [cast.tool.pk]}
+    assert client.post(reverse("district:strategy_new"), data).status_code == 302
+    strategy = Strategy.objects.get(title="Exit tickets")
+    client.post(reverse("district:strategy_retire", kwargs={"strategy_id": strategy.pk}))
+    client.post(reverse("district:tool_retire", kwargs={"tool_id": cast.tool.pk}))
+    page = client.get(reverse("district:library")).content.decode()
+    assert page.count("Restore<span") == 2
+    form = client.get(reverse("district:strategy_new")).content.decode()
+    assert "Google Docs" not in form  # a retired tool is not offered for a new strategy
+    edit = client.get(reverse("district:strategy_edit", kwargs={"strategy_id": strategy.pk})).content.decode()
+    assert "Google Docs (retired)" in edit  # but stays on the strategy that has it
+    client.post(reverse("district:tool_restore", kwargs={"tool_id": cast.tool.pk}))
+    assert Tool.objects.get().retired_at is None
+
+
+def test_it_keeps_showing_a_retired_strategy_and_tool_on_a_challenge(client, cast):
+    challenge = challenge_at(cast, Status.IMPLEMENT)
+    services.library_retire(actor=_admin(cast), item=cast.strategy)
+    services.library_retire(actor=_admin(cast), item=cast.tool)
+    client.force_login(cast.alice)
+    page = client.get(reverse("coaching:teacher", kwargs={"teacher_id": cast.teacher.pk})).content.decode()
+    assert challenge.focus_statement in page
+    assert "the teacher will attempt Think-pair-share with a shared doc" in page and "utilize Google Docs" in page
+
+
+# --- pages: query counts ---------------------------------------------------------------------------
+
+
+def _grow(cast, n: int) -> None:
+    """n more schools, coaches, teachers, enrollments, programs, goals and library entries."""
+    for _ in range(n):
+        school = f.SchoolFactory(district=cast.district)
+        coach = f.UserFactory()
+        f.MembershipFactory(user=coach, district=cast.district, role=Role.COACH, schools=[school])
+        cast.program.schools.add(school)
+        cast.program.coaches.add(coach)
+        f.EnrollmentFactory(program=cast.program, coach=coach, teacher=f.TeacherFactory(school=school))
+        f.TeacherFactory(school=cast.school)
+        program = f.ProgramFactory(district=cast.district)
+        program.schools.add(school)
+        program.coaches.add(coach)
+        Goal.objects.create(district=cast.district, title=f"Goal {school.pk}")
+        Goal.objects.create(district=cast.district, school=school, title=f"School goal {school.pk}")
+        f.StrategyFactory(district=cast.district).tools.add(f.ToolFactory(district=cast.district))
+        f.ToolFactory(district=cast.district, retired_at=timezone.now())
+        f.StrategyFactory(district=cast.district, retired_at=timezone.now())
+
+
+PAGE_QUERIES = [  # (who, url name, kwargs, query string, queries)
+    ("dana", "district:programs", lambda c: {}, "", 12),
+    ("paula", "district:programs", lambda c: {}, "", 12),
+    ("alice", "district:library", lambda c: {}, "", 12),
+    ("dana", "district:library", lambda c: {}, "?page=1&grade_band=all", 14),
+    ("dana", "district:goals", lambda c: {}, "", 11),
+    ("paula", "district:goals", lambda c: {}, "", 11),
+    ("dana", "district:program_edit", lambda c: {"program_id": c.program.pk}, "", 15),
+    ("dana", "district:caseloads", lambda c: {}, "", 16),
+    ("dana", "district:caseloads", lambda c: {}, "?unassigned=on&q=e&grade_band=middle&subject=sci", 16),
+    ("dana", "district:coach_caseload", lambda c: {"program_id": c.program.pk, "coach_id": c.alice.pk}, "", 11),
+    ("dana", "district:strategy_edit", lambda c: {"strategy_id": c.strategy.pk}, "", 11),
+]
+
+
+@pytest.mark.parametrize(
+    ("who", "name", "kwargs", "query", "queries"), PAGE_QUERIES, ids=[f"{p[0]}-{p[1]}{p[3]}" for p in PAGE_QUERIES]
+)
+def test_it_serves_each_page_in_constant_queries(client, cast, django_assert_num_queries, who, name, kwargs, query,
+                                                 queries):  # fmt: skip
+    client.force_login(getattr(cast, who))
+    url = reverse(name, kwargs=kwargs(cast)) + query
+    _grow(cast, 1)
+    with django_assert_num_queries(queries):
+        assert client.get(url).status_code == 200
+    _grow(cast, 6)
+    with django_assert_num_queries(queries):
+        assert client.get(url).status_code == 200

@@ -1,0 +1,246 @@
+"""Leaders' aggregates: suppressed below k teachers, numbers only, in a fixed number of queries."""
+
+import datetime
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.utils import timezone
+
+from accounts.models import Role
+from coaching import services
+from coaching.models import Activity, ChallengeCategory
+from coaching.tests import factories as f
+from coaching.tests.factories import challenge_at
+from dashboard import selectors
+from dashboard.selectors import Figure, count, suppress
+from dashboard.tests.helpers import Status, enroll, story
+
+pytestmark = pytest.mark.django_db
+
+
+def lincoln(cast) -> selectors.SchoolFigures:
+    return selectors.school_figures(cast.district, [cast.school])[0]
+
+
+# --- the suppression helper -------------------------------------------------------------------------
+
+
+def test_it_suppresses_a_figure_over_fewer_than_k_teachers():
+    assert str(suppress(120, teachers=4, k=5)) == "fewer than 5"
+    assert suppress(120, teachers=4, k=5).suppressed
+    assert str(suppress(120, teachers=5, k=5)) == "120"
+    assert str(suppress(1240, teachers=9, k=5)) == "1,240"
+
+
+def test_it_shows_zero_and_counts_teachers_as_their_own_group():
+    assert str(suppress(0, teachers=0, k=5)) == "0"
+    assert str(count(1, k=5)) == "fewer than 5"
+    assert str(count(4, k=5)) == "fewer than 5"
+    assert str(count(5, k=5)) == "5"
+    assert count(3, k=3) == Figure(3, 3)
+
+
+# --- a school's figures -------------------------------------------------------------------------------
+
+
+def test_it_hides_every_teacher_figure_of_a_school_with_k_minus_1_teachers(cast):
+    challenge_at(cast, Status.REFLECT)  # Maria: one full cycle, done three days ago
+    enroll(cast, 3, status=Status.REFLECT)
+
+    figures = lincoln(cast)
+
+    for figure in (figures.enrolled, figures.active, figures.contacted, figures.coaching_minutes):
+        assert str(figure) == "fewer than 5"
+    assert [str(figure) for _, figure in figures.steps] == ["fewer than 5"] * 3
+
+
+def test_it_shows_the_numbers_once_the_school_has_k_teachers(cast):
+    challenge_at(cast, Status.REFLECT)
+    enroll(cast, 4, status=Status.REFLECT)
+
+    figures = lincoln(cast)
+
+    assert [figures.enrolled.value, figures.active.value, figures.contacted.value] == [5, 5, 5]
+    assert figures.coaching_minutes.value == 5 * 3 * 30  # three 30-minute steps each
+    assert [(label, figure.value) for label, figure in figures.steps] == [
+        ("Planning meeting", 5),
+        ("Classroom visit", 5),
+        ("Debrief meeting", 5),
+    ]
+
+
+def test_it_follows_the_districts_own_k(cast):
+    cast.district.suppression_k = 2
+    cast.district.save()
+    enroll(cast, 1)
+
+    assert str(lincoln(cast).enrolled) == "2"
+
+
+def test_it_adds_reflections_and_touchpoints_to_coaching_time_and_keeps_school_wide_work_apart(cast):
+    cast.district.suppression_k = 1
+    cast.district.save()
+    challenge = challenge_at(cast, Status.REFLECT)
+    services.challenge_reflect(challenge=challenge, decision="resolved", held_on=timezone.localdate(), minutes=40)
+    today = timezone.localdate()
+    services.activity_log(coach=cast.alice, kind=Activity.Kind.TOUCHPOINT, enrollment=cast.enrollment, minutes=5,
+                          channel="hallway", held_on=today)  # fmt: skip
+    services.activity_log(coach=cast.alice, kind=Activity.Kind.PLC, school=cast.school, minutes=45, held_on=today)
+
+    figures = lincoln(cast)
+
+    assert figures.coaching_minutes.value == 3 * 30 + 40 + 5
+    assert (figures.school_wide_minutes, figures.school_wide_count) == (45, 1)
+
+
+def test_it_counts_as_active_only_teachers_with_a_done_step_in_the_last_30_days(cast):
+    cast.district.suppression_k = 1
+    cast.district.save()
+    old = challenge_at(cast, Status.IMPLEMENT)
+    f.complete_cycle(old, days=-40)
+    scheduled = challenge_at(cast, Status.IMPLEMENT, enrollment=enroll(cast, 1)[0])
+    f.log(scheduled, "plan_meeting", days=2, done=False)
+    recent = challenge_at(cast, Status.IMPLEMENT, enrollment=enroll(cast, 1)[0])
+    f.log(recent, "plan_meeting", days=-1)
+
+    figures = lincoln(cast)
+
+    assert (figures.enrolled.value, figures.active.value) == (3, 1)
+
+
+def test_it_counts_only_this_schools_teachers_in_running_programs(cast):
+    cast.district.suppression_k = 1
+    cast.district.save()
+    other_school = f.SchoolFactory(district=cast.district)
+    enroll(cast, 2, status=Status.REFLECT, school=other_school)
+    past = f.ProgramFactory(
+        district=cast.district, starts_on=datetime.date(2024, 8, 1), ends_on=datetime.date(2025, 6, 1)
+    )
+    f.EnrollmentFactory(program=past, coach=cast.alice, teacher=f.TeacherFactory(school=cast.school))
+    elsewhere = f.SchoolFactory(district=cast.oscar.membership.district)
+    enroll(cast, 1, coach=cast.oscar, school=elsewhere)
+
+    figures = selectors.school_figures(cast.district, [cast.school, other_school])
+
+    assert [(row.school, row.enrolled.value, row.coaching_minutes.value) for row in figures] == [
+        (cast.school, 1, 0),
+        (other_school, 2, 2 * 90),
+    ]
+
+
+def test_it_computes_every_schools_figures_in_the_same_number_of_queries(cast, django_assert_num_queries):
+    cast.district.suppression_k = 3
+    with django_assert_num_queries(7):
+        selectors.school_figures(cast.district, [cast.school])
+    schools = [cast.school, *(f.SchoolFactory(district=cast.district) for _ in range(3))]
+    for school in schools:
+        enroll(cast, 3, status=Status.REFLECT, school=school)
+        services.activity_log(coach=cast.bob, kind=Activity.Kind.PLC, school=school, minutes=30)
+    with django_assert_num_queries(7):
+        figures = selectors.school_figures(cast.district, schools)
+    assert [row.enrolled.value for row in figures] == [4, 3, 3, 3]
+
+
+# --- challenges by category ------------------------------------------------------------------------
+
+
+def test_it_suppresses_each_challenge_cell_by_its_own_teachers(cast):
+    enroll(cast, 5, status=Status.REFLECT)
+    enroll(cast, 2, status=Status.CLOSED)
+    enroll(cast, 1, status=Status.IDENTIFY)
+
+    rows = selectors.challenge_categories(cast.district, cast.school)
+
+    assert [(row.label, str(row.open), str(row.closed)) for row in rows] == [
+        (ChallengeCategory.INSTRUCTIONAL.label, "5", "fewer than 5"),
+        (ChallengeCategory.PROFESSIONAL_GROWTH.label, "0", "0"),
+        ("Not chosen yet (still identifying)", "fewer than 5", "0"),
+    ]
+
+
+def test_it_counts_challenges_but_suppresses_by_teachers(cast):
+    """Four teachers with two challenges each are still a group of four."""
+    for enrollment in enroll(cast, 4, status=Status.CLOSED):
+        challenge_at(cast, Status.CLOSED, enrollment=enrollment)
+
+    closed = selectors.challenge_categories(cast.district, cast.school)[0].closed
+
+    assert str(closed) == "fewer than 5"
+    cast.district.suppression_k = 4
+    assert selectors.challenge_categories(cast.district, cast.school)[0].closed.value == 8
+
+
+# --- per-coach progress -------------------------------------------------------------------------------
+
+
+def test_it_counts_each_coachs_caseload_steps_and_challenges(cast):
+    challenge_at(cast, Status.REFLECT)
+    enroll(cast, 2, status=Status.IDENTIFY)
+    enroll(cast, 1, status=Status.CLOSED, coach=cast.bob)
+
+    progress = {row.coach: row for row in selectors.coach_progress(cast.district)}
+
+    assert set(progress) == {cast.alice, cast.bob}  # coaches of this district only
+    alice, bob = progress[cast.alice], progress[cast.bob]
+    assert (alice.caseload, alice.steps_done, alice.challenges) == (3, 3, [2, 0, 0, 0, 1, 0])
+    assert (bob.caseload, bob.steps_done, bob.challenges) == (1, 3, [0, 0, 0, 0, 0, 1])
+
+
+# --- who sees which school and which stories ------------------------------------------------------------
+
+
+def test_it_gives_principals_their_own_schools_and_admins_all(cast):
+    other = f.SchoolFactory(district=cast.district)
+    paula, dana = cast.paula.membership, cast.dana.membership
+
+    assert list(selectors.leader_schools(paula)) == [cast.school]
+    assert set(selectors.leader_schools(dana)) == {cast.school, other}
+    assert list(selectors.leader_schools(cast.alice.membership)) == []
+    assert selectors.visible_school(dana, other.pk) == other
+    with pytest.raises(PermissionDenied):
+        selectors.visible_school(paula, other.pk)
+    with pytest.raises(Http404):
+        selectors.visible_school(paula, f.SchoolFactory().pk)
+
+
+def test_it_shows_each_audience_only_the_stories_the_teacher_agreed_to(cast):
+    both = story(cast.enrollment, "Both", share_with_principal=True, share_with_district=True)
+    principal = story(cast.enrollment, "Principal only", share_with_principal=True)
+    district = story(cast.enrollment, "District only", share_with_district=True)
+    private = story(cast.enrollment, "Private")
+    other_school = f.SchoolFactory(district=cast.district)
+    elsewhere = story(enroll(cast, 1, school=other_school)[0], "Elsewhere", share_with_principal=True)
+    other_principal = f.MembershipFactory(district=cast.district, role=Role.PRINCIPAL, schools=[other_school])
+
+    assert set(selectors.shared_stories(cast.paula.membership)) == {both, principal}
+    assert set(selectors.shared_stories(cast.paula.membership, school=cast.school)) == {both, principal}
+    assert set(selectors.shared_stories(cast.dana.membership)) == {both, district}
+    assert set(selectors.shared_stories(other_principal)) == {elsewhere}
+    for coach in (cast.alice, cast.bob, cast.oscar):
+        assert not selectors.shared_stories(coach.membership).exists()
+    assert set(selectors.coach_stories(cast.alice)) == {both, principal, district, private, elsewhere}
+    assert not selectors.coach_stories(cast.bob).exists()
+
+
+# --- erasure counts ------------------------------------------------------------------------------------
+
+
+def test_it_counts_what_erasing_a_teacher_deletes(cast):
+    challenge = challenge_at(cast, Status.CLOSED)
+    services.activity_log(coach=cast.alice, kind="touchpoint", enrollment=cast.enrollment, channel="email")
+    story(cast.enrollment, "A story")
+    enroll(cast, 1, status=Status.CLOSED)  # someone else's records are not counted
+
+    counts = selectors.erasure_counts(cast.teacher)
+
+    assert counts == {
+        "coaching enrollments": 1,
+        "challenges": 1,
+        "cycle steps": 3,
+        "reflections": challenge.reflections.count(),
+        "ITU ratings": 0,
+        "ITU scores": 0,
+        "informal touchpoints": 1,
+        "impact stories": 1,
+    }

@@ -1,0 +1,215 @@
+"""Impact stories, the district export and a teacher's erasure."""
+
+import csv
+import io
+import json
+import zipfile
+
+import pytest
+from django.apps import apps
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+
+from accounts.models import AuditEvent
+from coaching.models import ImpactStory, Teacher
+from coaching.tests import factories as f
+from dashboard import services
+from dashboard.models import DataExport
+from dashboard.tests.helpers import enroll, full_record
+
+pytestmark = pytest.mark.django_db
+Action = AuditEvent.Action
+
+
+# --- impact stories -----------------------------------------------------------------------------------
+
+
+def _story(cast, **overrides) -> dict:
+    fields = dict(coach=cast.alice, enrollment=cast.enrollment, title="Lab reports", story="They own it now.",
+                  told_on=f.day(), share_with_principal=True)  # fmt: skip
+    return fields | overrides
+
+
+def test_it_saves_a_story_with_the_teachers_consent(cast):
+    story = services.story_save(**_story(cast))
+
+    assert (story.coach, story.share_with_principal, story.share_with_district) == (cast.alice, True, False)
+
+
+def test_it_refuses_a_story_about_another_coachs_teacher(cast):
+    other = enroll(cast, 1, coach=cast.bob)[0]
+
+    with pytest.raises(ValidationError, match="Choose a teacher on your caseload"):
+        services.story_save(**_story(cast, enrollment=other))
+    assert not ImpactStory.objects.exists()
+
+
+def test_it_lets_only_the_author_withdraw_consent(cast):
+    story = services.story_save(**_story(cast))
+
+    services.story_save(**_story(cast, share_with_principal=False, instance=story))
+    story.refresh_from_db()
+    assert not story.share_with_principal
+    bobs = enroll(cast, 1, coach=cast.bob)[0]
+    with pytest.raises(ValidationError, match="Only the coach who wrote"):
+        services.story_save(**_story(cast, coach=cast.bob, enrollment=bobs, instance=story))
+
+
+def test_it_requires_a_title_and_a_story(cast):
+    with pytest.raises(ValidationError) as error:
+        services.story_save(**_story(cast, title="", story=""))
+    assert set(error.value.message_dict) == {"title", "story"}
+
+
+# --- the export -----------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def two_districts(cast):
+    """Maria's full record in Riverside, and a teacher's full record in oscar's district, full of secrets."""
+    full_record(cast.enrollment, strategy=cast.strategy, tool=cast.tool, note="Riverside note")
+    elsewhere = cast.oscar.membership.district
+    school = f.SchoolFactory(district=elsewhere, name="Elsewhere High")
+    program = f.ProgramFactory(district=elsewhere, name="Elsewhere program")
+    teacher = f.TeacherFactory(school=school, name="Secret Teacher", email="secret@elsewhere.org")
+    full_record(
+        f.EnrollmentFactory(program=program, coach=cast.oscar, teacher=teacher),
+        strategy=f.StrategyFactory(district=elsewhere, title="Secret strategy"),
+        tool=f.ToolFactory(district=elsewhere, name="Secret tool"),
+        note="Elsewhere secret note",
+    )
+    services.export_request(actor=cast.oscar, district=elsewhere)  # an audit line of theirs
+    return cast
+
+
+def _read(archive: bytes) -> dict[str, list[list[str]]]:
+    with zipfile.ZipFile(io.BytesIO(archive)) as zipped:
+        return {name: list(csv.reader(io.StringIO(zipped.read(name).decode()))) for name in zipped.namelist()}
+
+
+def test_it_exports_every_table_with_its_header(two_districts):
+    files = _read(services.export_archive(two_districts.district))
+
+    assert list(files) == [table.filename for table in services.TABLES]
+    for table in services.TABLES:
+        assert files[table.filename][0] == list(table.columns), table.filename
+    filled = ["teachers", "steps", "reflections", "itu_scores", "impact_stories", "step_standards", "challenge_tools",
+              "activities", "users", "candidates"]  # fmt: skip
+    assert all(len(files[f"{name}.csv"]) > 1 for name in filled)
+
+
+def test_it_exports_the_confidential_record_of_this_district_only(two_districts):
+    files = _read(services.export_archive(two_districts.district))
+
+    everything = json.dumps(files)
+    assert "Riverside note" in everything and "Maria Rivera" in everything
+    for secret in ("Elsewhere", "Secret", "secret@elsewhere.org", "oscar@example.org"):
+        assert secret not in everything
+    steps = files["steps.csv"]
+    assert [row[steps[0].index("notes")] for row in steps[1:]] == ["Riverside note"] * 3
+    assert {row[1] for row in files["step_standards.csv"][1:]} == {"1B", "1C"}
+
+
+def test_it_builds_a_requested_export_after_commit_and_audits_it(cast, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        export = services.export_request(actor=cast.dana, district=cast.district)
+
+    export.refresh_from_db()
+    assert export.status == DataExport.Status.READY and export.finished_at
+    assert "teachers.csv" in _read(bytes(export.content))
+    event = AuditEvent.objects.get()
+    assert (event.district, event.actor, event.action, event.details) == (
+        cast.district, cast.dana, Action.EXPORT, {"export_id": export.pk}
+    )  # fmt: skip
+
+
+def test_it_keeps_a_failed_export_with_a_reason(cast, monkeypatch):
+    export = DataExport.objects.create(district=cast.district, requested_by=cast.dana)
+    monkeypatch.setattr(services, "export_archive", lambda district: 1 / 0)
+
+    services.export_build(export_id=export.pk)
+
+    export.refresh_from_db()
+    assert export.status == DataExport.Status.FAILED
+    assert export.error == "The export could not be built (ZeroDivisionError)."
+
+
+def test_it_builds_an_export_once(cast):
+    export = DataExport.objects.create(district=cast.district, status=DataExport.Status.READY, content=b"zip")
+
+    services.export_build(export_id=export.pk)
+
+    export.refresh_from_db()
+    assert bytes(export.content) == b"zip"
+
+
+# --- erasure ----------------------------------------------------------------------------------------------
+
+
+def _paths_to_teacher(model, depth: int = 6) -> list[str]:
+    """Every chain of foreign keys from `model` to Teacher, as ORM lookups."""
+    if model is Teacher:
+        return ["pk"]
+    if depth == 0:
+        return []
+    paths = []
+    for field in model._meta.get_fields():
+        if isinstance(field, models.ForeignKey):
+            target = field.related_model
+            paths += [f"{field.name}__{p}" if p != "pk" else field.name for p in _paths_to_teacher(target, depth - 1)]
+    return paths
+
+
+def _records_of(teacher: Teacher) -> dict[type, tuple[int, int]]:
+    """For each model with a path to Teacher: (rows about this teacher, all rows)."""
+    counts = {}
+    for model in apps.get_models(include_auto_created=True):
+        if paths := _paths_to_teacher(model):
+            about = Q()
+            for path in paths:
+                about |= Q(**{path: teacher.pk})
+            counts[model] = (model.objects.filter(about).distinct().count(), model.objects.count())
+    return counts
+
+
+def test_it_erases_every_row_about_the_teacher_in_every_table(cast):
+    full_record(cast.enrollment, strategy=cast.strategy, tool=cast.tool)
+    # Maria on a second caseload too, and a colleague whose records must survive.
+    services.story_save(**_story(cast, coach=cast.bob, enrollment=f.EnrollmentFactory(
+        program=cast.program, coach=cast.bob, teacher=cast.teacher)))  # fmt: skip
+    colleague = enroll(cast, 1)[0]
+    full_record(colleague, strategy=cast.strategy, tool=cast.tool)
+    before = _records_of(cast.teacher)
+    colleagues_before = _records_of(colleague.teacher)
+    assert all(about > 0 for about, _ in before.values()), [m for m, (n, _) in before.items() if not n]
+
+    services.teacher_erase(actor=cast.dana, teacher=cast.teacher, confirmation="maria  rivera")
+
+    after = _records_of(cast.teacher)
+    for model, (about, total) in before.items():
+        # Nothing refers to her any more, and nothing was merely detached (SET_NULL): the rows are gone.
+        assert after[model] == (0, total - about), model
+    assert _records_of(colleague.teacher) == {
+        model: (about, total - before[model][0]) for model, (about, total) in colleagues_before.items()
+    }
+
+
+def test_it_audits_an_erasure_without_the_teachers_name(cast):
+    full_record(cast.enrollment, strategy=cast.strategy, tool=cast.tool)
+    teacher_id = cast.teacher.pk
+
+    counts = services.teacher_erase(actor=cast.dana, teacher=cast.teacher, confirmation="Maria Rivera")
+
+    event = AuditEvent.objects.get(action=Action.ERASE)
+    assert (event.actor, event.details) == (cast.dana, {"teacher_id": teacher_id, "counts": counts})
+    assert counts["cycle steps"] == 3 and counts["impact stories"] == 1
+    logged = event.summary + json.dumps(event.details)
+    assert "Maria" not in logged and "maria@example.org" not in logged
+
+
+def test_it_refuses_to_erase_without_the_teachers_name(cast):
+    with pytest.raises(ValidationError, match="Type the teacher's name"):
+        services.teacher_erase(actor=cast.dana, teacher=cast.teacher, confirmation="Maria")
+    assert Teacher.objects.filter(pk=cast.teacher.pk).exists()
+    assert not AuditEvent.objects.exists()

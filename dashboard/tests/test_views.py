@@ -1,0 +1,353 @@
+"""The dashboard's pages: who may open each, what they show, and in how many queries."""
+
+import io
+import zipfile
+
+import pytest
+from django.urls import URLPattern, reverse
+
+from accounts.models import AuditEvent, Role
+from coaching.models import ImpactStory, Teacher
+from coaching.tests import factories as f
+from dashboard import urls
+from dashboard.models import DataExport
+from dashboard.tests.helpers import Status, enroll, full_record, story
+
+pytestmark = pytest.mark.django_db
+Action = AuditEvent.Action
+
+
+@pytest.fixture
+def olga(cast):
+    """A district admin of oscar's district: the right role, the wrong tenant."""
+    user = f.UserFactory(email="olga@example.org", full_name="Olga")
+    f.MembershipFactory(user=user, district=cast.oscar.membership.district, role=Role.DISTRICT_ADMIN)
+    return user
+
+
+def _objects(cast) -> dict[str, int]:
+    export = DataExport.objects.create(district=cast.district, status=DataExport.Status.READY, content=b"PK")
+    return {
+        "school_id": cast.school.pk,
+        "story_id": story(cast.enrollment, "Alice's story").pk,
+        "export_id": export.pk,
+        "teacher_id": cast.teacher.pk,
+    }
+
+
+WHO = ("alice", "bob", "paula", "dana", "oscar", "olga")
+LEADERS_HOME = (403, 403, 200, 200, 403, 200)  # olga's district has no school: the empty state
+ADMIN_ONLY = (403, 403, 403, 200, 403, 200)
+ADMIN_OBJECT = (403, 403, 403, 200, 403, 404)
+COACH_ONLY = (200, 200, 403, 403, 200, 403)
+# Every dashboard URL: (name, the kwargs it takes, method, expected status for each of WHO).
+PAGES = [
+    ("dashboard:school", (), "get", LEADERS_HOME),
+    ("dashboard:school", ("school_id",), "get", (403, 403, 200, 200, 403, 404)),
+    ("dashboard:district", (), "get", ADMIN_ONLY),
+    ("dashboard:district_stories", (), "get", ADMIN_ONLY),
+    ("dashboard:stories", (), "get", COACH_ONLY),
+    ("dashboard:story_new", (), "get", COACH_ONLY),
+    ("dashboard:story_edit", ("story_id",), "get", (200, 404, 403, 403, 404, 403)),
+    ("dashboard:data", (), "get", ADMIN_ONLY),
+    ("dashboard:export_new", (), "post", (403, 403, 403, 302, 403, 302)),
+    ("dashboard:export_download", ("export_id",), "get", ADMIN_OBJECT),
+    ("dashboard:erase", ("teacher_id",), "get", ADMIN_OBJECT),
+    ("dashboard:audit", (), "get", ADMIN_ONLY),
+]
+
+
+def test_it_lists_every_dashboard_url_in_the_permission_matrix():
+    patterns = {(p.name, tuple(p.pattern.converters)) for p in urls.urlpatterns if isinstance(p, URLPattern)}
+    assert patterns == {(name.split(":")[1], kwargs) for name, kwargs, _, _ in PAGES}
+
+
+@pytest.mark.parametrize(("name", "kwargs", "method", "expected"), PAGES, ids=[f"{p[0]}{p[1]}" for p in PAGES])
+def test_it_serves_each_page_to_its_audience_only(client, cast, olga, name, kwargs, method, expected):
+    objects = _objects(cast)
+    url = reverse(name, kwargs={key: objects[key] for key in kwargs})
+    send = getattr(client, method)
+
+    response = send(url)
+    assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+    people = {"olga": olga, **{who: getattr(cast, who) for who in WHO if who != "olga"}}
+    for who, status in zip(WHO, expected, strict=True):
+        client.force_login(people[who])
+        assert send(url).status_code == status, who
+
+
+# --- the school summary -----------------------------------------------------------------------------------
+
+
+def test_it_shows_a_principal_suppressed_figures_and_says_why(client, cast):
+    enroll(cast, 3, status=Status.REFLECT)  # four teachers with Maria
+    client.force_login(cast.paula)
+
+    page = client.get(reverse("dashboard:school")).content.decode()
+
+    assert '<h1 class="h2 mb-0">Lincoln Middle School</h1>' in page
+    assert page.count("fewer than 5") >= 6
+    assert "Why some figures say “fewer than 5”" in page
+
+
+def test_it_shows_the_numbers_once_the_group_is_large_enough(client, cast):
+    enroll(cast, 5, status=Status.REFLECT)  # and Maria, who has no challenge yet
+    client.force_login(cast.paula)
+
+    page = client.get(reverse("dashboard:school", kwargs={"school_id": cast.school.pk})).content.decode()
+
+    assert '<div class="stat">6</div>' in page
+    assert page.count('<td class="text-end text-nowrap">5</td>') == 4  # each kind of step, and the open challenges
+
+
+def test_it_never_shows_a_principal_a_teachers_coaching_record(client, cast):
+    full_record(cast.enrollment, strategy=cast.strategy, tool=cast.tool, note="Maria cried after the visit")
+    ImpactStory.objects.update(share_with_principal=False)
+    enroll(cast, 5, status=Status.REFLECT)
+    client.force_login(cast.paula)
+
+    page = client.get(reverse("dashboard:school")).content.decode()
+
+    for secret in ("Maria", "cried", "Quiet groups", cast.strategy.title, "Students wait for answers"):
+        assert secret not in page
+
+
+def test_it_shows_the_principal_consented_stories_only(client, cast):
+    story(cast.enrollment, "Shared with Paula", share_with_principal=True)
+    story(cast.enrollment, "Kept private")
+    story(cast.enrollment, "Shared with the district", share_with_district=True)
+    client.force_login(cast.paula)
+
+    page = client.get(reverse("dashboard:school")).content.decode()
+
+    assert "Shared with Paula" in page and "Maria Rivera" in page
+    assert "Kept private" not in page and "Shared with the district" not in page
+
+
+def test_it_switches_schools_for_an_admin(client, cast):
+    other = f.SchoolFactory(district=cast.district, name="Roosevelt Elementary")
+    client.force_login(cast.dana)
+
+    page = client.get(reverse("dashboard:school"), {"school": other.pk}).content.decode()
+
+    assert ">Roosevelt Elementary</h1>" in page and "Show another school" in page
+    assert "District overview" in page
+
+
+def test_it_keeps_a_principal_to_their_own_schools(client, cast):
+    other = f.SchoolFactory(district=cast.district, name="Roosevelt Elementary")
+    client.force_login(cast.paula)
+
+    assert client.get(reverse("dashboard:school", kwargs={"school_id": other.pk})).status_code == 403
+    page = client.get(reverse("dashboard:school"), {"school": other.pk}).content.decode()
+    assert ">Lincoln Middle School</h1>" in page and "Roosevelt" not in page
+
+
+def test_it_shows_the_school_summary_in_constant_queries(client, cast, django_assert_num_queries):
+    client.force_login(cast.paula)
+    url = reverse("dashboard:school")
+    with django_assert_num_queries(20) as small:
+        client.get(url)
+    for enrollment in enroll(cast, 8, status=Status.CLOSED):
+        story(enrollment, "A story", share_with_principal=True)
+    with django_assert_num_queries(len(small.captured_queries)):
+        response = client.get(url)
+    assert response.content.decode().count("<article") == 8
+
+
+# --- the district overview ---------------------------------------------------------------------------------
+
+
+def test_it_shows_the_district_overview_in_constant_queries(client, cast, django_assert_num_queries):
+    client.force_login(cast.dana)
+    url = reverse("dashboard:district")
+    with django_assert_num_queries(22) as small:
+        client.get(url)
+    for _ in range(3):
+        school = f.SchoolFactory(district=cast.district)
+        for enrollment in enroll(cast, 5, status=Status.REFLECT, school=school, coach=cast.bob):
+            story(enrollment, "District story", share_with_district=True)
+    with django_assert_num_queries(len(small.captured_queries)):
+        page = client.get(url).content.decode()
+    assert page.count('href="/dashboard/school/') == 4
+    assert page.count("<article") == 3
+
+
+def test_it_shows_per_coach_counts_to_the_admin(client, cast):
+    enroll(cast, 2, status=Status.IDENTIFY)
+    client.force_login(cast.dana)
+
+    page = client.get(reverse("dashboard:district")).content.decode()
+
+    assert '<th scope="row">Alice</th>\n      <td class="text-end text-nowrap">3</td>' in page
+    assert "Oscar" not in page
+
+
+def test_it_lists_district_stories_without_principal_only_ones(client, cast):
+    story(cast.enrollment, "For the board", share_with_district=True)
+    story(cast.enrollment, "For Paula", share_with_principal=True)
+    client.force_login(cast.dana)
+
+    page = client.get(reverse("dashboard:district_stories")).content.decode()
+
+    assert "For the board" in page and "For Paula" not in page
+
+
+# --- coaches' stories -----------------------------------------------------------------------------------------
+
+
+def test_it_lets_a_coach_write_a_story_about_a_teacher_on_their_caseload(client, cast):
+    client.force_login(cast.alice)
+    data = {"enrollment": cast.enrollment.pk, "title": "Lab groups talk", "story": "Every group argued.",
+            "told_on": "2026-11-02", "share_with_principal": "on"}  # fmt: skip
+
+    response = client.post(reverse("dashboard:story_new"), data)
+
+    assert response["Location"] == reverse("dashboard:stories")
+    saved = ImpactStory.objects.get()
+    assert (saved.coach, saved.share_with_principal, saved.share_with_district) == (cast.alice, True, False)
+    page = client.get(reverse("dashboard:stories")).content.decode()
+    assert "Lab groups talk" in page and "Shared with the principal" in page
+
+
+def test_it_offers_only_the_coachs_own_caseload(client, cast):
+    bobs = enroll(cast, 1, coach=cast.bob)[0]
+    client.force_login(cast.alice)
+
+    page = client.get(reverse("dashboard:story_new")).content.decode()
+    response = client.post(reverse("dashboard:story_new"), {"enrollment": bobs.pk, "title": "x", "story": "y",
+                                                             "told_on": "2026-11-02"})  # fmt: skip
+
+    assert "Maria Rivera" in page and bobs.teacher.name not in page
+    assert response.status_code == 200 and "Select a valid choice" in response.content.decode()
+    assert not ImpactStory.objects.exists()
+
+
+def test_it_lets_the_coach_withdraw_a_teachers_consent(client, cast):
+    shared = story(cast.enrollment, "Shared", share_with_principal=True, share_with_district=True)
+    client.force_login(cast.alice)
+    url = reverse("dashboard:story_edit", kwargs={"story_id": shared.pk})
+    assert (
+        'name="share_with_principal" class="checkboxinput form-check-input" id="id_share_with_principal" checked'
+        in (client.get(url).content.decode())
+    )
+
+    client.post(url, {"enrollment": cast.enrollment.pk, "title": "Shared", "story": "s", "told_on": "2026-11-02"})
+
+    shared.refresh_from_db()
+    assert not (shared.share_with_principal or shared.share_with_district)
+
+
+def test_it_lists_a_coachs_stories_in_constant_queries(client, cast, django_assert_num_queries):
+    client.force_login(cast.alice)
+    story(cast.enrollment, "One")
+    with django_assert_num_queries(9):
+        client.get(reverse("dashboard:stories"))
+    for enrollment in enroll(cast, 5):
+        story(enrollment, "More")
+    with django_assert_num_queries(9):
+        client.get(reverse("dashboard:stories"))
+
+
+# --- data rights --------------------------------------------------------------------------------------------------
+
+
+def test_it_exports_and_audits_the_download(client, cast, django_capture_on_commit_callbacks):
+    client.force_login(cast.dana)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("dashboard:export_new"))
+    assert response["Location"] == reverse("dashboard:data")
+    export = DataExport.objects.get()
+    page = client.get(reverse("dashboard:data")).content.decode()
+    download = reverse("dashboard:export_download", kwargs={"export_id": export.pk})
+    assert f'href="{download}"' in page and "Ready" in page
+
+    response = client.get(download)
+
+    assert response["Content-Type"] == "application/zip"
+    assert response["Content-Disposition"].startswith('attachment; filename="cadence-riverside-')
+    assert "teachers.csv" in zipfile.ZipFile(io.BytesIO(response.content)).namelist()
+    summaries = list(AuditEvent.objects.filter(action=Action.EXPORT).values_list("summary", flat=True))
+    assert len(summaries) == 2 and summaries[0].startswith("Downloaded the export of")
+
+
+def test_it_refuses_to_download_an_export_that_is_not_ready(client, cast):
+    export = DataExport.objects.create(district=cast.district)
+    client.force_login(cast.dana)
+
+    assert client.get(reverse("dashboard:export_download", kwargs={"export_id": export.pk})).status_code == 404
+
+
+def test_it_shows_the_data_page_in_constant_queries(client, cast, django_assert_num_queries):
+    client.force_login(cast.dana)
+    url = reverse("dashboard:data")
+    with django_assert_num_queries(10):
+        client.get(url, {"q": "mar"})
+    for status in DataExport.Status.values * 3:
+        DataExport.objects.create(district=cast.district, requested_by=cast.dana, status=status, content=b"x")
+    enroll(cast, 4)
+    Teacher.objects.update(name="Mara")
+    with django_assert_num_queries(10):
+        page = client.get(url, {"q": "mar"}).content.decode()
+    assert page.count("Erase…") == 5 and page.count("Download") == 3
+
+
+def test_it_finds_a_teacher_and_erases_them_after_confirmation(client, cast):
+    full_record(cast.enrollment, strategy=cast.strategy, tool=cast.tool)
+    client.force_login(cast.dana)
+    url = reverse("dashboard:erase", kwargs={"teacher_id": cast.teacher.pk})
+    assert f'href="{url}"' in client.get(reverse("dashboard:data"), {"q": "rivera"}).content.decode()
+    page = client.get(url).content.decode()
+    assert "<li>Cycle steps: 3</li>" in page and "<li>Impact stories: 1</li>" in page
+
+    response = client.post(url, {"confirmation": "Maria"})
+    assert response.status_code == 200 and "Type the teacher&#x27;s name exactly" in response.content.decode()
+    assert Teacher.objects.filter(pk=cast.teacher.pk).exists()
+
+    response = client.post(url, {"confirmation": "Maria Rivera"})
+    assert response["Location"] == reverse("dashboard:data")
+    assert not Teacher.objects.filter(pk=cast.teacher.pk).exists()
+    assert AuditEvent.objects.filter(action=Action.ERASE).count() == 1
+
+
+# --- the audit log ---------------------------------------------------------------------------------------------------
+
+
+def _events(cast, n: int, action: str = Action.INVITE) -> None:
+    AuditEvent.objects.bulk_create(
+        AuditEvent(district=cast.district, actor=cast.dana, action=action, summary=f"Event {i}") for i in range(n)
+    )
+
+
+def test_it_pages_the_audit_log_by_fifty(client, cast):
+    _events(cast, 120)
+    client.force_login(cast.dana)
+
+    first = client.get(reverse("dashboard:audit")).content.decode()
+    last = client.get(reverse("dashboard:audit"), {"page": 3}).content.decode()
+
+    assert first.count("<tr>") == 51 and "Page 1 of 3" in first
+    assert last.count("<tr>") == 21
+
+
+def test_it_filters_the_audit_log_by_action(client, cast):
+    _events(cast, 60)
+    _events(cast, 2, Action.ERASE)
+    f.MembershipFactory(district=cast.oscar.membership.district, role=Role.DISTRICT_ADMIN)
+    AuditEvent.objects.create(district=cast.oscar.membership.district, action=Action.ERASE, summary="Elsewhere")
+    client.force_login(cast.dana)
+
+    page = client.get(reverse("dashboard:audit"), {"action": "erase"}).content.decode()
+
+    assert page.count("<tr>") == 3 and "Elsewhere" not in page
+    assert '<option value="erase" selected>' in page
+
+
+def test_it_shows_the_audit_log_in_constant_queries(client, cast, django_assert_num_queries):
+    client.force_login(cast.dana)
+    _events(cast, 3)
+    with django_assert_num_queries(10):
+        client.get(reverse("dashboard:audit"))
+    _events(cast, 100, Action.EXPORT)
+    with django_assert_num_queries(10):
+        client.get(reverse("dashboard:audit"))
