@@ -117,6 +117,7 @@ class AuditEvent(models.Model):
         ERASE = "erase", "Teacher erased"
         ROLE_CHANGE = "role_change", "Role changed"
         DEACTIVATE = "deactivate", "User deactivated"
+        REACTIVATE = "reactivate", "User reactivated"
         INVITE = "invite", "Invitation sent"
         IMPORT = "import", "Roster import"
         CONFIDENTIAL_READ = "confidential_read", "Confidential record read"

@@ -14,8 +14,8 @@ class MultipleFileField(forms.FileField):
     widget = MultipleFileInput
 
     def clean(self, data, initial=None):
-        files = data if isinstance(data, list | tuple) else [data]
-        return [super(MultipleFileField, self).clean(file, initial) for file in files]
+        clean_one = super().clean
+        return [clean_one(file, initial) for file in (data if isinstance(data, list | tuple) else [data])]
 
 
 class RosterUploadForm(forms.Form):

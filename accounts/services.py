@@ -18,8 +18,6 @@ from accounts import audit
 from accounts.models import AuditEvent, District, Invitation, Membership, Role, School, User
 
 INVITATION_LIFETIME = datetime.timedelta(days=7)
-# Until AuditEvent.Action has REACTIVATE (the value is stored as is; only its label is missing).
-REACTIVATE = "reactivate"
 
 
 def token_hash(token: str) -> str:
@@ -201,7 +199,7 @@ def member_set_active(*, actor: User, membership: Membership, active: bool) -> U
     audit.record(
         district=membership.district,
         actor=actor,
-        action=REACTIVATE if active else AuditEvent.Action.DEACTIVATE,
+        action=AuditEvent.Action.REACTIVATE if active else AuditEvent.Action.DEACTIVATE,
         summary=f"{'Reactivated' if active else 'Deactivated'} {user}",
         user=user.pk,
     )

@@ -198,7 +198,7 @@ def test_it_reactivates(cast, client):
 
     cast.alice.refresh_from_db()
     assert cast.alice.is_active
-    assert AuditEvent.objects.get().action == services.REACTIVATE
+    assert AuditEvent.objects.get().action == AuditEvent.Action.REACTIVATE
 
 
 def test_it_refuses_to_let_an_admin_deactivate_themselves(cast, client):

@@ -15,7 +15,8 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from accounts.models import Role
+from accounts.models import Invitation, Role
+from accounts.services import token_hash
 from coaching.models import Challenge, Goal
 from coaching.tests import factories as f
 from coaching.tests.factories import challenge_at
@@ -65,6 +66,16 @@ def challenge(status):
     return lambda w: {"challenge_id": _challenge(w, status).pk}
 
 
+MATRIX_TOKEN = "matrix-token"
+
+
+def invitation(w):
+    return Invitation.objects.create(
+        district=w.district, email="invitee@example.org", role=Role.COACH,
+        token_hash=token_hash(MATRIX_TOKEN), expires_at=w.now + datetime.timedelta(days=7),
+    )  # fmt: skip
+
+
 def program(w):
     return {"program_id": w.program.pk}
 
@@ -108,6 +119,16 @@ MATRIX = {
         "get",
         lambda w: {"step_id": _challenge(w, S.REFLECT).cycles.get().steps.first().pk},
     ),  # fmt: skip
+    "accounts:people": (ADMINS, "get", None),
+    "accounts:invite": (ADMINS, "get", None),
+    "accounts:member_edit": (ADMIN_OBJECT, "get", lambda w: {"membership_id": w.bob.membership.pk}),
+    "accounts:member_deactivate": (ADMIN_OBJECT, "post", lambda w: {"membership_id": w.bob.membership.pk}),
+    "accounts:invitation_resend": (ADMIN_OBJECT, "post", lambda w: {"invitation_id": invitation(w).pk}),
+    "accounts:accept": (PUBLIC, "get", lambda w: {"token": invitation(w) and MATRIX_TOKEN}),
+    "accounts:password_reset": (PUBLIC, "get", None),
+    "accounts:password_reset_done": (PUBLIC, "get", None),
+    "accounts:password_reset_confirm": (PUBLIC, "get", lambda w: {"uidb64": "MQ", "token": "not-a-token"}),
+    "accounts:password_reset_complete": (PUBLIC, "get", None),
     "district:programs": (SIGNED_IN, "get", None),
     "district:program_new": (ADMINS, "get", None),
     "district:program_edit": (ADMIN_OBJECT, "get", program),

@@ -609,8 +609,9 @@ def test_it_polls_the_progress_until_the_import_is_done(client, cast, riverside_
     assert f'hx-get="{url}?seen=running-35"' in partial
     assert client.get(url, {"seen": "running-35"}).status_code == 204
     roster.import_run(roster_import=RosterImport.objects.get(pk=riverside_import.pk))
-    finished = client.get(url, {"seen": "running-35"}).content.decode()
+    finished = client.get(url, {"seen": "running-35"}, headers={"HX-Request": "true"}).content.decode()
     assert "hx-trigger" not in finished and "Nothing was imported" in finished
+    assert '<span id="import-announce" hx-swap-oob="innerHTML">The import was rejected: 1 problem' in finished
 
 
 def test_it_keeps_a_refresh_link_for_browsers_without_javascript(client, cast, riverside_import):
