@@ -1,6 +1,6 @@
 """The fixed cast of every test (STYLE.md): in Riverside, Lincoln school has two coaches (alice
 owns the caseload, bob is the other coach), paula is its principal and dana the district admin;
-oscar belongs to another district and "should have no access"."""
+oscar (a coach) and olga (its admin) belong to another district and "should have no access"."""
 
 from types import SimpleNamespace
 
@@ -68,6 +68,7 @@ def cast(db):
         paula=member("paula", Role.PRINCIPAL),
         dana=member("dana", Role.DISTRICT_ADMIN),
         oscar=member("oscar", Role.COACH, district=other_district, schools=()),
+        olga=member("olga", Role.DISTRICT_ADMIN, district=other_district, schools=()),
         teacher=teacher,
         enrollment=f.EnrollmentFactory(program=program, coach=alice, teacher=teacher),
         strategy=f.StrategyFactory(district=district, title="Think-pair-share with a shared doc"),

@@ -25,6 +25,10 @@ def role_required(*roles: str):
 
 
 coach_required = role_required(Role.COACH)
+# A page of one teacher's record carries no role check up front: the scoped fetch
+# (accounts.scoping.get_confidential) answers 403 or 404 itself, and another district's user
+# must get a 404 whatever their role.
+coach_record = login_required
 district_admin_required = role_required(Role.DISTRICT_ADMIN)
 principal_required = role_required(Role.PRINCIPAL)
 leader_required = role_required(Role.PRINCIPAL, Role.DISTRICT_ADMIN)

@@ -85,7 +85,7 @@ def _zip(members: dict[str, bytes]) -> bytes:
 @transaction.atomic
 def import_create(*, district: District, actor, upload: Upload) -> RosterImport:
     """Store the upload, log it, and queue its import once the upload is committed."""
-    from accounts.roster_tasks import import_roster
+    from accounts.tasks import import_roster
     from coaching.tasks import enqueue
 
     roster_import = RosterImport(

@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Model, QuerySet
 from django.http import Http404
 
-from coaching.models import Activity, Challenge, Enrollment, Step
+from coaching.models import Activity, Challenge, Enrollment, ImpactStory, Step
 
 
 def caseload(user) -> QuerySet[Enrollment]:
@@ -38,6 +38,7 @@ _DISTRICT_PATH = {
     Enrollment: "teacher__school__district",
     Challenge: "enrollment__teacher__school__district",
     Step: "cycle__challenge__enrollment__teacher__school__district",
+    ImpactStory: "enrollment__teacher__school__district",
 }
 
 

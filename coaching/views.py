@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts import scoping
-from accounts.permissions import coach_required
+from accounts.permissions import coach_record, coach_required
 from coaching import selectors, services
 from coaching.forms import (
     ActivityForm,
@@ -27,11 +27,6 @@ from coaching.models import Activity, Challenge, ITUIndicator, Step
 
 Status = Challenge.Status
 
-# A page of one teacher's record: no role check up front, because the scoped fetch
-# (accounts.scoping.get_confidential) answers 403 or 404 itself, and another district's user
-# must get a 404 whatever their role.
-coach_record = login_required
-
 
 def _challenge(request, challenge_id: int) -> Challenge:
     qs = scoping.coach_challenges(request.user).select_related("enrollment__teacher__school", "enrollment__program")
@@ -45,6 +40,10 @@ def _to_teacher(challenge: Challenge):
 @login_required
 def home(request):
     membership = request.membership
+    if membership and membership.is_principal:
+        return redirect("dashboard:school")
+    if membership and membership.is_district_admin:
+        return redirect("dashboard:district")
     if membership is None or not membership.is_coach:
         return render(request, "coaching/home_other.html", {"membership": membership})
     return render(request, "coaching/home.html", {"home": selectors.coach_home(request.user)})

@@ -16,7 +16,7 @@ though not who it is.
 """
 
 import datetime
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, F, Q, QuerySet, Sum
@@ -153,18 +153,13 @@ def _minutes(queryset: QuerySet, enrollment_path: str) -> dict[int, int]:
 
 def _coached_teachers(enrollments: QuerySet[Enrollment]) -> dict[int, int]:
     """Per school: teachers with any 1:1 coaching time (a done step, a reflection or a touchpoint)."""
+    steps = Step.objects.filter(done=True, cycle__challenge__enrollment__in=enrollments)
+    reflections = Reflection.objects.filter(challenge__enrollment__in=enrollments)
+    touchpoints = Activity.objects.filter(enrollment__in=enrollments)
     coached = (
-        Q(
-            pk__in=Step.objects.filter(done=True, cycle__challenge__enrollment__in=enrollments).values(
-                "cycle__challenge__enrollment__teacher"
-            )
-        )
-        | Q(
-            pk__in=Reflection.objects.filter(challenge__enrollment__in=enrollments).values(
-                "challenge__enrollment__teacher"
-            )
-        )
-        | Q(pk__in=Activity.objects.filter(enrollment__in=enrollments).values("enrollment__teacher"))
+        Q(pk__in=steps.values("cycle__challenge__enrollment__teacher"))
+        | Q(pk__in=reflections.values("challenge__enrollment__teacher"))
+        | Q(pk__in=touchpoints.values("enrollment__teacher"))
     )
     rows = Teacher.objects.filter(coached).values("school").annotate(n=Count("pk")).order_by()
     return {row["school"]: row["n"] for row in rows}
@@ -184,9 +179,9 @@ class SchoolFigures:
     active: Figure  # teachers with a done step in the last ACTIVE_DAYS days
     contacted: Figure  # teachers contacted in the last CONTACT_DAYS days
     coaching_minutes: Figure  # done steps, reflections and touchpoints
+    steps: list[tuple[str, Figure]]  # (kind label, done steps of that kind)
     school_wide_minutes: int
     school_wide_count: int
-    steps: list[tuple[str, Figure]] = field(default_factory=list)  # (kind label, done steps)
 
 
 def school_figures(

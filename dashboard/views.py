@@ -1,4 +1,5 @@
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -6,7 +7,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts import scoping
-from accounts.permissions import coach_required, district_admin_required, leader_required
+from accounts.permissions import coach_record, coach_required, district_admin_required, leader_required
 from coaching.forms import run_service
 from coaching.models import Challenge, Teacher
 from dashboard import selectors, services
@@ -80,9 +81,9 @@ def story_new(request):
     return render(request, "dashboard/story_form.html", {"form": form})
 
 
-@coach_required
+@coach_record
 def story_edit(request, story_id: int):
-    story = get_object_or_404(selectors.coach_stories(request.user), pk=story_id)
+    story = scoping.get_confidential(request, selectors.coach_stories(request.user), pk=story_id)
     form = StoryForm.for_story(story, request.POST or None, caseload=scoping.coach_enrollments(request.user))
     if form.is_valid() and run_service(
         form, services.story_save, coach=request.user, instance=story, **form.cleaned_data
@@ -107,8 +108,14 @@ def data(request):
 @district_admin_required
 @require_POST
 def export_new(request):
-    services.export_request(actor=request.user, district=request.membership.district)
-    messages.success(request, "Export requested. It is being prepared; reload this page in a minute to download it.")
+    try:
+        services.export_request(actor=request.user, district=request.membership.district)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request, "Export requested. It is being prepared; reload this page in a minute to download it."
+        )
     return redirect("dashboard:data")
 
 

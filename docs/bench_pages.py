@@ -103,7 +103,9 @@ def bench_coach(district, school, program, strategy, tool):
     coach = User.objects.create_user("benchcoach@bench.test", "password", full_name="Bench Coach")
     Membership.objects.create(user=coach, district=district, role=Role.COACH)
     enrollments = [
-        Enrollment.objects.create(program=program, coach=coach, teacher=Teacher.objects.create(school=school, name=f"T{i}"))
+        Enrollment.objects.create(
+            program=program, coach=coach, teacher=Teacher.objects.create(school=school, name=f"T{i}")
+        )
         for i in range(TEACHERS_PER_COACH)
     ]
     challenge = services.challenge_start(enrollment=enrollments[0], problems=["Off task"])
@@ -147,7 +149,10 @@ def pages(client, coach, challenge):
 
 
 def run_round(label: str, client, coach, challenge, runs: int) -> dict[str, tuple[float, int]]:
-    results = {name: measure(client, m, url, runs, data, after) for name, m, url, data, after in pages(client, coach, challenge)}
+    results = {
+        name: measure(client, m, url, runs, data, after)
+        for name, m, url, data, after in pages(client, coach, challenge)
+    }
     floor = results["floor: standards catalog"][0]
     print(f"\n{label}")
     print(f"  {'page':28} {'median ms':>10} {'× floor':>8} {'queries':>8}")
@@ -170,7 +175,9 @@ def main():
     district = District.objects.create(name="Bench", slug="bench")
     school = School.objects.create(district=district, name="Bench School")
     program = Program.objects.create(district=district, name="Bench", starts_on="2026-08-01", ends_on="2027-06-30")
-    strategy = Strategy.objects.create(district=district, title="S", category="instructional", itu_indicator="creativity")
+    strategy = Strategy.objects.create(
+        district=district, title="S", category="instructional", itu_indicator="creativity"
+    )
     tool = Tool.objects.create(district=district, name="T")
     coach, challenge = bench_coach(district, school, program, strategy, tool)
     client = Client()

@@ -8,7 +8,7 @@ from accounts import roster
 from accounts.models import AuditEvent, RosterImport, School
 from accounts.roster_checks import MAX_ERRORS, grade_band
 from accounts.roster_forms import RosterUploadForm
-from accounts.roster_tasks import import_roster
+from accounts.tasks import import_roster
 from accounts.tests.roster_files import (
     MANIFEST_1_1,
     USERS_HEADER,

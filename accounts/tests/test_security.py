@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 
 def test_it_passes_the_deploy_check_with_production_settings():
     env = {
-        **os.environ,
+        **{key: value for key, value in os.environ.items() if key != "DJANGO_ALLOW_ASYNC_UNSAFE"},
         "DEBUG": "false",
         "SECRET_KEY": secrets.token_urlsafe(50),
         "ALLOWED_HOSTS": "cadence.example.org",

@@ -42,8 +42,8 @@ def elsewhere(cast):
     """Another district with its own admin, school, program, strategy, tool and goal: all 404 to Riverside."""
     district = cast.oscar.membership.district
     school = f.SchoolFactory(district=district, name="Faraway High")
-    admin = f.UserFactory(email="olga@example.org", full_name="Olga")
-    f.MembershipFactory(user=admin, district=district, role=Role.DISTRICT_ADMIN, schools=[school])
+    admin = cast.olga
+    admin.membership.schools.add(school)
     program = f.ProgramFactory(district=district, name="Faraway program")
     program.schools.add(school)
     program.coaches.add(cast.oscar)

@@ -66,7 +66,13 @@ def test_it_serves_the_lists_to_a_signed_in_coach(client, cast, name):
 def test_it_refuses_coach_pages_to_a_principal(client, cast):
     client.force_login(cast.paula)
     assert client.get(reverse("coaching:caseload")).status_code == 403
-    assert client.get(reverse("coaching:home")).status_code == 200
+
+
+def test_it_lands_leaders_on_their_summaries(client, cast):
+    client.force_login(cast.paula)
+    assert client.get(reverse("coaching:home"))["Location"] == reverse("dashboard:school")
+    client.force_login(cast.dana)
+    assert client.get(reverse("coaching:home"))["Location"] == reverse("dashboard:district")
 
 
 def _fill_caseload(cast, teachers: int):

@@ -1,6 +1,7 @@
 """Impact stories, the district export and a teacher's erasure."""
 
 import csv
+import datetime
 import io
 import json
 import zipfile
@@ -10,6 +11,7 @@ from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from accounts.models import AuditEvent
 from coaching.models import ImpactStory, Teacher
@@ -122,6 +124,16 @@ def test_it_builds_a_requested_export_after_commit_and_audits_it(cast, django_ca
     assert (event.district, event.actor, event.action, event.details) == (
         cast.district, cast.dana, Action.EXPORT, {"export_id": export.pk}
     )  # fmt: skip
+
+
+def test_it_refuses_a_second_export_while_one_is_being_prepared(cast):
+    services.export_request(actor=cast.dana, district=cast.district)
+
+    with pytest.raises(ValidationError, match="already being prepared"):
+        services.export_request(actor=cast.dana, district=cast.district)
+    DataExport.objects.update(created_at=timezone.now() - datetime.timedelta(hours=2))  # its task was lost
+    services.export_request(actor=cast.dana, district=cast.district)
+    assert DataExport.objects.count() == 2
 
 
 def test_it_keeps_a_failed_export_with_a_reason(cast, monkeypatch):
