@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from accounts.models import District, Membership, Role, School, User
 from coaching import services
+from dashboard.services import story_save
 from coaching.models import (
     Activity,
     Challenge,
@@ -231,6 +232,16 @@ STORIES = (
           "Quizzes are on paper and hand-scored.", category=GROWTH,
           candidates=("Self-grading quizzes to save grading time",)),
 )
+IMPACT_STORIES = (  # (coach, teacher, school day, title, story, shared with the principal, with the district)
+    ("coach@demo.cadence.test", "David Kim", -30, "Lab reports that cite evidence",
+     "After two cycles of peer feedback on shared documents, every lab group in Mr. Kim's class now cites "
+     "at least two pieces of evidence. He presented the protocol at the science department meeting.", True, True),
+    ("coach@demo.cadence.test", "Rachel Goldberg", -6, "Readers who keep going",
+     "Audio supports and digital choice boards let struggling readers work independently for 20 minutes.", True, False),
+    ("coach@demo.cadence.test", "Maya Thompson", -3, "Counterclaims on the board",
+     "Students argued both sides in an online discussion before drafting; the teacher is not ready to share yet.",
+     False, False),
+)  # fmt: skip
 TOUCHPOINTS = (  # (coach, teacher, school day, channel, notes): informal contact
     (COACH, "Ben Carter", -1, "hallway", "Quick chat after the staff meeting; set a time to narrow the list."),
     (COACH, "Tyrone Jackson", -2, "email", "Sent two sample polling slides for the ratio unit."),
@@ -414,6 +425,11 @@ def load() -> dict[str, int]:
             notes=notes,
             standards=default_standards("touchpoint"),
         )
+    for coach, name, offset, title, story, principal, district_wide in IMPACT_STORIES:
+        story_save(
+            coach=users[coach], enrollment=enrollments[name], title=title, story=story, told_on=school_day(offset),
+            share_with_principal=principal, share_with_district=district_wide,
+        )  # fmt: skip
     for coach, kind, offset, minutes, school, notes in ACTIVITIES:
         services.activity_log(
             coach=users[coach],
