@@ -16,7 +16,6 @@ from django.utils import timezone
 
 from accounts.models import District, Membership, Role, School, User
 from coaching import services
-from dashboard.services import story_save
 from coaching.models import (
     Activity,
     Challenge,
@@ -33,6 +32,7 @@ from coaching.models import (
     Teacher,
     Tool,
 )
+from dashboard.services import story_save
 from standards.catalog import default_standards
 
 SLUG, TZ = "demo", zoneinfo.ZoneInfo("America/Chicago")
