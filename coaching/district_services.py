@@ -96,9 +96,10 @@ def district_goals_change(*, actor: Membership, add: Iterable[str] = (), remove:
 
 
 @transaction.atomic
-def program_create(
+def program_save(
     *,
     actor: Membership,
+    program: Program | None = None,
     name: str,
     starts_on: datetime.date,
     ends_on: datetime.date,
@@ -107,28 +108,11 @@ def program_create(
     new_goals: Iterable[str] = (),
     remove_goals: Iterable[Goal] = (),
 ) -> Program:
-    program = Program(district_id=actor.district_id)
-    _save_program(
-        program, actor=actor, schools=schools, coaches=coaches, name=name, starts_on=starts_on, ends_on=ends_on
-    )
-    district_goals_change(actor=actor, add=new_goals, remove=remove_goals)
-    return program
-
-
-@transaction.atomic
-def program_update(
-    *,
-    actor: Membership,
-    program: Program,
-    name: str,
-    starts_on: datetime.date,
-    ends_on: datetime.date,
-    schools: Iterable[School] = (),
-    coaches: Iterable = (),
-    new_goals: Iterable[str] = (),
-    remove_goals: Iterable[Goal] = (),
-) -> Program:
-    _require_district(actor, program, message="This program belongs to another district.")
+    """Create a program (no `program` given) or change one of the actor's district."""
+    if program is None:
+        program = Program(district_id=actor.district_id)
+    else:
+        _require_district(actor, program, message="This program belongs to another district.")
     _save_program(
         program, actor=actor, schools=schools, coaches=coaches, name=name, starts_on=starts_on, ends_on=ends_on
     )

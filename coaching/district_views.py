@@ -56,9 +56,7 @@ def programs(request):
 def _program_form(request, program: Program | None):
     form = ProgramForm(request.POST or None, district=request.membership.district, program=program)
     if form.is_valid():
-        service = services.program_update if program else services.program_create
-        extra = {"program": program} if program else {}
-        saved = run_service(form, service, actor=request.membership, **extra, **form.cleaned_data)
+        saved = run_service(form, services.program_save, actor=request.membership, program=program, **form.cleaned_data)
         if saved:
             messages.success(request, f"Program “{saved}” saved.")
             return redirect("district:programs")

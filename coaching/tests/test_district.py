@@ -80,7 +80,7 @@ def _teachers(cast, count: int, **fields):
 
 
 def test_it_creates_a_program_with_its_schools_coaches_and_district_goals(cast):
-    program = services.program_create(
+    program = services.program_save(
         actor=_admin(cast), **_program_fields(cast), new_goals=["Every student collaborates weekly"]
     )
     assert program.district == cast.district
@@ -92,40 +92,40 @@ def test_it_creates_a_program_with_its_schools_coaches_and_district_goals(cast):
 def test_it_refuses_a_program_that_ends_before_it_starts(cast):
     fields = _program_fields(cast, ends_on=datetime.date(2027, 8, 14))
     with refused("The program must end after it starts.", field="ends_on"):
-        services.program_create(actor=_admin(cast), **fields)
+        services.program_save(actor=_admin(cast), **fields)
     assert not Program.objects.filter(name=fields["name"]).exists()
 
 
 def test_it_refuses_another_districts_school_in_a_program(cast, elsewhere):
     with refused("Choose schools of your district.", field="schools"):
-        services.program_create(actor=_admin(cast), **_program_fields(cast, schools=[elsewhere.school]))
+        services.program_save(actor=_admin(cast), **_program_fields(cast, schools=[elsewhere.school]))
 
 
 @pytest.mark.parametrize("who", ["oscar", "paula"])
 def test_it_takes_only_the_districts_active_coaches_into_a_program(cast, who):
     user = getattr(cast, who)
     with refused(f"Not an active coach of this district: {user}.", field="coaches"):
-        services.program_create(actor=_admin(cast), **_program_fields(cast, coaches=[cast.alice, user]))
+        services.program_save(actor=_admin(cast), **_program_fields(cast, coaches=[cast.alice, user]))
 
 
 def test_it_refuses_a_deactivated_coach(cast):
     cast.bob.is_active = False
     cast.bob.save()
     with pytest.raises(ValidationError):
-        services.program_create(actor=_admin(cast), **_program_fields(cast, coaches=[cast.bob]))
+        services.program_save(actor=_admin(cast), **_program_fields(cast, coaches=[cast.bob]))
 
 
 def test_it_allows_overlapping_programs(cast):
     fields = _program_fields(cast, starts_on=cast.program.starts_on, ends_on=cast.program.ends_on)
-    assert services.program_create(actor=_admin(cast), **fields).pk
+    assert services.program_save(actor=_admin(cast), **fields).pk
 
 
 def test_it_keeps_a_coach_with_an_active_caseload_in_the_program(cast):
     fields = _program_fields(cast, name=cast.program.name, coaches=[cast.bob])
     with refused("Move or end the caseloads of Alice in this program before removing them.", field="coaches"):
-        services.program_update(actor=_admin(cast), program=cast.program, **fields)
+        services.program_save(actor=_admin(cast), program=cast.program, **fields)
     services.enrollment_end(actor=_admin(cast), enrollment=cast.enrollment)
-    services.program_update(actor=_admin(cast), program=cast.program, **fields)
+    services.program_save(actor=_admin(cast), program=cast.program, **fields)
     assert list(cast.program.coaches.all()) == [cast.bob]
 
 
@@ -133,7 +133,7 @@ def test_it_keeps_a_school_with_teachers_on_caseloads_in_the_program(cast):
     other = f.SchoolFactory(district=cast.district)
     fields = _program_fields(cast, name=cast.program.name, schools=[other], coaches=[cast.alice, cast.bob])
     with refused(f"Teachers of {cast.school} are on caseloads in this program: end those first.", field="schools"):
-        services.program_update(actor=_admin(cast), program=cast.program, **fields)
+        services.program_save(actor=_admin(cast), program=cast.program, **fields)
 
 
 def test_it_removes_a_district_goal_unless_challenges_align_to_it(cast):
@@ -156,7 +156,7 @@ def test_it_refuses_a_duplicate_goal(cast):
 def test_it_saves_no_program_when_its_goals_are_refused(cast):
     Goal.objects.create(district=cast.district, title="Raise ITU")
     with refused("“Raise ITU” is already a goal.", field="new_goals"):
-        services.program_create(actor=_admin(cast), **_program_fields(cast), new_goals=["New goal", "Raise ITU"])
+        services.program_save(actor=_admin(cast), **_program_fields(cast), new_goals=["New goal", "Raise ITU"])
     assert not Program.objects.filter(name="2027–28 coaching").exists()
     assert list(Goal.objects.values_list("title", flat=True)) == ["Raise ITU"]
 
@@ -198,7 +198,7 @@ def test_it_assigns_a_teacher_again_once_their_enrollment_ended(cast):
 
 
 def test_it_assigns_only_to_a_coach_of_the_program(cast):
-    program = services.program_create(actor=_admin(cast), **_program_fields(cast, coaches=[cast.bob]))
+    program = services.program_save(actor=_admin(cast), **_program_fields(cast, coaches=[cast.bob]))
     with refused(f"Alice is not a coach of {program}: add them to the program first.", field="coach"):
         services.caseload_assign(actor=_admin(cast), program=program, coach=cast.alice, teachers=_teachers(cast, 1))
 
@@ -288,7 +288,7 @@ def test_it_offers_a_retired_tool_only_to_a_strategy_that_had_it(cast):
 
 # Each service, handed objects of another district (e) by Riverside's admin (a).
 CROSS_DISTRICT = {
-    "program_update": lambda c, e, a: services.program_update(actor=a, program=e.program, **_program_fields(c)),
+    "program_save": lambda c, e, a: services.program_save(actor=a, program=e.program, **_program_fields(c)),
     "remove_goal": lambda c, e, a: services.district_goals_change(actor=a, remove=[e.goal]),
     "school_goal": lambda c, e, a: services.school_goal_add(actor=a, school=e.school, title="x"),
     "remove_school_goal": lambda c, e, a: services.school_goal_remove(actor=a, goal=e.goal),
