@@ -16,5 +16,7 @@ class EnrollmentAdmin(admin.ModelAdmin):
     list_select_related = ["teacher", "coach", "program"]
 
 
-for model in (models.Program, models.Goal, models.Strategy, models.Tool, models.Challenge, models.Activity):
+# Challenges, steps, reflections, ITU ratings, activities and stories stay out of the Django admin:
+# they are the coach's confidential record, and the operator has no reason to read them.
+for model in (models.Program, models.Goal, models.Strategy, models.Tool):
     admin.site.register(model)

@@ -87,3 +87,13 @@ def test_it_keeps_the_django_admin_for_superusers(client, cast, django_user_mode
 
 def test_it_expires_idle_sessions():
     assert settings.SESSION_SAVE_EVERY_REQUEST and settings.SESSION_COOKIE_AGE <= 12 * 60 * 60
+
+
+def test_it_keeps_confidential_records_out_of_the_django_admin():
+    from django.contrib import admin
+
+    from coaching import models
+
+    confidential = {models.Challenge, models.Cycle, models.Step, models.Reflection, models.ITURating}
+    confidential |= {models.ITUScore, models.Activity, models.ImpactStory, models.StrategyCandidate}
+    assert confidential.isdisjoint(admin.site._registry)
