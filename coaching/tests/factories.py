@@ -1,6 +1,9 @@
+import contextlib
 import datetime
 
 import factory
+import pytest
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from accounts.models import District, Membership, Role, School, User
@@ -167,3 +170,14 @@ def challenge_at(cast, status: str, *, enrollment=None) -> Challenge:
         return challenge
     services.challenge_reflect(challenge=challenge, decision=Reflection.Decision.RESOLVED, held_on=day(), minutes=30)
     return challenge
+
+
+@contextlib.contextmanager
+def refused(message: str, *, field: str | None = None):
+    """The block raises a ValidationError carrying exactly this message (on `field` when given)."""
+    with pytest.raises(ValidationError) as excinfo:
+        yield
+    if field:
+        assert excinfo.value.message_dict == {field: [message]}
+    else:
+        assert excinfo.value.messages == [message]

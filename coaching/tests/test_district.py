@@ -1,7 +1,6 @@
 """Programs, goals, caseloads and the library: the district admin's services, then their pages."""
 
 import collections
-import contextlib
 import datetime
 import types
 
@@ -14,23 +13,12 @@ from accounts.models import Role
 from coaching import district_services as services
 from coaching.models import Challenge, Enrollment, Goal, Program, Strategy, Tool
 from coaching.tests import factories as f
-from coaching.tests.factories import challenge_at
+from coaching.tests.factories import challenge_at, refused
 
 pytestmark = pytest.mark.django_db
 
 Status = Challenge.Status
 TODAY = timezone.localdate
-
-
-@contextlib.contextmanager
-def refused(message: str, *, field: str | None = None):
-    """The block raises a ValidationError carrying exactly this message (on `field` when given)."""
-    with pytest.raises(ValidationError) as excinfo:
-        yield
-    if field:
-        assert excinfo.value.message_dict == {field: [message]}
-    else:
-        assert excinfo.value.messages == [message]
 
 
 def _admin(cast):

@@ -1,10 +1,8 @@
 """The coaching cycle's writes: the state machine, its guards, and what each service refuses."""
 
-import contextlib
 import datetime
 
 import pytest
-from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from accounts import scoping
@@ -24,7 +22,7 @@ from coaching.models import (
     StrategyCandidate,
 )
 from coaching.tests import factories as f
-from coaching.tests.factories import PROBLEMS, at, challenge_at, complete_cycle, day, log
+from coaching.tests.factories import PROBLEMS, at, challenge_at, complete_cycle, day, log, refused
 from standards.catalog import DEFAULT_TAGS, default_standards
 
 pytestmark = pytest.mark.django_db
@@ -35,17 +33,6 @@ Decision = Reflection.Decision
 
 
 # --- helpers -------------------------------------------------------------------------------------
-
-
-@contextlib.contextmanager
-def refused(message: str, *, field: str | None = None):
-    """The block raises a ValidationError carrying exactly this message (on `field` when given)."""
-    with pytest.raises(ValidationError) as excinfo:
-        yield
-    if field:
-        assert excinfo.value.message_dict == {field: [message]}
-    else:
-        assert excinfo.value.messages == [message]
 
 
 def status_in_db(challenge: Challenge) -> str:
