@@ -7,7 +7,10 @@ from types import SimpleNamespace
 import pytest
 
 from accounts.models import Role
-from coaching.tests import factories as f
+from testing import factories as f
+
+# The shared fixtures that leave the test process (a Celery worker, headless Chromium) and build data.
+pytest_plugins = ["testing.fixtures"]
 
 
 @pytest.fixture(scope="session")
@@ -31,7 +34,7 @@ def _fast_tests(settings):
 
 @pytest.fixture(autouse=True)
 def _eager_celery():
-    """Tasks run in-process unless a test asks for the real worker (see coaching/tests/conftest.py)."""
+    """Tasks run in-process unless a test asks for the real worker (see testing/fixtures.py)."""
     from config.celery import app
 
     app.conf.task_always_eager = True

@@ -15,6 +15,8 @@ class DistrictMiddleware:
         request.membership = None
         if request.user.is_authenticated:
             request.membership = Membership.objects.select_related("district").filter(user=request.user).first()
+            if request.membership:
+                request.user.membership = request.membership  # so that accounts.scoping asks no query again
         if request.membership:
             timezone.activate(zoneinfo.ZoneInfo(request.membership.district.timezone))
         else:

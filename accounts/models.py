@@ -1,10 +1,27 @@
+import hashlib
 import zoneinfo
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
+
+
+@dataclass(frozen=True)
+class Reach:
+    """How a model's rows reach what visibility is decided by, as ORM paths (see accounts.scoping).
+
+    district: the District the row belongs to; school: its School ("" when none); coach: the coach
+    whose confidential work it is ("" when not confidential); consent: for stories, the boolean field
+    that records the teacher's consent for each audience ("principal", "district").
+    """
+
+    district: str
+    school: str = ""
+    coach: str = ""
+    consent: dict[str, str] = field(default_factory=dict)
 
 
 def validate_timezone(value: str) -> None:
@@ -24,6 +41,8 @@ class District(models.Model):
 
 
 class School(models.Model):
+    reach = Reach(district="district", school="pk")
+
     district = models.ForeignKey(District, on_delete=models.CASCADE, related_name="schools")
     name = models.CharField(max_length=200)
     sourced_id = models.CharField("OneRoster sourcedId", max_length=255, blank=True)
@@ -88,6 +107,7 @@ class Role(models.TextChoices):
 class Membership(models.Model):
     """What a user is in a district. One district per user keeps every scope unambiguous."""
 
+    reach = Reach(district="district")
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="membership")
     district = models.ForeignKey(District, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=20, choices=Role.choices)
@@ -111,6 +131,8 @@ class Membership(models.Model):
 
 class AuditEvent(models.Model):
     """Who did what to whose data: exports, erasures, role changes, imports, confidential reads."""
+
+    reach = Reach(district="district")
 
     class Action(models.TextChoices):
         EXPORT = "export", "Data export"
@@ -136,9 +158,15 @@ class AuditEvent(models.Model):
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.get_action_display()}: {self.summary}"
 
 
+def token_hash(token: str) -> str:
+    """The SHA-256 hex digest under which an invitation token is stored (the token itself never is)."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
 class Invitation(models.Model):
     """A one-time, expiring link that lets a person set a password and join a district."""
 
+    reach = Reach(district="district")
     district = models.ForeignKey(District, on_delete=models.CASCADE, related_name="invitations")
     email = models.EmailField()
     full_name = models.CharField(max_length=200, blank=True)
@@ -160,6 +188,8 @@ class Invitation(models.Model):
 
 class RosterImport(models.Model):
     """An uploaded roster, imported by a Celery task all-or-nothing, with its progress and errors."""
+
+    reach = Reach(district="district")
 
     class Kind(models.TextChoices):
         ONEROSTER = "oneroster", "OneRoster 1.1 CSV"

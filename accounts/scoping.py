@@ -1,62 +1,144 @@
-"""Who may see what. Every view and task fetches through here (DESIGN.md, "Confidentiality").
+"""Who may see what: the one module that decides it (DESIGN.md, "Confidentiality and access").
 
-A teacher's challenge, notes, reflections and ITU detail belong to the teacher's coach alone.
-Anyone else gets a 404 — except a principal or district admin of the same district, who learns
-nothing new from a 403 ("you may not read this"), since they can see the roster anyway.
+Every view, selector, export and task that touches a district's data starts from a function here:
+
+- a teacher's coaching record (challenge, steps, reflections, ITU, touchpoints, stories) belongs to
+  the teacher's coach alone: `coach_records`, `get_confidential`;
+- the district's own things (programs, goals, the library, people, imports, exports) are reached
+  only from the viewer's district: `in_district`, `get_in_district`;
+- schools: a principal sees their own, everyone else their whole district: `schools`, `summary_school`;
+- stories of impact reach a leader only with the teacher's consent for that audience: `shared_stories`.
+
+Another district's object is a 404 whatever the role ("to prevent information leakage"); an object of
+the viewer's own district that their role may not open is a 403.
+
+This module imports nothing above `accounts`. A model higher up says how its rows reach a district,
+a school, a coach and a caseload entry with a `reach` (accounts.models.Reach); every filter here is
+built from it, so a new model cannot be scoped by a path written somewhere else.
 """
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Model, QuerySet
 from django.http import Http404
 
-from coaching.models import Activity, Challenge, Enrollment, ImpactStory, Step
+from accounts.models import Membership, Reach, Role, School, User
+
+CONFIDENTIAL = "Coaching records are confidential to the teacher's coach."
 
 
-def caseload(user) -> QuerySet[Enrollment]:
-    """The coach's current caseload: active enrollments only."""
-    return Enrollment.objects.filter(coach=user, ends_on__isnull=True)
+def _reach(model: type[Model]) -> Reach:
+    reach = getattr(model, "reach", None)
+    if not isinstance(reach, Reach):
+        raise TypeError(f"{model.__name__} has no `reach`: say how its rows reach their district.")
+    return reach
 
 
-def coach_enrollments(user) -> QuerySet[Enrollment]:
-    return Enrollment.objects.filter(coach=user)
+def _membership(user: User) -> Membership | None:
+    return getattr(user, "membership", None) if user.is_authenticated else None
 
 
-def coach_challenges(user) -> QuerySet[Challenge]:
-    return Challenge.objects.filter(enrollment__coach=user)
+# --- the district's own things ---------------------------------------------------------------------
 
 
-def coach_steps(user) -> QuerySet[Step]:
-    return Step.objects.filter(cycle__challenge__enrollment__coach=user)
+def in_district(membership: Membership, model: type[Model] | QuerySet) -> QuerySet:
+    """Rows of `model` (a model or a queryset of it) that belong to the viewer's district."""
+    queryset = model if isinstance(model, QuerySet) else model._default_manager.all()
+    return queryset.filter(**{_reach(queryset.model).district: membership.district_id})
 
 
-def coach_activities(user) -> QuerySet[Activity]:
-    return Activity.objects.filter(coach=user)
+def get_in_district(membership: Membership, model: type[Model] | QuerySet, **lookup) -> Model:
+    """One row of the viewer's district, or Http404 (another district's row is never acknowledged)."""
+    obj = in_district(membership, model).filter(**lookup).first()
+    if obj is None:
+        raise Http404
+    return obj
 
 
-# For each confidential model: how it reaches its district, to tell 403 from 404.
-_DISTRICT_PATH = {
-    Enrollment: "teacher__school__district",
-    Challenge: "enrollment__teacher__school__district",
-    Step: "cycle__challenge__enrollment__teacher__school__district",
-    ImpactStory: "enrollment__teacher__school__district",
-}
+# --- schools ---------------------------------------------------------------------------------------
 
 
-def get_confidential(request, queryset: QuerySet, **lookup) -> Model:
-    """Fetch one confidential object from the coach's own queryset, or refuse properly."""
+def schools(membership: Membership) -> QuerySet[School]:
+    """The schools this person may see: a principal their own, a coach or district admin the whole district."""
+    district_schools = School.objects.filter(district_id=membership.district_id)
+    if membership.role == Role.PRINCIPAL:
+        return district_schools.filter(memberships=membership)
+    return district_schools
+
+
+def summary_school(membership: Membership, school_id: int) -> School:
+    """A school whose summary this leader may open: another district's is a 404, another school a 403."""
+    school = get_in_district(membership, School, pk=school_id)
+    if not schools(membership).filter(pk=school.pk).exists():
+        raise PermissionDenied("You can see the summary of your own schools only.")
+    return school
+
+
+def school_object(membership: Membership, model: type[Model] | QuerySet, **lookup) -> Model:
+    """A row tied to a school (e.g. a school goal) that this person may change: 404 outside the
+    district; 403 when it belongs to no school or to a school they do not lead."""
+    obj = get_in_district(membership, model, **lookup)
+    school_path = _reach(type(obj)).school
+    school_id = getattr(obj, f"{school_path}_id", None)
+    if school_id is None or not schools(membership).filter(pk=school_id).exists():
+        raise PermissionDenied("You can change the goals of your own schools only.")
+    return obj
+
+
+def at_visible_schools(membership: Membership, model: type[Model] | QuerySet) -> QuerySet:
+    """Rows of the district tied to a school this person may see (a principal: their own schools)."""
+    queryset = in_district(membership, model)
+    if membership.role != Role.PRINCIPAL:
+        return queryset
+    return queryset.filter(**{f"{_reach(queryset.model).school}__in": schools(membership)}).distinct()
+
+
+# --- confidential coaching records -----------------------------------------------------------------
+
+
+def coach_records(user: User, model: type[Model]) -> QuerySet:
+    """The rows of a confidential model that belong to this coach's work (and no one else's).
+
+    `model.reach.coach` names the owning coach. Anyone who is not a coach gets nothing.
+    """
+    membership = _membership(user)
+    queryset = model._default_manager.all()
+    if membership is None or membership.role != Role.COACH:
+        return queryset.none()
+    return queryset.filter(**{_reach(model).coach: user})
+
+
+def get_confidential(user: User, queryset: QuerySet, **lookup) -> Model:
+    """One confidential row from the coach's own `queryset` (built on `coach_records`), or a refusal.
+
+    Raises PermissionDenied (403) for a principal or district admin of the row's district — they
+    know the teacher exists; they may not read the record — and Http404 for everyone else,
+    including every user of another district whatever their role.
+    """
     obj = queryset.filter(**lookup).first()
     if obj is not None:
         return obj
-    membership = request.membership
+    membership = _membership(user)
     model = queryset.model
-    if membership and not membership.is_coach and model in _DISTRICT_PATH:
-        in_district = model.objects.filter(**lookup, **{_DISTRICT_PATH[model]: membership.district})
+    if membership and membership.role != Role.COACH:
+        in_district = model._default_manager.filter(**lookup, **{_reach(model).district: membership.district_id})
         if in_district.exists():
-            raise PermissionDenied("Coaching records are confidential to the teacher's coach.")
+            raise PermissionDenied(CONFIDENTIAL)
     raise Http404
 
 
-def get_teacher_enrollment(request, teacher_id: int) -> Enrollment:
-    """The coach's most recent enrollment of this teacher (a teacher page is per coach)."""
-    qs = coach_enrollments(request.user).select_related("teacher__school", "program").order_by("-starts_on", "-id")
-    return get_confidential(request, qs, teacher_id=teacher_id)
+# --- stories of impact -------------------------------------------------------------------------------
+
+CONSENT = {Role.PRINCIPAL: "principal", Role.DISTRICT_ADMIN: "district"}
+
+
+def shared_stories(membership: Membership, model: type[Model], *, school: School | None = None) -> QuerySet:
+    """Stories the teacher agreed to share with this leader's audience: a principal's (own schools) or
+    the district's. `model.reach.consent` maps each audience to its consent field. Coaches get none here."""
+    reach = _reach(model)
+    audience = CONSENT.get(membership.role)
+    if audience is None:
+        return model._default_manager.none()
+    stories = at_visible_schools(membership, model).filter(**{reach.consent[audience]: True})
+    if school is not None:
+        stories = stories.filter(**{reach.school: school})
+    return stories

@@ -3,8 +3,7 @@
 from django.db.models import BooleanField, Case, Prefetch, QuerySet, When
 from django.utils import timezone
 
-from accounts.models import District, Invitation, Membership, School
-from accounts.services import token_hash
+from accounts.models import District, Invitation, Membership, School, token_hash
 
 
 def people(district: District, *, role: str = "") -> QuerySet[Membership]:

@@ -1,7 +1,6 @@
 """Every write about people: invitations, roles, deactivation. Callers pass district-scoped objects."""
 
 import datetime
-import hashlib
 import secrets
 import zoneinfo
 from collections.abc import Iterable
@@ -15,13 +14,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts import audit
-from accounts.models import AuditEvent, District, Invitation, Membership, Role, School, User
+from accounts.models import AuditEvent, District, Invitation, Membership, Role, School, User, token_hash
+from config.celery import enqueue
 
 INVITATION_LIFETIME = datetime.timedelta(days=7)
-
-
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def _check_schools(district: District, role: str, schools: Iterable[School]) -> list[School]:
@@ -44,15 +40,12 @@ def _check_email_free(district: District, email: str) -> None:
 
 def _issue(invitation: Invitation) -> None:
     """Give the invitation a fresh token and expiry, and e-mail the link once the write commits."""
-    from accounts.tasks import send_invitation  # the tasks module imports this one
-    from coaching.tasks import enqueue
-
     token = secrets.token_urlsafe(32)
     invitation.token_hash = token_hash(token)
     invitation.expires_at = timezone.now() + INVITATION_LIFETIME
     # Only the hash is stored; the raw token travels through the broker to the worker that
     # e-mails it. That is acceptable: the broker is ours, and the e-mail carries the same secret.
-    transaction.on_commit(lambda: enqueue(send_invitation, invitation.pk, token))
+    transaction.on_commit(lambda: enqueue("accounts.tasks.send_invitation", invitation.pk, token))
 
 
 @transaction.atomic
@@ -125,7 +118,7 @@ def invitation_email_send(*, invitation_id: int, token: str) -> bool:
     return True
 
 
-def invitation_problem(invitation: Invitation | None) -> str | None:
+def invitation_problem(*, invitation: Invitation | None) -> str | None:
     """Why this invitation cannot be accepted now, or None when it can."""
     if invitation is None:
         return "This invitation link is not valid. Check that you copied the whole link."
@@ -141,7 +134,7 @@ def invitation_accept(*, invitation: Invitation, full_name: str, password: str) 
     """Create the person, their membership and schools, and use up the invitation, all at once."""
     # Lock the row, so two clicks on the same link cannot both create an account.
     invitation = Invitation.objects.select_for_update().select_related("district").get(pk=invitation.pk)
-    if problem := invitation_problem(invitation):
+    if problem := invitation_problem(invitation=invitation):
         raise ValidationError(problem)
     if User.objects.filter(email__iexact=invitation.email).exists():
         raise ValidationError(f"{invitation.email} already has a Cadence account: sign in instead.")

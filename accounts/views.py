@@ -2,32 +2,26 @@ from axes.utils import reset as axes_reset
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
-from django.core.exceptions import ValidationError
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.views.decorators.http import require_POST
 
-from accounts import selectors, services
+from accounts import scoping, selectors, services
 from accounts.forms import AcceptForm, InviteForm, MemberForm, RoleFilterForm
 from accounts.models import Invitation, Membership
 from accounts.permissions import district_admin_required
-from coaching.forms import run_service
+from config.forms import run_action, run_service
 
 
 def _member(request, membership_id: int) -> Membership:
-    qs = Membership.objects.select_related("user", "district")
-    return get_object_or_404(qs, pk=membership_id, district=request.membership.district)
+    members = Membership.objects.select_related("user", "district")
+    return scoping.get_in_district(request.membership, members, pk=membership_id)
 
 
 def _act(request, success: str, service, **kwargs) -> HttpResponse:
     """Run a one-click action of the People page and go back there saying what happened."""
-    try:
-        service(actor=request.user, **kwargs)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, success)
+    run_action(request, service, success=success, actor=request.user, **kwargs)
     return redirect("accounts:people")
 
 
@@ -60,7 +54,7 @@ def invite(request):
 @district_admin_required
 @require_POST
 def invitation_resend(request, invitation_id: int):
-    invitation = get_object_or_404(Invitation, pk=invitation_id, district=request.membership.district)
+    invitation = scoping.get_in_district(request.membership, Invitation, pk=invitation_id)
     success = f"A new invitation link was sent to {invitation.email}; the earlier link no longer works."
     return _act(request, success, services.invitation_resend, invitation=invitation)
 
@@ -93,7 +87,7 @@ def member_deactivate(request, membership_id: int):
 def accept(request, token: str):
     """Public: the invitation link. A bad link gets a page saying what to do, never an error."""
     invitation = selectors.invitation_for_token(token)
-    if problem := services.invitation_problem(invitation):
+    if problem := services.invitation_problem(invitation=invitation):
         status = 404 if invitation is None else 410
         return render(request, "accounts/invitation_invalid.html", {"problem": problem}, status=status)
     form = AcceptForm(request.POST or None, email=invitation.email, initial={"full_name": invitation.full_name})

@@ -1,7 +1,6 @@
 import datetime
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils import timezone
 
@@ -11,6 +10,7 @@ from coaching.models import (
     ChallengeCategory,
     Goal,
     GradeBand,
+    ImpactStory,
     ITUIndicator,
     ITURating,
     ITUScore,
@@ -22,19 +22,6 @@ from coaching.models import (
 )
 from standards.catalog import DEFAULT_TAGS
 from standards.models import Standard
-
-
-def run_service(form: forms.Form, service, **kwargs):
-    """Call a service; its ValidationError becomes form errors so the page re-renders with them."""
-    try:
-        return service(**kwargs)
-    except ValidationError as error:
-        if hasattr(error, "error_dict"):
-            for field, messages in error.error_dict.items():
-                form.add_error(field if field in form.fields else None, messages)
-        else:
-            form.add_error(None, error)
-        return None
 
 
 class StandardsField(forms.ModelMultipleChoiceField):
@@ -121,7 +108,7 @@ class CandidateForm(forms.Form):
 
     def __init__(self, *args, district, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["strategy"].queryset = Strategy.objects.filter(district=district, retired_at__isnull=True)
+        self.fields["strategy"].queryset = Strategy.objects.filter(district=district).active()
 
 
 class NewStrategyForm(forms.ModelForm):
@@ -150,8 +137,8 @@ class SelectForm(TaggedForm):
         super().__init__(*args, **kwargs)
         self.fields["strategy"].queryset = Strategy.objects.filter(pk__in=challenge.candidates.values("strategy"))
         self.fields["tools"].queryset = Tool.objects.filter(
-            district_id=challenge.enrollment.program.district_id, retired_at__isnull=True
-        )
+            district_id=challenge.enrollment.program.district_id
+        ).active()
 
 
 def _now_rounded() -> datetime.datetime:
@@ -224,8 +211,8 @@ class ReflectForm(TaggedForm):
     def __init__(self, *args, challenge, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["new_strategy"].queryset = Strategy.objects.filter(
-            district_id=challenge.enrollment.program.district_id, retired_at__isnull=True
-        )
+            district_id=challenge.enrollment.program.district_id
+        ).active()
 
 
 class ITUForm(forms.Form):
@@ -272,3 +259,28 @@ class ActivityForm(TaggedForm):
         else:
             del self.fields["enrollment"], self.fields["channel"]
             self.fields["school"].queryset = schools
+
+
+class StoryForm(forms.Form):
+    enrollment = forms.ModelChoiceField(queryset=None, label="Teacher")
+    title = forms.CharField(max_length=200)
+    story = forms.CharField(
+        max_length=10000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text="What changed for the teacher and their students? Describe what you saw.",
+    )
+    told_on = forms.DateField(label="Date", widget=forms.DateInput(attrs={"type": "date"}), initial=timezone.localdate)
+    share_with_principal = forms.BooleanField(
+        required=False, label="The teacher agreed to share this with their principal"
+    )
+    share_with_district = forms.BooleanField(required=False, label="The teacher agreed to share this with the district")
+
+    def __init__(self, *args, caseload, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["enrollment"].queryset = caseload.select_related("teacher")
+        self.fields["enrollment"].label_from_instance = lambda enrollment: enrollment.teacher.name
+
+    @classmethod
+    def for_story(cls, story: ImpactStory, data=None, *, caseload) -> "StoryForm":
+        fields = ["enrollment", "title", "story", "told_on", "share_with_principal", "share_with_district"]
+        return cls(data, caseload=caseload, initial={name: getattr(story, name) for name in fields})

@@ -1,11 +1,39 @@
+import datetime
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 
-from accounts.models import District, School
+from accounts.models import District, Reach, School
 
 MAX_MINUTES = 8 * 60
+
+
+def active_enrollment(path: str = "") -> models.Q:
+    """The one rule of an active enrollment (the teacher is on the coach's caseload now), as a filter on
+    the enrollment at `path` ("" for the Enrollment itself; "enrollments" from a Teacher or coach)."""
+    return models.Q(**{f"{path}__ends_on__isnull" if path else "ends_on__isnull": True})
+
+
+class EnrollmentQuerySet(models.QuerySet):
+    def active(self) -> "EnrollmentQuerySet":
+        return self.filter(active_enrollment())
+
+
+class LibraryQuerySet(models.QuerySet):
+    def active(self) -> "LibraryQuerySet":
+        """Strategies or tools still offered: not retired."""
+        return self.filter(retired_at__isnull=True)
+
+    def retired(self) -> "LibraryQuerySet":
+        return self.filter(retired_at__isnull=False)
+
+
+class ProgramQuerySet(models.QuerySet):
+    def running(self, day: datetime.date) -> "ProgramQuerySet":
+        """Programs whose school year includes `day`."""
+        return self.filter(starts_on__lte=day, ends_on__gte=day)
 
 
 class GradeBand(models.TextChoices):
@@ -30,12 +58,15 @@ class ITUIndicator(models.TextChoices):
 
 
 class Program(models.Model):
+    reach = Reach(district="district", school="schools")
     district = models.ForeignKey(District, on_delete=models.CASCADE, related_name="programs")
     name = models.CharField(max_length=200)
     starts_on = models.DateField()
     ends_on = models.DateField()
     schools = models.ManyToManyField(School, blank=True, related_name="programs")
     coaches = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="programs")
+
+    objects = ProgramQuerySet.as_manager()
 
     class Meta:
         ordering = ["-starts_on", "name"]
@@ -47,6 +78,7 @@ class Program(models.Model):
 class Goal(models.Model):
     """A district goal (no school) or a school goal, that a challenge can align to (standard 3B)."""
 
+    reach = Reach(district="district", school="school")
     district = models.ForeignKey(District, on_delete=models.CASCADE, related_name="goals")
     school = models.ForeignKey(School, on_delete=models.CASCADE, null=True, blank=True, related_name="goals")
     title = models.CharField(max_length=300)
@@ -61,6 +93,7 @@ class Goal(models.Model):
 class Teacher(models.Model):
     """A teacher being coached: a record, not a login."""
 
+    reach = Reach(district="school__district", school="school")
     school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="teachers")
     name = models.CharField(max_length=200)
     email = models.EmailField(blank=True)
@@ -83,6 +116,7 @@ class Teacher(models.Model):
 class Enrollment(models.Model):
     """A teacher on a coach's caseload within a program."""
 
+    reach = Reach(district="program__district", school="teacher__school", coach="coach")
     program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="enrollments")
     coach = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="enrollments")
     teacher = models.ForeignKey(Teacher, on_delete=models.CASCADE, related_name="enrollments")
@@ -90,6 +124,8 @@ class Enrollment(models.Model):
     ends_on = models.DateField(null=True, blank=True)
     # Kept current by the services that log contact, so "not contacted in 14 days" is one query.
     last_contact_on = models.DateField(null=True, blank=True)
+
+    objects = EnrollmentQuerySet.as_manager()
 
     class Meta:
         ordering = ["teacher__name"]
@@ -100,11 +136,14 @@ class Enrollment(models.Model):
 
 
 class Tool(models.Model):
+    reach = Reach(district="district")
     district = models.ForeignKey(District, on_delete=models.CASCADE, related_name="tools")
     name = models.CharField(max_length=200)
     description = models.TextField(blank=True)
     url = models.URLField(blank=True)
     retired_at = models.DateTimeField(null=True, blank=True)
+
+    objects = LibraryQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -114,6 +153,7 @@ class Tool(models.Model):
 
 
 class Strategy(models.Model):
+    reach = Reach(district="district")
     district = models.ForeignKey(District, on_delete=models.CASCADE, related_name="strategies")
     title = models.CharField(max_length=300)
     description = models.TextField(blank=True)
@@ -125,6 +165,8 @@ class Strategy(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
     retired_at = models.DateTimeField(null=True, blank=True)
 
+    objects = LibraryQuerySet.as_manager()
+
     class Meta:
         ordering = ["title"]
         verbose_name_plural = "strategies"
@@ -134,6 +176,10 @@ class Strategy(models.Model):
 
 
 class Challenge(models.Model):
+    reach = Reach(
+        district="enrollment__program__district", school="enrollment__teacher__school", coach="enrollment__coach"
+    )
+
     class Status(models.TextChoices):
         # The five steps of the challenge-based coaching model, then closed.
         IDENTIFY = "identify", "1 · Identify"
@@ -188,14 +234,26 @@ class Challenge(models.Model):
 
     @property
     def current_cycle(self) -> "Cycle | None":
-        cycles = list(self.cycles.all())  # prefetched on the teacher page
+        """The latest cycle (from prefetched cycles when the page prefetched them)."""
+        cycles = list(self.cycles.all())
         return cycles[-1] if cycles else None
 
     @property
     def focus_statement(self) -> str:
-        from coaching.services import focus_statement
+        """The model's focus statement (seed: "Select strategy and tool(s)"), with blanks until chosen."""
+        tools = [tool.name for tool in self.tools.all()] if self.pk else []
+        return (
+            f"Towards the goal of improving {self.title or '[challenge]'}, "
+            f"the teacher will attempt {self.strategy.title if self.strategy_id else '[strategy]'}. "
+            f"The teacher will utilize {_join(tools) or '[tool(s)]'} to support this strategy."
+        )
 
-        return focus_statement(challenge=self)
+
+def _join(names: list[str]) -> str:
+    """ "a", "a and b", "a, b, and c"."""
+    if len(names) <= 2:
+        return " and ".join(names)
+    return ", ".join(names[:-1]) + ", and " + names[-1]
 
 
 class StrategyCandidate(models.Model):
@@ -221,6 +279,11 @@ class StrategyCandidate(models.Model):
 class Cycle(models.Model):
     """One meet → visit → meet round of step 4."""
 
+    reach = Reach(
+        district="challenge__enrollment__program__district",
+        school="challenge__enrollment__teacher__school",
+        coach="challenge__enrollment__coach",
+    )
     challenge = models.ForeignKey(Challenge, on_delete=models.CASCADE, related_name="cycles")
     number = models.PositiveSmallIntegerField()
     strategy = models.ForeignKey(Strategy, on_delete=models.PROTECT, related_name="+")
@@ -241,6 +304,12 @@ class Cycle(models.Model):
 
 
 class Step(models.Model):
+    reach = Reach(
+        district="cycle__challenge__enrollment__program__district",
+        school="cycle__challenge__enrollment__teacher__school",
+        coach="cycle__challenge__enrollment__coach",
+    )
+
     class Kind(models.TextChoices):
         PLAN_MEETING = "plan_meeting", "Planning meeting"
         VISIT = "visit", "Classroom visit"
@@ -301,6 +370,10 @@ class Reflection(models.Model):
 class ITURating(models.Model):
     """Impactful technology use, rated at baseline, optionally mid-way, and at the end."""
 
+    reach = Reach(
+        district="enrollment__program__district", school="enrollment__teacher__school", coach="enrollment__coach"
+    )
+
     class Phase(models.TextChoices):
         BASELINE = "baseline", "Baseline"
         MID = "mid", "Mid-point"
@@ -341,6 +414,8 @@ class ITUScore(models.Model):
 class Activity(models.Model):
     """A coach's work beyond the 1:1 cycle, and informal touchpoints with a teacher."""
 
+    reach = Reach(district="coach__membership__district", school="school", coach="coach")
+
     class Kind(models.TextChoices):
         TOUCHPOINT = "touchpoint", "Informal touchpoint"
         PRINCIPAL_MEETING = "principal_meeting", "Principal meeting"
@@ -380,6 +455,12 @@ class Activity(models.Model):
 class ImpactStory(models.Model):
     """A story of impact (3F). It reaches a principal or the district only with the teacher's consent."""
 
+    reach = Reach(
+        district="enrollment__program__district",
+        school="enrollment__teacher__school",
+        coach="coach",
+        consent={"principal": "share_with_principal", "district": "share_with_district"},
+    )
     coach = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="impact_stories")
     enrollment = models.ForeignKey(Enrollment, on_delete=models.CASCADE, related_name="impact_stories")
     title = models.CharField(max_length=200)

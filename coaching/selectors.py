@@ -7,18 +7,70 @@ from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquer
 from django.utils import timezone
 
 from accounts import scoping
-from coaching.models import Challenge, Cycle, Enrollment, ITURating, Step, Strategy
+from accounts.models import District, User
+from coaching.models import Activity, Challenge, Cycle, Enrollment, ImpactStory, ITURating, Step, Strategy
 
 STALE_VISIT_DAYS = 7
-CONTACT_DAYS = 14
-CASELOAD_WARNING = 16
+CONTACT_DAYS = 14  # the model's cadence: contact every ~2 weeks
+CASELOAD_WARNING = 16  # caseloads of ~10 are recommended; 16+ is a warning sign
+
+
+# --- the coach's own records (accounts.scoping decides whose) ----------------------------------------
+
+
+def coach_enrollments(user: User) -> QuerySet[Enrollment]:
+    """Every enrollment of this coach's, ended ones too."""
+    return scoping.coach_records(user, Enrollment)
+
+
+def caseload(user: User) -> QuerySet[Enrollment]:
+    """The coach's current caseload: active enrollments only."""
+    return coach_enrollments(user).active()
+
+
+def coach_challenges(user: User) -> QuerySet[Challenge]:
+    return scoping.coach_records(user, Challenge)
+
+
+def coach_steps(user: User) -> QuerySet[Step]:
+    return scoping.coach_records(user, Step)
+
+
+def coach_activities(user: User) -> QuerySet[Activity]:
+    return scoping.coach_records(user, Activity)
+
+
+def coach_stories(user: User) -> QuerySet[ImpactStory]:
+    """A coach's own stories; no one else's, whoever's caseload the teacher is on now."""
+    return scoping.coach_records(user, ImpactStory).select_related("enrollment__teacher")
+
+
+def challenge(user: User, challenge_id: int) -> Challenge:
+    """One of the coach's challenges (with its teacher), or the refusal accounts.scoping gives."""
+    qs = coach_challenges(user).select_related("enrollment__teacher__school", "enrollment__program")
+    return scoping.get_confidential(user, qs, pk=challenge_id)
+
+
+def teacher_enrollment(user: User, teacher_id: int) -> Enrollment:
+    """The coach's most recent enrollment of this teacher (a teacher page is per coach)."""
+    qs = coach_enrollments(user).select_related("teacher__school", "program").order_by("-starts_on", "-id")
+    return scoping.get_confidential(user, qs, teacher_id=teacher_id)
+
+
+def step(user: User, step_id: int) -> Step:
+    qs = coach_steps(user).select_related("cycle__challenge__enrollment__teacher")
+    return scoping.get_confidential(user, qs, pk=step_id)
+
+
+def story(user: User, story_id: int) -> ImpactStory:
+    return scoping.get_confidential(user, coach_stories(user), pk=story_id)
 
 
 def caseload_rows(user) -> QuerySet[Enrollment]:
     """The caseload, each enrollment annotated with its open challenge's status and title."""
     open_challenge = Challenge.objects.filter(enrollment=OuterRef("pk")).exclude(status=Challenge.Status.CLOSED)
     return (
-        scoping.caseload(user)
+        caseload(user)
         .select_related("teacher__school")
         .annotate(
             challenge_id=Subquery(open_challenge.values("pk")[:1]),
@@ -47,28 +99,28 @@ def coach_home(user, *, now: datetime.datetime | None = None) -> CoachHome:
     start_of_day = timezone.make_aware(datetime.datetime.combine(today, datetime.time.min))
     week_end = start_of_day + datetime.timedelta(days=7 - today.weekday())
     scheduled = list(
-        scoping.coach_steps(user)
-        .filter(done=False, starts_at__lt=week_end, cycle__challenge__enrollment__ends_on__isnull=True)
+        coach_steps(user)
+        .filter(done=False, starts_at__lt=week_end, cycle__challenge__enrollment__in=caseload(user))
         .select_related("cycle__challenge__enrollment__teacher")
         .order_by("starts_at")
     )
     debrief_done = Step.objects.filter(cycle=OuterRef("cycle"), kind=Step.Kind.DEBRIEF, done=True)
     stale_visits = list(
-        scoping.coach_steps(user)
+        coach_steps(user)
         .filter(
             kind=Step.Kind.VISIT,
             done=True,
             starts_at__lt=now - datetime.timedelta(days=STALE_VISIT_DAYS),
-            cycle__challenge__enrollment__ends_on__isnull=True,
+            cycle__challenge__enrollment__in=caseload(user),
         )
         .exclude(cycle__challenge__status=Challenge.Status.CLOSED)
         .exclude(Exists(debrief_done))
         .select_related("cycle__challenge__enrollment__teacher")
         .order_by("starts_at")
     )
-    caseload = scoping.caseload(user)
+    active = caseload(user)
     not_contacted = list(
-        caseload.filter(
+        active.filter(
             Q(last_contact_on__lt=today - datetime.timedelta(days=CONTACT_DAYS)) | Q(last_contact_on__isnull=True)
         )
         .select_related("teacher")
@@ -77,8 +129,8 @@ def coach_home(user, *, now: datetime.datetime | None = None) -> CoachHome:
     )
     unfinished_cycle = Cycle.objects.filter(challenge=OuterRef("pk"), completed_on__isnull=True)
     ready_to_reflect = list(
-        scoping.coach_challenges(user)
-        .filter(status__in=[Challenge.Status.IMPLEMENT, Challenge.Status.REFLECT], enrollment__ends_on__isnull=True)
+        coach_challenges(user)
+        .filter(status__in=[Challenge.Status.IMPLEMENT, Challenge.Status.REFLECT], enrollment__in=caseload(user))
         .exclude(Exists(unfinished_cycle))
         .select_related("enrollment__teacher")
         .order_by("enrollment__teacher__name")
@@ -91,7 +143,7 @@ def coach_home(user, *, now: datetime.datetime | None = None) -> CoachHome:
         stale_visits=stale_visits,
         not_contacted=not_contacted,
         ready_to_reflect=ready_to_reflect,
-        caseload_size=caseload.count(),
+        caseload_size=active.count(),
     )
 
 
@@ -117,10 +169,16 @@ def itu_ratings(enrollment: Enrollment) -> list[ITURating]:
 
 
 def library_search(
-    district, *, q: str = "", category: str = "", itu_indicator: str = "", subject: str = "", grade_band: str = ""
+    district: District,
+    *,
+    q: str = "",
+    category: str = "",
+    itu_indicator: str = "",
+    subject: str = "",
+    grade_band: str = "",
 ) -> QuerySet[Strategy]:
     """The district's active strategy library, filtered the way a coach investigates."""
-    strategies = Strategy.objects.filter(district=district, retired_at__isnull=True).prefetch_related("tools")
+    strategies = Strategy.objects.filter(district=district).active().prefetch_related("tools")
     if q:
         strategies = strategies.filter(Q(title__icontains=q) | Q(description__icontains=q))
     if category:

@@ -8,11 +8,14 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from accounts.models import User
 from coaching.models import (
     Activity,
     Challenge,
     Cycle,
     Enrollment,
+    Goal,
+    ImpactStory,
     ITUIndicator,
     ITURating,
     ITUScore,
@@ -22,6 +25,7 @@ from coaching.models import (
     StrategyCandidate,
     Tool,
 )
+from config.celery import enqueue
 from standards.models import Standard
 
 Status = Challenge.Status
@@ -57,28 +61,14 @@ def _guard(challenge: Challenge, to: str) -> str | None:
     return None
 
 
+@transaction.atomic
 def challenge_move(*, challenge: Challenge, to: str) -> Challenge:
+    """Move the challenge to step `to`; ValidationError (in words) when the state machine refuses."""
     if reason := _guard(challenge, to):
         raise ValidationError(reason)
     challenge.status = to
     challenge.save(update_fields=["status"])
     return challenge
-
-
-def focus_statement(*, challenge: Challenge) -> str:
-    """The model's focus statement, with blanks until the coach has chosen."""
-    tools = [tool.name for tool in challenge.tools.all()] if challenge.pk else []
-    return (
-        f"Towards the goal of improving {challenge.title or '[challenge]'}, "
-        f"the teacher will attempt {challenge.strategy.title if challenge.strategy_id else '[strategy]'}. "
-        f"The teacher will utilize {_join(tools) or '[tool(s)]'} to support this strategy."
-    )
-
-
-def _join(names: list[str]) -> str:
-    if len(names) <= 2:
-        return " and ".join(names)
-    return ", ".join(names[:-1]) + ", and " + names[-1]
 
 
 def _clean_problems(problems: Iterable[str]) -> list[str]:
@@ -126,7 +116,7 @@ def challenge_identify(
     title: str,
     category: str,
     root_cause_notes: str = "",
-    goal=None,
+    goal: Goal | None = None,
     standards: Iterable[Standard] = (),
 ) -> Challenge:
     """Step 1: choose one brainstormed problem as the challenge, then go on to investigate."""
@@ -160,11 +150,28 @@ def candidate_add(*, challenge: Challenge, strategy: Strategy, source: str, note
     return candidate
 
 
+def library_require_unique(*, item: Strategy | Tool, field: str) -> None:
+    """The library holds one strategy per title and one tool per name in a district (case and spaces aside).
+
+    Raises ValidationError on `field` naming the duplicate. Every path that adds or renames a library
+    item calls this: a coach adding a strategy in step 2, a district admin curating the library.
+    """
+    value = getattr(item, field).strip()
+    same = type(item).objects.filter(district_id=item.district_id, **{f"{field}__iexact": value})
+    if item.pk:
+        same = same.exclude(pk=item.pk)
+    if same.exists():
+        raise ValidationError({field: f"The library already has “{value}”."})
+
+
 @transaction.atomic
-def strategy_create(*, challenge: Challenge, actor, source: str, notes: str = "", **fields) -> StrategyCandidate:
+def strategy_create(
+    *, challenge: Challenge, actor: User, source: str, notes: str = "", **fields: str
+) -> StrategyCandidate:
     """Step 2, a strategy the library does not have yet: add it to the library and as a candidate."""
     strategy = Strategy(district_id=challenge.enrollment.program.district_id, created_by=actor, **fields)
     strategy.full_clean()
+    library_require_unique(item=strategy, field="title")
     strategy.save()
     return candidate_add(challenge=challenge, strategy=strategy, source=source, notes=notes)
 
@@ -198,10 +205,6 @@ def challenge_select_strategy(
     return challenge
 
 
-def current_cycle(challenge: Challenge) -> Cycle | None:
-    return challenge.cycles.order_by("-number").first()
-
-
 def _check_step_order(step: Step) -> None:
     """Within a cycle: plan meeting, then visit, then debrief, each done only after the one before."""
     position = Step.ORDER.index(step.kind)
@@ -223,12 +226,17 @@ def _check_step_order(step: Step) -> None:
 
 @transaction.atomic
 def step_log(
-    *, challenge: Challenge, kind: str, starts_at: datetime.datetime, standards: Iterable[Standard] = (), **fields
+    *,
+    challenge: Challenge,
+    kind: str,
+    starts_at: datetime.datetime,
+    standards: Iterable[Standard] = (),
+    **fields: object,
 ) -> Step:
     """Step 4: schedule or log a planning meeting, classroom visit or debrief in the current cycle."""
     if challenge.status != Status.IMPLEMENT:
         raise ValidationError("Steps are logged while implementing a strategy: select one first.")
-    cycle = current_cycle(challenge)
+    cycle = challenge.current_cycle
     if cycle.completed_on:
         raise ValidationError("This cycle is complete: start a new cycle or reflect.")
     if cycle.steps.filter(kind=kind).exists():
@@ -238,7 +246,8 @@ def step_log(
 
 
 @transaction.atomic
-def step_update(*, step: Step, standards: Iterable[Standard] = (), **fields) -> Step:
+def step_update(*, step: Step, standards: Iterable[Standard] = (), **fields: object) -> Step:
+    """Change a step's time, notes, tags or done-ness; ValidationError when the cycle's order forbids it."""
     if step.cycle.challenge.status == Status.CLOSED:
         raise ValidationError("This challenge is closed; its steps can no longer change.")
     was_done, old_start = step.done, step.starts_at
@@ -269,9 +278,7 @@ def _save_step(step: Step, *, standards: Iterable[Standard], newly_scheduled: bo
         cycle.completed_on = timezone.localdate(step.starts_at) if step.done else None
         cycle.save(update_fields=["completed_on"])
     if newly_scheduled:
-        from coaching.tasks import enqueue, send_step_invitation
-
-        transaction.on_commit(lambda: enqueue(send_step_invitation, step.pk))
+        transaction.on_commit(lambda: enqueue("coaching.tasks.send_step_invitation", step.pk))
     return step
 
 
@@ -280,7 +287,7 @@ def cycle_start(*, challenge: Challenge, strategy: Strategy | None = None) -> Cy
     """Another meet → visit → meet round, optionally with a new strategy."""
     if challenge.status not in (Status.IMPLEMENT, Status.REFLECT):
         raise ValidationError("New cycles start while implementing or after reflecting.")
-    last = current_cycle(challenge)
+    last = challenge.current_cycle
     if last and not last.completed_on:
         raise ValidationError(f"Finish cycle {last.number} (its debrief) before starting another.")
     if strategy is not None:
@@ -299,7 +306,7 @@ def reflect_refusal(*, challenge: Challenge) -> str | None:
     """Why the coach cannot reflect on this challenge now, or None."""
     if challenge.status not in (Status.IMPLEMENT, Status.REFLECT):
         return "Reflect once a meet → visit → meet cycle is complete (its debrief is done)."
-    last = current_cycle(challenge)
+    last = challenge.current_cycle
     if not last.completed_on:
         return f"Finish cycle {last.number} (its debrief) before reflecting."
     return None
@@ -359,11 +366,11 @@ def itu_rate(
 
 
 @transaction.atomic
-def activity_log(*, coach, kind: str, standards: Iterable[Standard] = (), **fields) -> Activity:
+def activity_log(*, actor: User, kind: str, standards: Iterable[Standard] = (), **fields: object) -> Activity:
     """A coach's non-1:1 work, or an informal touchpoint with a teacher on their caseload."""
-    activity = Activity(coach=coach, kind=kind, **fields)
+    activity = Activity(coach=actor, kind=kind, **fields)
     if kind == Activity.Kind.TOUCHPOINT:
-        if activity.enrollment is None or activity.enrollment.coach_id != coach.pk:
+        if activity.enrollment is None or activity.enrollment.coach_id != actor.pk:
             raise ValidationError({"enrollment": "Choose a teacher on your caseload."})
         activity.school = activity.enrollment.teacher.school
     else:
@@ -374,3 +381,31 @@ def activity_log(*, coach, kind: str, standards: Iterable[Standard] = (), **fiel
     if activity.enrollment:
         _touch(activity.enrollment, activity.held_on)
     return activity
+
+
+# --- impact stories -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def story_save(
+    *,
+    actor: User,
+    enrollment: Enrollment,
+    title: str,
+    story: str,
+    told_on: datetime.date,
+    share_with_principal: bool = False,
+    share_with_district: bool = False,
+    instance: ImpactStory | None = None,
+) -> ImpactStory:
+    """Write a story of impact (3F), or change it, e.g. when the teacher withdraws their consent."""
+    if enrollment.coach_id != actor.pk:
+        raise ValidationError({"enrollment": "Choose a teacher on your caseload."})
+    if instance is not None and instance.coach_id != actor.pk:
+        raise ValidationError("Only the coach who wrote a story can change it.")
+    impact = instance or ImpactStory(coach=actor)
+    impact.enrollment, impact.title, impact.story, impact.told_on = enrollment, title, story, told_on
+    impact.share_with_principal, impact.share_with_district = share_with_principal, share_with_district
+    impact.full_clean()
+    impact.save()
+    return impact

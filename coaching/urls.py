@@ -23,4 +23,7 @@ urlpatterns = [
     path("steps/<int:step_id>/", views.step_edit, name="step_edit"),
     path("activities/", views.activities, name="activities"),
     path("activities/<str:kind>/new/", views.activity_new, name="activity_new"),
+    path("stories/", views.stories, name="stories"),
+    path("stories/new/", views.story_new, name="story_new"),
+    path("stories/<int:story_id>/", views.story_edit, name="story_edit"),
 ]

@@ -1,12 +1,10 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from accounts import scoping
 from accounts.permissions import coach_record, coach_required
 from coaching import selectors, services
 from coaching.forms import (
@@ -21,16 +19,16 @@ from coaching.forms import (
     ReflectForm,
     SelectForm,
     StepForm,
-    run_service,
+    StoryForm,
 )
 from coaching.models import Activity, Challenge, ITUIndicator, Step
+from config.forms import form_errors, run_action, run_service
 
 Status = Challenge.Status
 
 
 def _challenge(request, challenge_id: int) -> Challenge:
-    qs = scoping.coach_challenges(request.user).select_related("enrollment__teacher__school", "enrollment__program")
-    return scoping.get_confidential(request, qs, pk=challenge_id)
+    return selectors.challenge(request.user, challenge_id)
 
 
 def _to_teacher(challenge: Challenge):
@@ -63,7 +61,7 @@ def caseload(request):
 
 @coach_record
 def teacher(request, teacher_id: int):
-    enrollment = scoping.get_teacher_enrollment(request, teacher_id)
+    enrollment = selectors.teacher_enrollment(request.user, teacher_id)
     challenges = selectors.teacher_challenges(enrollment)
     current = next((c for c in challenges if c.status != Status.CLOSED), None)
     statuses = [s for s in Status if s != Status.CLOSED]
@@ -81,7 +79,7 @@ def teacher(request, teacher_id: int):
 
 @coach_record
 def challenge_new(request, teacher_id: int):
-    enrollment = scoping.get_teacher_enrollment(request, teacher_id)
+    enrollment = selectors.teacher_enrollment(request.user, teacher_id)
     form = BrainstormForm(request.POST or None)
     if form.is_valid():
         challenge = run_service(
@@ -117,7 +115,7 @@ def brainstorm(request, challenge_id: int):
         form, services.challenge_brainstorm, challenge=challenge, problems=form.cleaned_data["problems"]
     ):
         return redirect("coaching:identify", challenge_id=challenge.pk)
-    messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+    messages.error(request, form_errors(form))
     return redirect("coaching:identify", challenge_id=challenge.pk)
 
 
@@ -166,7 +164,7 @@ def investigation_done(request, challenge_id: int):
     form = InvestigationDoneForm(request.POST)
     if form.is_valid() and run_service(form, services.investigation_finish, challenge=challenge, **form.cleaned_data):
         return redirect("coaching:select", challenge_id=challenge.pk)
-    messages.error(request, " ".join(form.non_field_errors()))
+    messages.error(request, form_errors(form))
     return redirect("coaching:investigate", challenge_id=challenge.pk)
 
 
@@ -188,12 +186,11 @@ def select(request, challenge_id: int):
 @require_POST
 def back_to_investigate(request, challenge_id: int):
     challenge = _challenge(request, challenge_id)
-    try:
-        services.challenge_move(challenge=challenge, to=Status.INVESTIGATE)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-        return _to_teacher(challenge)
-    return redirect("coaching:investigate", challenge_id=challenge.pk)
+    if run_action(
+        request, services.challenge_move, success="Back to investigating.", challenge=challenge, to=Status.INVESTIGATE
+    ):
+        return redirect("coaching:investigate", challenge_id=challenge.pk)
+    return _to_teacher(challenge)
 
 
 @coach_record
@@ -213,8 +210,7 @@ def step_new(request, challenge_id: int, kind: str):
 
 @coach_record
 def step_edit(request, step_id: int):
-    qs = scoping.coach_steps(request.user).select_related("cycle__challenge__enrollment__teacher")
-    step = scoping.get_confidential(request, qs, pk=step_id)
+    step = selectors.step(request.user, step_id)
     challenge = step.cycle.challenge
     form = StepForm.for_step(step, request.POST or None)
     if form.is_valid() and run_service(form, services.step_update, step=step, **form.service_fields()):
@@ -228,11 +224,9 @@ def step_edit(request, step_id: int):
 @require_POST
 def cycle_new(request, challenge_id: int):
     challenge = _challenge(request, challenge_id)
-    try:
-        cycle = services.cycle_start(challenge=challenge)
-        messages.success(request, f"Cycle {cycle.number} started.")
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+    run_action(
+        request, services.cycle_start, success=lambda cycle: f"Cycle {cycle.number} started.", challenge=challenge
+    )
     return _to_teacher(challenge)
 
 
@@ -260,7 +254,7 @@ _REFLECT_MESSAGES = {
 
 @coach_record
 def itu_rate(request, teacher_id: int):
-    enrollment = scoping.get_teacher_enrollment(request, teacher_id)
+    enrollment = selectors.teacher_enrollment(request.user, teacher_id)
     form = ITUForm(request.POST or None)
     if form.is_valid():
         data = form.cleaned_data
@@ -275,7 +269,7 @@ def itu_rate(request, teacher_id: int):
 
 @coach_required
 def activities(request):
-    activities = scoping.coach_activities(request.user).select_related("enrollment__teacher", "school")
+    activities = selectors.coach_activities(request.user).select_related("enrollment__teacher", "school")
     activities = activities.prefetch_related("standards")[:100]
     return render(request, "coaching/activities.html", {"activities": activities, "kinds": Activity.Kind.choices})
 
@@ -284,14 +278,43 @@ def activities(request):
 def activity_new(request, kind: str):
     if kind not in Activity.Kind.values:
         raise Http404
-    caseload = scoping.caseload(request.user)
+    caseload = selectors.caseload(request.user)
     teacher_id = request.GET.get("teacher", "")
     initial = {"enrollment": caseload.filter(teacher_id=teacher_id).first()} if teacher_id.isdigit() else {}
     form = ActivityForm(
         request.POST or None, kind=kind, caseload=caseload, schools=request.membership.schools.all(), initial=initial
     )
-    if form.is_valid() and run_service(form, services.activity_log, coach=request.user, kind=kind, **form.cleaned_data):
+    if form.is_valid() and run_service(form, services.activity_log, actor=request.user, kind=kind, **form.cleaned_data):
         messages.success(request, f"{Activity.Kind(kind).label} logged.")
         return redirect("coaching:activities")
     context = {"form": form, "kind_label": Activity.Kind(kind).label, "kind": kind}
     return render(request, "coaching/activity_form.html", context)
+
+
+# --- stories of impact ------------------------------------------------------------------------------
+
+
+@coach_required
+def stories(request):
+    return render(request, "coaching/stories.html", {"stories": selectors.coach_stories(request.user)})
+
+
+@coach_required
+def story_new(request):
+    form = StoryForm(request.POST or None, caseload=selectors.caseload(request.user))
+    if form.is_valid() and run_service(form, services.story_save, actor=request.user, **form.cleaned_data):
+        messages.success(request, "Story saved.")
+        return redirect("coaching:stories")
+    return render(request, "coaching/story_form.html", {"form": form})
+
+
+@coach_record
+def story_edit(request, story_id: int):
+    story = selectors.story(request.user, story_id)
+    form = StoryForm.for_story(story, request.POST or None, caseload=selectors.coach_enrollments(request.user))
+    if form.is_valid() and run_service(
+        form, services.story_save, actor=request.user, instance=story, **form.cleaned_data
+    ):
+        messages.success(request, "Story saved.")
+        return redirect("coaching:stories")
+    return render(request, "coaching/story_form.html", {"form": form, "story": story})

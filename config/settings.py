@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "accounts",
     "standards",
     "coaching",
+    "districts",
     "dashboard",
 ]
 

@@ -2,11 +2,13 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from accounts.models import District
+from accounts.models import District, Reach
 
 
 class DataExport(models.Model):
     """A zip of CSV files with all of a district's data, built by a Celery task (data-privacy agreements)."""
+
+    reach = Reach(district="district")
 
     class Status(models.TextChoices):
         PENDING = "pending", "Being prepared"

@@ -18,11 +18,10 @@ though not who it is.
 import datetime
 from dataclasses import dataclass
 
-from django.core.exceptions import PermissionDenied
 from django.db.models import Count, F, Q, QuerySet, Sum
-from django.http import Http404
 from django.utils import timezone
 
+from accounts import scoping
 from accounts.models import AuditEvent, District, Membership, Role, School, User
 from coaching.models import (
     Activity,
@@ -36,11 +35,12 @@ from coaching.models import (
     Reflection,
     Step,
     Teacher,
+    active_enrollment,
 )
+from coaching.selectors import CONTACT_DAYS
 from dashboard.models import DataExport
 
 ACTIVE_DAYS = 30
-CONTACT_DAYS = 14
 Status = Challenge.Status
 
 
@@ -75,41 +75,16 @@ def count(teachers: int, *, k: int) -> Figure:
     return suppress(teachers, teachers=teachers, k=k)
 
 
-# --- who sees which school ------------------------------------------------------------------------
-
-
-def leader_schools(membership: Membership) -> QuerySet[School]:
-    """The schools whose summary this principal (their own schools) or district admin (all) may see."""
-    schools = School.objects.filter(district=membership.district)
-    if membership.role == Role.DISTRICT_ADMIN:
-        return schools
-    if membership.role == Role.PRINCIPAL:
-        return schools.filter(memberships=membership)
-    return schools.none()
-
-
-def visible_school(membership: Membership, school_id: int) -> School:
-    """Another district's school is a 404; a school of the district that is not the principal's, a 403."""
-    school = School.objects.filter(pk=school_id, district=membership.district).first()
-    if school is None:
-        raise Http404
-    if not leader_schools(membership).filter(pk=school.pk).exists():
-        raise PermissionDenied("You can see the summary of your own schools only.")
-    return school
-
-
 # --- the population: enrollments of the programs running today ----------------------------------
 
 
 def current_enrollments(district: District, today: datetime.date) -> QuerySet[Enrollment]:
     """Every enrollment (ended ones too: their coaching time counts) of the district's running programs."""
-    return Enrollment.objects.filter(
-        program__district=district, program__starts_on__lte=today, program__ends_on__gte=today
-    ).order_by()
+    return Enrollment.objects.filter(program__in=current_programs(district, today)).order_by()
 
 
 def current_programs(district: District, today: datetime.date) -> QuerySet[Program]:
-    return Program.objects.filter(district=district, starts_on__lte=today, ends_on__gte=today)
+    return Program.objects.filter(district=district).running(today)
 
 
 def _by_school(rows) -> dict[int, dict]:
@@ -118,7 +93,7 @@ def _by_school(rows) -> dict[int, dict]:
 
 def _participation(enrollments: QuerySet[Enrollment], today: datetime.date) -> dict[int, dict]:
     """Per school: teachers on a caseload now, and how many of them were contacted lately."""
-    on_caseload = Q(ends_on__isnull=True)
+    on_caseload = active_enrollment()
     contacted = on_caseload & Q(last_contact_on__gte=today - datetime.timedelta(days=CONTACT_DAYS))
     return _by_school(
         enrollments.values(at_school=F("teacher__school"))
@@ -133,7 +108,8 @@ def _participation(enrollments: QuerySet[Enrollment], today: datetime.date) -> d
 def _steps(enrollments: QuerySet[Enrollment], now: datetime.datetime) -> dict[int, dict]:
     """Per school: done steps of each kind (and their teachers), minutes, and teachers active lately."""
     teacher = "cycle__challenge__enrollment__teacher"
-    recent = Q(starts_at__gte=now - datetime.timedelta(days=ACTIVE_DAYS), cycle__challenge__enrollment__ends_on=None)
+    since = now - datetime.timedelta(days=ACTIVE_DAYS)
+    recent = Q(starts_at__gte=since) & active_enrollment("cycle__challenge__enrollment")
     per_kind = {}
     for kind in Step.Kind.values:
         per_kind[f"{kind}_steps"] = Count("pk", filter=Q(kind=kind))
@@ -273,7 +249,7 @@ def coach_progress(district: District, *, now: datetime.datetime | None = None) 
     now = now or timezone.now()
     enrollments = current_enrollments(district, timezone.localdate(now))
     coaches = User.objects.filter(membership__district=district, membership__role=Role.COACH)
-    caseloads = enrollments.filter(ends_on=None).values("coach").annotate(n=Count("pk"))
+    caseloads = enrollments.active().values("coach").annotate(n=Count("pk"))
     steps = Step.objects.filter(
         done=True,
         starts_at__gte=now - datetime.timedelta(days=ACTIVE_DAYS),
@@ -297,22 +273,9 @@ def coach_progress(district: District, *, now: datetime.datetime | None = None) 
 # --- impact stories ---------------------------------------------------------------------------------
 
 
-def coach_stories(user) -> QuerySet[ImpactStory]:
-    """A coach's own stories; no one else's, whoever's caseload the teacher is on now."""
-    return ImpactStory.objects.filter(coach=user).select_related("enrollment__teacher")
-
-
 def shared_stories(membership: Membership, *, school: School | None = None) -> QuerySet[ImpactStory]:
-    """The stories the teacher agreed to share with this leader's audience (principal or district)."""
-    stories = ImpactStory.objects.filter(enrollment__teacher__school__district=membership.district)
-    if membership.role == Role.PRINCIPAL:
-        stories = stories.filter(share_with_principal=True, enrollment__teacher__school__in=leader_schools(membership))
-    elif membership.role == Role.DISTRICT_ADMIN:
-        stories = stories.filter(share_with_district=True)
-    else:
-        return stories.none()
-    if school is not None:
-        stories = stories.filter(enrollment__teacher__school=school)
+    """The stories the teacher agreed to share with this leader's audience (accounts.scoping decides)."""
+    stories = scoping.shared_stories(membership, ImpactStory, school=school)
     return stories.select_related("enrollment__teacher__school", "coach")
 
 

@@ -1,4 +1,4 @@
-"""Writes of the dashboard app: impact stories, and the district's data rights (export, erasure)."""
+"""Writes of the dashboard app: the district's data rights (export, erasure)."""
 
 import csv
 import datetime
@@ -15,7 +15,7 @@ from django.db.models import Model, QuerySet
 from django.utils import timezone
 
 from accounts import audit
-from accounts.models import AuditEvent, District, Invitation, Membership, RosterImport, School
+from accounts.models import AuditEvent, District, Invitation, Membership, RosterImport, School, User
 from coaching.models import (
     Activity,
     Challenge,
@@ -33,41 +33,13 @@ from coaching.models import (
     Teacher,
     Tool,
 )
-from coaching.tasks import enqueue
+from config.celery import enqueue
 from dashboard import selectors
 from dashboard.models import DataExport
 from standards.models import SelfAssessment, SelfAssessmentRating
 
 logger = logging.getLogger(__name__)
 Action = AuditEvent.Action
-
-
-# --- impact stories -------------------------------------------------------------------------------
-
-
-@transaction.atomic
-def story_save(
-    *,
-    coach,
-    enrollment: Enrollment,
-    title: str,
-    story: str,
-    told_on: datetime.date,
-    share_with_principal: bool = False,
-    share_with_district: bool = False,
-    instance: ImpactStory | None = None,
-) -> ImpactStory:
-    """Write a story of impact (3F), or change it, e.g. when the teacher withdraws their consent."""
-    if enrollment.coach_id != coach.pk:
-        raise ValidationError({"enrollment": "Choose a teacher on your caseload."})
-    if instance is not None and instance.coach_id != coach.pk:
-        raise ValidationError("Only the coach who wrote a story can change it.")
-    impact = instance or ImpactStory(coach=coach)
-    impact.enrollment, impact.title, impact.story, impact.told_on = enrollment, title, story, told_on
-    impact.share_with_principal, impact.share_with_district = share_with_principal, share_with_district
-    impact.full_clean()
-    impact.save()
-    return impact
 
 
 # --- export all district data ---------------------------------------------------------------------
@@ -170,7 +142,7 @@ def _write_table(archive: zipfile.ZipFile, table: Table, district: District, whe
         writer.writerows([_cell(value) for value in row] for row in rows)
 
 
-def export_archive(district: District) -> bytes:
+def export_archive(*, district: District) -> bytes:
     """A zip of one CSV file per table with everything the district has in Cadence."""
     buffer, now = io.BytesIO(), timezone.localtime(timezone=zoneinfo.ZoneInfo(district.timezone))
     with zipfile.ZipFile(buffer, "w") as archive:
@@ -191,10 +163,8 @@ def _consistent_snapshot() -> None:
 
 
 @transaction.atomic
-def export_request(*, actor, district: District) -> DataExport:
+def export_request(*, actor: User, district: District) -> DataExport:
     """Ask for an export: audited now (an export reads every confidential record), built by a task."""
-    from dashboard.tasks import build_export  # the task module imports this one
-
     # One at a time: each export reads the whole district. A task lost by a worker stops blocking
     # after the hour (the task time limit is minutes).
     recent = timezone.now() - datetime.timedelta(hours=1)
@@ -208,7 +178,7 @@ def export_request(*, actor, district: District) -> DataExport:
         summary="Requested an export of all district data",
         export_id=export.pk,
     )
-    transaction.on_commit(lambda: enqueue(build_export, export.pk))
+    transaction.on_commit(lambda: enqueue("dashboard.tasks.build_export", export.pk))
     return export
 
 
@@ -222,7 +192,7 @@ def export_build(*, export_id: int) -> DataExport:
         with transaction.atomic():
             if fresh:
                 _consistent_snapshot()
-            content = export_archive(export.district)
+            content = export_archive(district=export.district)
     except Exception as error:
         logger.exception("Export %s failed", export_id)
         export.status, export.error = (
@@ -237,7 +207,7 @@ def export_build(*, export_id: int) -> DataExport:
 
 
 @transaction.atomic
-def export_downloaded(*, actor, export: DataExport) -> None:
+def export_downloaded(*, actor: User, export: DataExport) -> None:
     audit.record(
         district=export.district,
         actor=actor,
@@ -255,7 +225,7 @@ def _matches(confirmation: str, name: str) -> bool:
 
 
 @transaction.atomic
-def teacher_erase(*, actor, teacher: Teacher, confirmation: str) -> dict[str, int]:
+def teacher_erase(*, actor: User, teacher: Teacher, confirmation: str) -> dict[str, int]:
     """Delete a teacher and every record about them, in every table; returns what was deleted.
 
     Deleting the Teacher cascades through its enrollments to challenges (candidates, cycles, steps,

@@ -1,17 +1,16 @@
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts import scoping
-from accounts.permissions import coach_record, coach_required, district_admin_required, leader_required
-from coaching.forms import run_service
+from accounts.permissions import district_admin_required, leader_required
 from coaching.models import Challenge, Teacher
+from config.forms import run_action, run_service
 from dashboard import selectors, services
-from dashboard.forms import AuditFilterForm, EraseForm, SchoolPickerForm, StoryForm, TeacherSearchForm
+from dashboard.forms import AuditFilterForm, EraseForm, SchoolPickerForm, TeacherSearchForm
 from dashboard.models import DataExport
 
 AUDIT_PAGE_SIZE = 50
@@ -25,11 +24,11 @@ STORIES_PAGE_SIZE = 20
 def school(request, school_id: int | None = None):
     """A school's summary; without an id, the one picked in the switcher or the leader's first school."""
     membership = request.membership
-    schools = selectors.leader_schools(membership)
+    schools = scoping.schools(membership)
     picker = SchoolPickerForm(request.GET or None, schools=schools)
     if school_id is None and picker.is_valid():
         school_id = picker.cleaned_data["school"].pk
-    school = selectors.visible_school(membership, school_id) if school_id else schools.first()
+    school = scoping.summary_school(membership, school_id) if school_id else schools.first()
     if school is None:
         return render(request, "dashboard/school.html", {"school": None})
     context = {
@@ -64,35 +63,6 @@ def district_stories(request):
     return render(request, "dashboard/district_stories.html", {"page": page})
 
 
-# --- coaches' impact stories ----------------------------------------------------------------------
-
-
-@coach_required
-def stories(request):
-    return render(request, "dashboard/stories.html", {"stories": selectors.coach_stories(request.user)})
-
-
-@coach_required
-def story_new(request):
-    form = StoryForm(request.POST or None, caseload=scoping.caseload(request.user))
-    if form.is_valid() and run_service(form, services.story_save, coach=request.user, **form.cleaned_data):
-        messages.success(request, "Story saved.")
-        return redirect("dashboard:stories")
-    return render(request, "dashboard/story_form.html", {"form": form})
-
-
-@coach_record
-def story_edit(request, story_id: int):
-    story = scoping.get_confidential(request, selectors.coach_stories(request.user), pk=story_id)
-    form = StoryForm.for_story(story, request.POST or None, caseload=scoping.coach_enrollments(request.user))
-    if form.is_valid() and run_service(
-        form, services.story_save, coach=request.user, instance=story, **form.cleaned_data
-    ):
-        messages.success(request, "Story saved.")
-        return redirect("dashboard:stories")
-    return render(request, "dashboard/story_form.html", {"form": form, "story": story})
-
-
 # --- data rights and the audit log ----------------------------------------------------------------
 
 
@@ -108,21 +78,17 @@ def data(request):
 @district_admin_required
 @require_POST
 def export_new(request):
-    try:
-        services.export_request(actor=request.user, district=request.membership.district)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(
-            request, "Export requested. It is being prepared; reload this page in a minute to download it."
-        )
+    success = "Export requested. It is being prepared; reload this page in a minute to download it."
+    run_action(
+        request, services.export_request, success=success, actor=request.user, district=request.membership.district
+    )
     return redirect("dashboard:data")
 
 
 @district_admin_required
 def export_download(request, export_id: int):
-    exports = DataExport.objects.filter(district=request.membership.district, status=DataExport.Status.READY)
-    export = get_object_or_404(exports.select_related("district"), pk=export_id)
+    ready = DataExport.objects.filter(status=DataExport.Status.READY).select_related("district")
+    export = scoping.get_in_district(request.membership, ready, pk=export_id)
     services.export_downloaded(actor=request.user, export=export)
     response = HttpResponse(bytes(export.content), content_type="application/zip")
     filename = f"cadence-{export.district.slug}-{timezone.localtime(export.created_at):%Y%m%d-%H%M}.zip"
@@ -132,8 +98,8 @@ def export_download(request, export_id: int):
 
 @district_admin_required
 def erase(request, teacher_id: int):
-    teacher = get_object_or_404(
-        Teacher.objects.select_related("school__district"), pk=teacher_id, school__district=request.membership.district
+    teacher = scoping.get_in_district(
+        request.membership, Teacher.objects.select_related("school__district"), pk=teacher_id
     )
     form = EraseForm(request.POST or None)
     if form.is_valid() and run_service(

@@ -8,8 +8,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts import services
-from accounts.models import AuditEvent, Invitation, Role, User
-from coaching.tests import factories as f
+from accounts.models import AuditEvent, Invitation, Role, User, token_hash
+from testing import factories as f
 
 pytestmark = pytest.mark.django_db
 
@@ -45,7 +45,7 @@ def test_it_creates_an_invitation_and_emails_a_one_time_link(cast, invite, mailo
     assert invitation.district == cast.district and invitation.role == Role.COACH
     assert list(invitation.schools.all()) == [cast.school]
     assert invitation.invited_by == cast.dana and invitation.accepted_at is None
-    assert invitation.token_hash == services.token_hash(token) and token not in invitation.token_hash
+    assert invitation.token_hash == token_hash(token) and token not in invitation.token_hash
     assert len(token) >= 40
     lifetime = invitation.expires_at - timezone.now()
     assert datetime.timedelta(days=6, hours=23) < lifetime <= datetime.timedelta(days=7)

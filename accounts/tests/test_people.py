@@ -9,7 +9,7 @@ from django.utils import timezone
 from accounts import services
 from accounts.models import AuditEvent, Role
 from coaching.models import Enrollment
-from coaching.tests import factories as f
+from testing import factories as f
 
 pytestmark = pytest.mark.django_db
 

@@ -15,11 +15,10 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from accounts.models import Invitation, Role, RosterImport
-from accounts.services import token_hash
+from accounts.models import Invitation, Role, RosterImport, token_hash
 from coaching.models import Challenge, Goal, ImpactStory
-from coaching.tests.factories import challenge_at
 from dashboard.models import DataExport
+from testing.factories import challenge_at
 
 pytestmark = pytest.mark.django_db
 
@@ -146,9 +145,9 @@ MATRIX = {
     "dashboard:school#one": (LEADER_OBJECT, "get", lambda w: {"school_id": w.school.pk}),
     "dashboard:district": (ADMINS, "get", None),
     "dashboard:district_stories": (ADMINS, "get", None),
-    "dashboard:stories": (COACHES, "get", None),
-    "dashboard:story_new": (COACHES, "get", None),
-    "dashboard:story_edit": (CONFIDENTIAL, "get", story),
+    "coaching:stories": (COACHES, "get", None),
+    "coaching:story_new": (COACHES, "get", None),
+    "coaching:story_edit": (CONFIDENTIAL, "get", story),
     "dashboard:data": (ADMINS, "get", None),
     "dashboard:export_new": (ADMINS, "post", None),
     "dashboard:export_download": (ADMIN_OBJECT, "get", export),

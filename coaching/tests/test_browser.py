@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from coaching.tests.conftest import axe_check, login
+from testing.fixtures import axe_check, login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

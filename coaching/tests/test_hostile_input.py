@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from coaching.models import Challenge, ITUIndicator
-from coaching.tests.factories import challenge_at
+from testing.factories import challenge_at
 
 pytestmark = pytest.mark.django_db
 EXAMPLES = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -62,7 +62,7 @@ FORMS = {
     ),
     "story": (
         "alice",
-        lambda c: reverse("dashboard:story_new"),
+        lambda c: reverse("coaching:story_new"),
         ["enrollment", "title", "story", "told_on", "share_with_principal", "share_with_district"],
     ),
     "invite": ("dana", lambda c: reverse("accounts:invite"), ["email", "full_name", "role", "schools"]),

@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from coaching.models import Challenge
-from coaching.tests.conftest import axe_check, login
+from testing.fixtures import axe_check, login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

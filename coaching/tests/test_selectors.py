@@ -7,8 +7,8 @@ from django.utils import timezone
 
 from coaching import selectors, services
 from coaching.models import Challenge, ChallengeCategory, GradeBand, ITUIndicator, Step
-from coaching.tests import factories as f
-from coaching.tests.factories import challenge_at, complete_cycle
+from testing import factories as f
+from testing.factories import challenge_at, complete_cycle
 
 pytestmark = pytest.mark.django_db
 

@@ -5,9 +5,8 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from accounts import scoping
 from accounts.models import School
-from coaching import services
+from coaching import selectors, services
 from coaching.forms import ActivityForm, IdentifyForm, InvestigationDoneForm, ReflectForm, SelectForm, StepForm
 from coaching.models import (
     Activity,
@@ -21,9 +20,9 @@ from coaching.models import (
     Step,
     StrategyCandidate,
 )
-from coaching.tests import factories as f
-from coaching.tests.factories import PROBLEMS, at, challenge_at, complete_cycle, day, log, refused
 from standards.catalog import DEFAULT_TAGS, default_standards
+from testing import factories as f
+from testing.factories import PROBLEMS, at, challenge_at, complete_cycle, day, log, refused
 
 pytestmark = pytest.mark.django_db
 
@@ -218,8 +217,8 @@ def test_it_iterates_with_the_same_strategy_when_none_is_chosen(cast) -> None:
 
     services.challenge_reflect(challenge=challenge, decision=Decision.ITERATE, held_on=day(), minutes=30)
 
-    assert services.current_cycle(challenge).number == 2
-    assert services.current_cycle(challenge).strategy == cast.strategy
+    assert challenge.current_cycle.number == 2
+    assert challenge.current_cycle.strategy == cast.strategy
     assert status_in_db(challenge) == Status.IMPLEMENT
 
 
@@ -565,7 +564,7 @@ def test_it_pre_ticks_the_default_tags_of_each_step(cast, kind) -> None:
 
 @pytest.mark.parametrize("kind", Activity.Kind.values)
 def test_it_pre_ticks_the_default_tags_of_each_activity(cast, kind) -> None:
-    form = ActivityForm(kind=kind, caseload=scoping.caseload(cast.alice), schools=School.objects.all())
+    form = ActivityForm(kind=kind, caseload=selectors.caseload(cast.alice), schools=School.objects.all())
 
     assert codes(form.initial["standards"]) == EXPECTED_DEFAULT_TAGS[kind]
 
@@ -653,7 +652,7 @@ def test_it_keeps_each_phase_apart(cast) -> None:
 
 def touchpoint(cast, *, days: int = 0, enrollment=None, coach=None) -> Activity:
     return services.activity_log(
-        coach=coach or cast.alice, kind=Activity.Kind.TOUCHPOINT, enrollment=enrollment or cast.enrollment,
+        actor=coach or cast.alice, kind=Activity.Kind.TOUCHPOINT, enrollment=enrollment or cast.enrollment,
         channel=Activity.Channel.HALLWAY, held_on=day(days), minutes=5,
     )  # fmt: skip
 
@@ -713,7 +712,7 @@ def test_it_refuses_a_touchpoint_with_another_coachs_teacher(cast) -> None:
 
 def test_it_refuses_a_touchpoint_without_a_teacher(cast) -> None:
     with refused("Choose a teacher on your caseload.", field="enrollment"):
-        services.activity_log(coach=cast.alice, kind=Activity.Kind.TOUCHPOINT, held_on=day(), minutes=5)
+        services.activity_log(actor=cast.alice, kind=Activity.Kind.TOUCHPOINT, held_on=day(), minutes=5)
 
 
 def test_it_files_a_touchpoint_under_the_teachers_school(cast) -> None:
@@ -726,7 +725,7 @@ def test_it_files_a_touchpoint_under_the_teachers_school(cast) -> None:
 
 def test_it_drops_the_teacher_from_other_activities(cast) -> None:
     activity = services.activity_log(
-        coach=cast.alice, kind=Activity.Kind.PLC, school=cast.school, enrollment=cast.enrollment,
+        actor=cast.alice, kind=Activity.Kind.PLC, school=cast.school, enrollment=cast.enrollment,
         channel=Activity.Channel.EMAIL, held_on=day(), minutes=45, standards=default_standards("plc"),
     )  # fmt: skip
 

@@ -6,8 +6,8 @@ from django.utils import timezone
 
 from coaching import services
 from coaching.models import Activity, Challenge, ITUIndicator, Step
-from coaching.tests import factories as f
-from coaching.tests.factories import challenge_at
+from testing import factories as f
+from testing.factories import challenge_at
 
 pytestmark = pytest.mark.django_db
 Status = Challenge.Status

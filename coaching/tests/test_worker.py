@@ -68,7 +68,7 @@ def test_it_logs_a_scheduled_step_while_the_broker_is_down(
     implementing_challenge, tomorrow_at_ten, unreachable_broker, django_capture_on_commit_callbacks, caplog, mailoutbox
 ):
     started = time.monotonic()
-    with caplog.at_level(logging.ERROR, logger="coaching.tasks"):
+    with caplog.at_level(logging.ERROR, logger="config.celery"):
         with django_capture_on_commit_callbacks(execute=True) as callbacks:
             step = services.step_log(
                 challenge=implementing_challenge,

@@ -2,9 +2,9 @@
 
 from coaching import services
 from coaching.models import Challenge, ChallengeCategory, ImpactStory, ITUIndicator, Step
-from coaching.tests import factories as f
-from coaching.tests.factories import challenge_at
 from standards.models import Standard
+from testing import factories as f
+from testing.factories import challenge_at
 
 Status = Challenge.Status
 
@@ -47,6 +47,6 @@ def full_record(enrollment, *, strategy, tool, note: str = "Confidential note") 
     scores = {indicator: (2, 3) for indicator in ITUIndicator.values}
     services.itu_rate(enrollment=enrollment, phase="baseline", rated_on=f.day(-30), scores=scores)
     services.activity_log(
-        coach=enrollment.coach, kind="touchpoint", enrollment=enrollment, channel="email", notes=note, standards=tags
+        actor=enrollment.coach, kind="touchpoint", enrollment=enrollment, channel="email", notes=note, standards=tags
     )
     story(enrollment, f"Story: {note}", share_with_principal=True)

@@ -7,14 +7,16 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils import timezone
 
+from accounts import scoping
 from accounts.models import Role
+from coaching import selectors as coaching_selectors
 from coaching import services
 from coaching.models import Activity, ChallengeCategory
-from coaching.tests import factories as f
-from coaching.tests.factories import challenge_at
 from dashboard import selectors
 from dashboard.selectors import Figure, count, suppress
 from dashboard.tests.helpers import Status, enroll, story
+from testing import factories as f
+from testing.factories import challenge_at
 
 pytestmark = pytest.mark.django_db
 
@@ -84,9 +86,9 @@ def test_it_adds_reflections_and_touchpoints_to_coaching_time_and_keeps_school_w
     challenge = challenge_at(cast, Status.REFLECT)
     services.challenge_reflect(challenge=challenge, decision="resolved", held_on=timezone.localdate(), minutes=40)
     today = timezone.localdate()
-    services.activity_log(coach=cast.alice, kind=Activity.Kind.TOUCHPOINT, enrollment=cast.enrollment, minutes=5,
+    services.activity_log(actor=cast.alice, kind=Activity.Kind.TOUCHPOINT, enrollment=cast.enrollment, minutes=5,
                           channel="hallway", held_on=today)  # fmt: skip
-    services.activity_log(coach=cast.alice, kind=Activity.Kind.PLC, school=cast.school, minutes=45, held_on=today)
+    services.activity_log(actor=cast.alice, kind=Activity.Kind.PLC, school=cast.school, minutes=45, held_on=today)
 
     figures = lincoln(cast)
 
@@ -136,7 +138,7 @@ def test_it_computes_every_schools_figures_in_the_same_number_of_queries(cast, d
     schools = [cast.school, *(f.SchoolFactory(district=cast.district) for _ in range(3))]
     for school in schools:
         enroll(cast, 3, status=Status.REFLECT, school=school)
-        services.activity_log(coach=cast.bob, kind=Activity.Kind.PLC, school=school, minutes=30)
+        services.activity_log(actor=cast.bob, kind=Activity.Kind.PLC, school=school, minutes=30)
     with django_assert_num_queries(7):
         figures = selectors.school_figures(cast.district, schools)
     assert [row.enrolled.value for row in figures] == [4, 3, 3, 3]
@@ -194,14 +196,15 @@ def test_it_gives_principals_their_own_schools_and_admins_all(cast):
     other = f.SchoolFactory(district=cast.district)
     paula, dana = cast.paula.membership, cast.dana.membership
 
-    assert list(selectors.leader_schools(paula)) == [cast.school]
-    assert set(selectors.leader_schools(dana)) == {cast.school, other}
-    assert list(selectors.leader_schools(cast.alice.membership)) == []
-    assert selectors.visible_school(dana, other.pk) == other
+    assert list(scoping.schools(paula)) == [cast.school]
+    assert set(scoping.schools(dana)) == {cast.school, other}
+    # A coach reads the district's roster (schools included); the summaries are for leaders' roles only.
+    assert set(scoping.schools(cast.alice.membership)) == {cast.school, other}
+    assert scoping.summary_school(dana, other.pk) == other
     with pytest.raises(PermissionDenied):
-        selectors.visible_school(paula, other.pk)
+        scoping.summary_school(paula, other.pk)
     with pytest.raises(Http404):
-        selectors.visible_school(paula, f.SchoolFactory().pk)
+        scoping.summary_school(paula, f.SchoolFactory().pk)
 
 
 def test_it_shows_each_audience_only_the_stories_the_teacher_agreed_to(cast):
@@ -219,8 +222,8 @@ def test_it_shows_each_audience_only_the_stories_the_teacher_agreed_to(cast):
     assert set(selectors.shared_stories(other_principal)) == {elsewhere}
     for coach in (cast.alice, cast.bob, cast.oscar):
         assert not selectors.shared_stories(coach.membership).exists()
-    assert set(selectors.coach_stories(cast.alice)) == {both, principal, district, private, elsewhere}
-    assert not selectors.coach_stories(cast.bob).exists()
+    assert set(coaching_selectors.coach_stories(cast.alice)) == {both, principal, district, private, elsewhere}
+    assert not coaching_selectors.coach_stories(cast.bob).exists()
 
 
 # --- erasure counts ------------------------------------------------------------------------------------
@@ -228,7 +231,7 @@ def test_it_shows_each_audience_only_the_stories_the_teacher_agreed_to(cast):
 
 def test_it_counts_what_erasing_a_teacher_deletes(cast):
     challenge = challenge_at(cast, Status.CLOSED)
-    services.activity_log(coach=cast.alice, kind="touchpoint", enrollment=cast.enrollment, channel="email")
+    services.activity_log(actor=cast.alice, kind="touchpoint", enrollment=cast.enrollment, channel="email")
     story(cast.enrollment, "A story")
     enroll(cast, 1, status=Status.CLOSED)  # someone else's records are not counted
 

@@ -8,9 +8,9 @@ from django.urls import reverse
 
 from accounts.models import AuditEvent, Role
 from coaching.models import ImpactStory, Teacher
-from coaching.tests import factories as f
 from dashboard.models import DataExport
 from dashboard.tests.helpers import Status, enroll, full_record, story
+from testing import factories as f
 
 pytestmark = pytest.mark.django_db
 Action = AuditEvent.Action
@@ -141,12 +141,12 @@ def test_it_lets_a_coach_write_a_story_about_a_teacher_on_their_caseload(client,
     data = {"enrollment": cast.enrollment.pk, "title": "Lab groups talk", "story": "Every group argued.",
             "told_on": "2026-11-02", "share_with_principal": "on"}  # fmt: skip
 
-    response = client.post(reverse("dashboard:story_new"), data)
+    response = client.post(reverse("coaching:story_new"), data)
 
-    assert response["Location"] == reverse("dashboard:stories")
+    assert response["Location"] == reverse("coaching:stories")
     saved = ImpactStory.objects.get()
     assert (saved.coach, saved.share_with_principal, saved.share_with_district) == (cast.alice, True, False)
-    page = client.get(reverse("dashboard:stories")).content.decode()
+    page = client.get(reverse("coaching:stories")).content.decode()
     assert "Lab groups talk" in page and "Shared with the principal" in page
 
 
@@ -154,8 +154,8 @@ def test_it_offers_only_the_coachs_own_caseload(client, cast):
     bobs = enroll(cast, 1, coach=cast.bob)[0]
     client.force_login(cast.alice)
 
-    page = client.get(reverse("dashboard:story_new")).content.decode()
-    response = client.post(reverse("dashboard:story_new"), {"enrollment": bobs.pk, "title": "x", "story": "y",
+    page = client.get(reverse("coaching:story_new")).content.decode()
+    response = client.post(reverse("coaching:story_new"), {"enrollment": bobs.pk, "title": "x", "story": "y",
                                                              "told_on": "2026-11-02"})  # fmt: skip
 
     assert "Maria Rivera" in page and bobs.teacher.name not in page
@@ -166,7 +166,7 @@ def test_it_offers_only_the_coachs_own_caseload(client, cast):
 def test_it_lets_the_coach_withdraw_a_teachers_consent(client, cast):
     shared = story(cast.enrollment, "Shared", share_with_principal=True, share_with_district=True)
     client.force_login(cast.alice)
-    url = reverse("dashboard:story_edit", kwargs={"story_id": shared.pk})
+    url = reverse("coaching:story_edit", kwargs={"story_id": shared.pk})
     assert (
         'name="share_with_principal" class="checkboxinput form-check-input" id="id_share_with_principal" checked'
         in (client.get(url).content.decode())
@@ -182,11 +182,11 @@ def test_it_lists_a_coachs_stories_in_constant_queries(client, cast, django_asse
     client.force_login(cast.alice)
     story(cast.enrollment, "One")
     with django_assert_num_queries(9):
-        client.get(reverse("dashboard:stories"))
+        client.get(reverse("coaching:stories"))
     for enrollment in enroll(cast, 5):
         story(enrollment, "More")
     with django_assert_num_queries(9):
-        client.get(reverse("dashboard:stories"))
+        client.get(reverse("coaching:stories"))
 
 
 # --- data rights --------------------------------------------------------------------------------------------------

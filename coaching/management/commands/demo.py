@@ -32,7 +32,6 @@ from coaching.models import (
     Teacher,
     Tool,
 )
-from dashboard.services import story_save
 from standards.catalog import default_standards
 
 SLUG, TZ = "demo", zoneinfo.ZoneInfo("America/Chicago")
@@ -416,7 +415,7 @@ def load() -> dict[str, int]:
         play(story, enrollments[story.teacher], lib, baseline)
     for coach, name, offset, channel, notes in TOUCHPOINTS:
         services.activity_log(
-            coach=users[coach],
+            actor=users[coach],
             kind=Activity.Kind.TOUCHPOINT,
             enrollment=enrollments[name],
             channel=channel,
@@ -426,13 +425,13 @@ def load() -> dict[str, int]:
             standards=default_standards("touchpoint"),
         )
     for coach, name, offset, title, story, principal, district_wide in IMPACT_STORIES:
-        story_save(
-            coach=users[coach], enrollment=enrollments[name], title=title, story=story, told_on=school_day(offset),
+        services.story_save(
+            actor=users[coach], enrollment=enrollments[name], title=title, story=story, told_on=school_day(offset),
             share_with_principal=principal, share_with_district=district_wide,
         )  # fmt: skip
     for coach, kind, offset, minutes, school, notes in ACTIVITIES:
         services.activity_log(
-            coach=users[coach],
+            actor=users[coach],
             kind=kind,
             school=schools.get(school),
             held_on=school_day(offset),

@@ -4,8 +4,8 @@ import pytest
 from django.urls import reverse
 
 from coaching.models import Enrollment
-from coaching.tests import factories as f
-from coaching.tests.conftest import axe_check, login
+from testing import factories as f
+from testing.fixtures import axe_check, login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -4,12 +4,14 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from accounts import roster
 from accounts.models import AuditEvent, RosterImport, School
-from accounts.roster_checks import MAX_ERRORS, grade_band
-from accounts.roster_forms import RosterUploadForm
-from accounts.tasks import import_roster
-from accounts.tests.roster_files import (
+from districts.tasks import import_roster
+from coaching.models import Teacher
+from districts.roster import services as roster
+from districts.roster.checks import MAX_ERRORS, grade_band
+from districts.roster.forms import RosterUploadForm
+from testing import factories as f
+from testing.roster_files import (
     MANIFEST_1_1,
     USERS_HEADER,
     csv_file,
@@ -20,8 +22,6 @@ from accounts.tests.roster_files import (
     run_teachers_csv,
     user,
 )
-from coaching.models import Teacher
-from coaching.tests import factories as f
 
 pytestmark = pytest.mark.django_db
 Status = RosterImport.Status

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from coaching import district_views as views
+from districts import views
 
 app_name = "district"
 

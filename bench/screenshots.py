@@ -1,6 +1,6 @@
 """Screenshots of Cadence's pages for docs/screenshots/ (run against `make run`).
 
-.venv/bin/python docs/take_screenshots.py [http://127.0.0.1:8000] [outdir]
+.venv/bin/python bench/screenshots.py [http://127.0.0.1:8000] [outdir]
 """
 
 import sys

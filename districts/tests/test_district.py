@@ -10,10 +10,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Role
-from coaching import district_services as services
 from coaching.models import Challenge, Enrollment, Goal, Program, Strategy, Tool
-from coaching.tests import factories as f
-from coaching.tests.factories import challenge_at, refused
+from districts import services
+from testing import factories as f
+from testing.factories import challenge_at, refused
 
 pytestmark = pytest.mark.django_db
 
@@ -22,7 +22,7 @@ TODAY = timezone.localdate
 
 
 def _admin(cast):
-    return cast.dana.membership
+    return cast.dana
 
 
 @pytest.fixture
@@ -150,13 +150,13 @@ def test_it_saves_no_program_when_its_goals_are_refused(cast):
 
 
 def test_it_lets_a_principal_change_their_own_schools_goals_only(cast):
-    goal = services.school_goal_add(actor=cast.paula.membership, school=cast.school, title="Writing +10")
+    goal = services.school_goal_add(actor=cast.paula, school=cast.school, title="Writing +10")
     assert (goal.school, goal.district) == (cast.school, cast.district)
     other = f.SchoolFactory(district=cast.district)
     with refused("You can change the goals of your own schools only.", field="school"):
-        services.school_goal_add(actor=cast.paula.membership, school=other, title="Reading")
+        services.school_goal_add(actor=cast.paula, school=other, title="Reading")
     services.school_goal_add(actor=_admin(cast), school=other, title="Reading")
-    services.school_goal_remove(actor=cast.paula.membership, goal=goal)
+    services.school_goal_remove(actor=cast.paula, goal=goal)
     assert list(Goal.objects.values_list("title", flat=True)) == ["Reading"]
 
 

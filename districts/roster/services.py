@@ -2,7 +2,7 @@
 
 An import runs in two phases, so that it can be all-or-nothing *and* honest about its progress:
 
-1. Check (accounts.roster_checks): read every file and every row, collecting every problem rather
+1. Check (districts.roster.checks): read every file and every row, collecting every problem rather
    than stopping at the first. Progress (0–60 %) is saved as it goes, each update committed on its
    own, so the import's page can show it.
 2. Write: only when nothing is wrong, everything is written in one transaction with a handful of
@@ -14,6 +14,7 @@ updates rather than duplicates.
 """
 
 import io
+import logging
 import zipfile
 from dataclasses import dataclass
 from pathlib import PurePosixPath
@@ -21,12 +22,13 @@ from pathlib import PurePosixPath
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, transaction
-from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts import audit
-from accounts.models import AuditEvent, District, RosterImport, School
-from accounts.roster_checks import (
+from accounts.models import AuditEvent, District, RosterImport, School, User
+from coaching.models import Teacher
+from config.celery import enqueue
+from districts.roster.checks import (
     ONEROSTER_FILES,
     TEACHERS,
     Plan,
@@ -36,13 +38,13 @@ from accounts.roster_checks import (
     check_teachers_csv,
     unzip,
 )
-from coaching.models import Teacher
 
 Kind, Status = RosterImport.Kind, RosterImport.Status
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 CHECKED_PERCENT = 60
-HISTORY_LENGTH = 50
+
+logger = logging.getLogger(__name__)
 
 
 # --- the upload ------------------------------------------------------------------------------
@@ -55,7 +57,7 @@ class Upload:
     payload: bytes  # always a zip, so any worker reads every kind the same way
 
 
-def bundle_upload(files: list[UploadedFile]) -> Upload:
+def bundle_upload(*, files: list[UploadedFile]) -> Upload:
     """Recognise what was uploaded: a OneRoster zip, its separate CSV files, or one teachers.csv."""
     names = [PurePosixPath(f.name).name for f in files]
     lower = [name.lower() for name in names]
@@ -83,11 +85,8 @@ def _zip(members: dict[str, bytes]) -> bytes:
 
 
 @transaction.atomic
-def import_create(*, district: District, actor, upload: Upload) -> RosterImport:
+def import_create(*, district: District, actor: User, upload: Upload) -> RosterImport:
     """Store the upload, log it, and queue its import once the upload is committed."""
-    from accounts.tasks import import_roster
-    from coaching.tasks import enqueue
-
     roster_import = RosterImport(
         district=district, uploaded_by=actor, kind=upload.kind, filename=upload.filename[:255], payload=upload.payload
     )
@@ -100,20 +99,8 @@ def import_create(*, district: District, actor, upload: Upload) -> RosterImport:
         summary=f"Uploaded the roster {roster_import.filename} ({roster_import.get_kind_display()})",
         roster_import=roster_import.pk,
     )
-    transaction.on_commit(lambda: enqueue(import_roster, roster_import.pk))
+    transaction.on_commit(lambda: enqueue("districts.tasks.import_roster", roster_import.pk))
     return roster_import
-
-
-# --- selectors ------------------------------------------------------------------------------
-
-
-def district_imports(district: District) -> QuerySet[RosterImport]:
-    """The district's latest imports, without their payloads and problems (counts has their number)."""
-    return district.roster_imports.select_related("uploaded_by").defer("payload", "errors")[:HISTORY_LENGTH]
-
-
-def import_queryset() -> QuerySet[RosterImport]:
-    return RosterImport.objects.select_related("uploaded_by").defer("payload")
 
 
 # --- writing --------------------------------------------------------------------------------
@@ -275,3 +262,20 @@ def import_crashed(*, roster_import: RosterImport) -> RosterImport:
     message = "The import stopped on an unexpected error and saved nothing. Try again; if it happens again, tell us."
     errors = [{"file": "", "row": None, "message": message}]
     return _finish(roster_import, status=Status.FAILED, counts={"problems": 1}, errors=errors)
+
+
+def import_execute(*, import_id: int) -> RosterImport | None:
+    """The worker's entry point: run the import, and record a crash rather than leave it "importing".
+
+    Returns the finished import, or None when it no longer exists (its district was deleted).
+    """
+    roster_import = RosterImport.objects.select_related("district").filter(pk=import_id).first()
+    if roster_import is None:
+        return None
+    try:
+        return import_run(roster_import=roster_import)
+    except Exception:
+        # Whatever went wrong (a bug, a lost database, the time limit), the write transaction rolled
+        # back: say so on the import's page.
+        logger.exception("Roster import %s crashed.", import_id)
+        return import_crashed(roster_import=roster_import)

@@ -1,7 +1,7 @@
 """How long a 10,000-teacher OneRoster import takes: created, then every teacher updated.
 
 DJANGO_SETTINGS_MODULE=config.settings DATABASE_URL=postgres://postgres@127.0.0.1:5432/cadence \
-    .venv/bin/python docs/bench_roster.py [teachers]
+    .venv/bin/python bench/roster.py [teachers]
 
 It works in a throwaway district (deleted at the end, whatever happens) and prints the seconds of
 each import, measured around the same service the Celery task calls.
@@ -20,9 +20,9 @@ import django
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 django.setup()
 
-from accounts import roster  # noqa: E402
 from accounts.models import District, RosterImport  # noqa: E402
 from coaching.models import Teacher  # noqa: E402
+from districts.roster import services as roster  # noqa: E402
 
 SCHOOLS = 60
 ORGS = ["sourcedId", "status", "dateLastModified", "name", "type", "identifier", "parentSourcedId"]

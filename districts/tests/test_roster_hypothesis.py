@@ -8,7 +8,8 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from accounts.models import RosterImport, School
-from accounts.tests.roster_files import (
+from coaching.models import Teacher
+from testing.roster_files import (
     ORGS_HEADER,
     TEACHERS_HEADER,
     USERS_HEADER,
@@ -18,7 +19,6 @@ from accounts.tests.roster_files import (
     run_import,
     user,
 )
-from coaching.models import Teacher
 
 pytestmark = pytest.mark.django_db
 Kind, Status = RosterImport.Kind, RosterImport.Status

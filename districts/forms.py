@@ -3,8 +3,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import District
-from coaching import district_selectors as selectors
 from coaching.models import GradeBand, Program, Strategy, Teacher, Tool
+from districts import selectors
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -137,7 +137,7 @@ class StrategyForm(LibraryForm):
         # Retired tools are offered only where the strategy already has them, so saving keeps them.
         kept = Q(pk__in=self.instance.tools.all()) if self.instance.pk else Q(pk__in=[])
         tools = self.fields["tools"]
-        tools.queryset = Tool.objects.filter(Q(retired_at__isnull=True) | kept, district=self.district)
+        tools.queryset = Tool.objects.filter(Q(pk__in=Tool.objects.active()) | kept, district=self.district)
         tools.label_from_instance = lambda tool: f"{tool.name} (retired)" if tool.retired_at else tool.name
         tools.required = False
 

@@ -5,17 +5,20 @@ District admins change them; coaches and principals may read programs and the li
 """
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from accounts import scoping
 from accounts.models import Role
 from accounts.permissions import district_admin_required, leader_required, role_required
-from coaching import district_selectors as selectors
-from coaching import district_services as services
-from coaching.district_forms import (
+from coaching.forms import LibraryFilterForm
+from coaching.models import Enrollment, Goal, Program, Strategy, Tool
+from coaching.selectors import CASELOAD_WARNING, library_search
+from config.forms import run_action, run_service
+from districts import selectors, services
+from districts.forms import (
     AssignForm,
     CaseloadFilterForm,
     ConfirmForm,
@@ -25,9 +28,6 @@ from coaching.district_forms import (
     StrategyForm,
     ToolForm,
 )
-from coaching.forms import LibraryFilterForm, run_service
-from coaching.models import Program, Strategy, Tool
-from coaching.selectors import CASELOAD_WARNING, library_search
 
 member_required = role_required(Role.COACH, Role.PRINCIPAL, Role.DISTRICT_ADMIN)
 TEACHERS_PER_PAGE = 50
@@ -56,7 +56,7 @@ def programs(request):
 def _program_form(request, program: Program | None):
     form = ProgramForm(request.POST or None, district=request.membership.district, program=program)
     if form.is_valid():
-        saved = run_service(form, services.program_save, actor=request.membership, program=program, **form.cleaned_data)
+        saved = run_service(form, services.program_save, actor=request.user, program=program, **form.cleaned_data)
         if saved:
             messages.success(request, f"Program “{saved}” saved.")
             return redirect("district:programs")
@@ -71,7 +71,7 @@ def program_new(request):
 
 @district_admin_required
 def program_edit(request, program_id: int):
-    return _program_form(request, get_object_or_404(Program, pk=program_id, district=request.membership.district))
+    return _program_form(request, scoping.get_in_district(request.membership, Program, pk=program_id))
 
 
 # --- school goals -------------------------------------------------------------------------------
@@ -81,8 +81,8 @@ def program_edit(request, program_id: int):
 def goals(request):
     schools = selectors.school_goals(request.membership)
     initial = {"school": schools[0]} if len(schools) == 1 else {}
-    form = SchoolGoalForm(request.POST or None, schools=selectors.visible_schools(request.membership), initial=initial)
-    if form.is_valid() and run_service(form, services.school_goal_add, actor=request.membership, **form.cleaned_data):
+    form = SchoolGoalForm(request.POST or None, schools=scoping.schools(request.membership), initial=initial)
+    if form.is_valid() and run_service(form, services.school_goal_add, actor=request.user, **form.cleaned_data):
         messages.success(request, f"Goal added to {form.cleaned_data['school']}.")
         return redirect("district:goals")
     return render(request, "district/goals.html", {"schools": schools, "form": form})
@@ -91,12 +91,10 @@ def goals(request):
 @leader_required
 @require_POST
 def goal_remove(request, goal_id: int):
-    goal = selectors.goal_to_change(request.membership, goal_id)
-    try:
-        services.school_goal_remove(actor=request.membership, goal=goal)
-        messages.success(request, f"Goal “{goal.title}” removed.")
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+    goal = scoping.school_object(request.membership, Goal.objects.select_related("school"), pk=goal_id)
+    run_action(
+        request, services.school_goal_remove, success=f"Goal “{goal.title}” removed.", actor=request.user, goal=goal
+    )
     return redirect("district:goals")
 
 
@@ -113,7 +111,7 @@ def caseloads(request):
     coaches = selectors.program_coaches(program)
     form = AssignForm(request.POST or None, program=program, coaches=coaches)
     data = form.cleaned_data if form.is_valid() else None
-    if data and run_service(form, services.caseload_assign, actor=request.membership, program=program, **data):
+    if data and run_service(form, services.caseload_assign, actor=request.user, program=program, **data):
         _report_assignment(request, coach=data["coach"], count=len(data["teachers"]))
         return redirect(request.get_full_path())
     teachers = selectors.program_teachers(program, **filters.teacher_filters())
@@ -132,10 +130,16 @@ def _report_assignment(request, *, coach, count: int) -> None:
 
 @district_admin_required
 def coach_caseload(request, program_id: int, coach_id: int):
-    program = get_object_or_404(Program, pk=program_id, district=request.membership.district)
+    program = scoping.get_in_district(request.membership, Program, pk=program_id)
     coach = get_object_or_404(program.coaches, pk=coach_id)
     context = {"program": program, "coach": coach, "enrollments": selectors.coach_caseload(program, coach)}
     return render(request, "district/coach_caseload.html", {**context, "warning_size": CASELOAD_WARNING})
+
+
+def _enrollment(request, enrollment_id: int) -> Enrollment:
+    """An active or ended enrollment of the admin's district (who coaches whom: no coaching content)."""
+    enrollments = Enrollment.objects.select_related("teacher__school", "coach", "program")
+    return scoping.get_in_district(request.membership, enrollments, pk=enrollment_id)
 
 
 def _back_to_caseload(enrollment) -> str:
@@ -144,11 +148,11 @@ def _back_to_caseload(enrollment) -> str:
 
 @district_admin_required
 def enrollment_move(request, enrollment_id: int):
-    enrollment = selectors.program_enrollment(request.membership, enrollment_id)
+    enrollment = _enrollment(request, enrollment_id)
     form = MoveForm(request.POST or None, enrollment=enrollment)
     if form.is_valid():
         moved = run_service(
-            form, services.enrollment_move, actor=request.membership, enrollment=enrollment, **form.cleaned_data
+            form, services.enrollment_move, actor=request.user, enrollment=enrollment, **form.cleaned_data
         )
         if moved:
             messages.success(request, f"{enrollment.teacher} moved to {moved.coach}'s caseload.")
@@ -163,10 +167,10 @@ def enrollment_move(request, enrollment_id: int):
 
 @district_admin_required
 def enrollment_end(request, enrollment_id: int):
-    enrollment = selectors.program_enrollment(request.membership, enrollment_id)
+    enrollment = _enrollment(request, enrollment_id)
     form = ConfirmForm(request.POST if request.method == "POST" else None)
     if form.is_valid():
-        ended = run_service(form, services.enrollment_end, actor=request.membership, enrollment=enrollment)
+        ended = run_service(form, services.enrollment_end, actor=request.user, enrollment=enrollment)
         if ended:
             messages.success(request, f"{enrollment.teacher} is off {enrollment.coach}'s caseload.")
             return redirect(_back_to_caseload(enrollment))
@@ -203,7 +207,7 @@ def _library_form(request, form_class, service, item, noun: str):
     district = request.membership.district
     form = form_class(request.POST or None, instance=item, district=district)
     if form.is_valid():
-        saved = run_service(form, service, actor=request.membership, **{noun: item}, **form.cleaned_data)
+        saved = run_service(form, service, actor=request.user, **{noun: item}, **form.cleaned_data)
         if saved:
             messages.success(request, f"“{saved}” saved in the library.")
             return redirect("district:library")
@@ -212,7 +216,7 @@ def _library_form(request, form_class, service, item, noun: str):
 
 
 def _library_item(request, model, item_id: int):
-    return get_object_or_404(model, pk=item_id, district=request.membership.district)
+    return scoping.get_in_district(request.membership, model, pk=item_id)
 
 
 @district_admin_required
@@ -237,9 +241,7 @@ def tool_edit(request, tool_id: int):
 
 
 def _retire(request, model, item_id: int, *, retired: bool):
-    item = services.library_retire(
-        actor=request.membership, item=_library_item(request, model, item_id), retired=retired
-    )
+    item = services.library_retire(actor=request.user, item=_library_item(request, model, item_id), retired=retired)
     messages.success(request, f"“{item}” {'retired: it is no longer offered' if retired else 'restored'}.")
     return redirect("district:library")
 

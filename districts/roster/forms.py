@@ -1,7 +1,7 @@
 from django import forms
 from django.core.exceptions import ValidationError
 
-from accounts import roster
+from districts.roster import services as roster
 
 
 class MultipleFileInput(forms.FileInput):
@@ -35,4 +35,4 @@ class RosterUploadForm(forms.Form):
                 f"The upload is {size / 2**20:.1f} MB: the limit is {roster.MAX_UPLOAD_BYTES >> 20} MB. "
                 "Cadence reads only manifest.csv, orgs.csv and users.csv: upload those on their own."
             )
-        return roster.bundle_upload(files)
+        return roster.bundle_upload(files=files)

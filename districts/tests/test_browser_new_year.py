@@ -8,8 +8,8 @@ from django.core import mail
 from django.urls import reverse
 from playwright.sync_api import expect
 
-from accounts.tests.roster_files import oneroster, org, user
-from coaching.tests.conftest import axe_check, login
+from testing.fixtures import axe_check, login
+from testing.roster_files import oneroster, org, user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 LINK = re.compile(r"https?://[^/\s]+(/account/invitations/[\w-]+/)")

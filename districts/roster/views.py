@@ -1,15 +1,16 @@
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 
-from accounts import roster
+from accounts import scoping
 from accounts.models import RosterImport
 from accounts.permissions import district_admin_required
-from accounts.roster_forms import RosterUploadForm
-from coaching.forms import run_service
+from config.forms import run_service
+from districts.roster import selectors, services
+from districts.roster.forms import RosterUploadForm
 
 
 def _import(request, import_id: int) -> RosterImport:
-    return get_object_or_404(roster.import_queryset(), pk=import_id, district=request.membership.district)
+    return scoping.get_in_district(request.membership, selectors.import_queryset(), pk=import_id)
 
 
 @district_admin_required
@@ -18,10 +19,10 @@ def index(request):
     form = RosterUploadForm(request.POST or None, request.FILES or None)
     if form.is_valid():
         upload = form.cleaned_data["files"]
-        roster_import = run_service(form, roster.import_create, district=district, actor=request.user, upload=upload)
+        roster_import = run_service(form, services.import_create, district=district, actor=request.user, upload=upload)
         if roster_import:
             return redirect("rosters:detail", import_id=roster_import.pk)
-    context = {"form": form, "imports": list(roster.district_imports(district))}
+    context = {"form": form, "imports": list(selectors.district_imports(district))}
     return render(request, "rosters/index.html", context)
 
 

@@ -1,6 +1,6 @@
 """Writes of the district admin's pages: programs, goals, caseloads and the strategy & tool library.
 
-`actor` is the acting user's Membership: it carries the district every object must belong to.
+`actor` is the acting user: their membership carries the district every object must belong to.
 Roles are checked by the views; these services refuse anything from outside the actor's district.
 """
 
@@ -11,8 +11,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import dateformat, timezone
 
-from accounts.models import Membership, Role, School
-from coaching.models import Enrollment, Goal, Program, Strategy, Teacher, Tool
+from accounts import scoping
+from accounts.models import Membership, Role, School, User
+from coaching.models import Enrollment, Goal, Program, Strategy, Teacher, Tool, active_enrollment
+from coaching.services import library_require_unique
 
 
 def _names(objects: Iterable) -> str:
@@ -27,17 +29,17 @@ def _error(message: str, field: str | None = None) -> ValidationError:
     return ValidationError({field: message} if field else message)
 
 
-def _require_district(actor: Membership, *objects, field: str | None = None, message: str) -> None:
+def _require_district(actor: User, *objects, field: str | None = None, message: str) -> None:
     """Refuse objects of another district (and name them nowhere: their names are not ours to show)."""
-    if any(obj.district_id != actor.district_id for obj in objects):
+    if any(obj.district_id != actor.membership.district_id for obj in objects):
         raise _error(message, field)
 
 
-def _require_active_coaches(actor: Membership, coaches: Iterable, field: str = "coaches") -> None:
+def _require_active_coaches(actor: User, coaches: Iterable, field: str = "coaches") -> None:
     coaches = list(coaches)
     valid = set(
         Membership.objects.filter(
-            district_id=actor.district_id, role=Role.COACH, user__is_active=True, user__in=coaches
+            district_id=actor.membership.district_id, role=Role.COACH, user__is_active=True, user__in=coaches
         ).values_list("user_id", flat=True)
     )
     if invalid := [coach for coach in coaches if coach.pk not in valid]:
@@ -49,7 +51,7 @@ def _require_active_coaches(actor: Membership, coaches: Iterable, field: str = "
 
 def _check_program_change(program: Program, schools: list[School], coaches: list) -> None:
     """A coach or school still carrying active caseloads in the program cannot leave it."""
-    active = Enrollment.objects.filter(program=program, ends_on__isnull=True)
+    active = Enrollment.objects.filter(program=program).active()
     leaving_coaches = program.coaches.exclude(pk__in=[c.pk for c in coaches])
     busy = leaving_coaches.filter(enrollments__in=active).distinct()
     if busy:
@@ -64,9 +66,7 @@ def _check_program_change(program: Program, schools: list[School], coaches: list
         )
 
 
-def _save_program(
-    program: Program, *, actor: Membership, schools: Iterable[School], coaches: Iterable, **fields
-) -> Program:
+def _save_program(program: Program, *, actor: User, schools: Iterable[School], coaches: Iterable, **fields) -> Program:
     schools, coaches = list(schools), list(coaches)
     _require_district(actor, *schools, field="schools", message="Choose schools of your district.")
     _require_active_coaches(actor, coaches)
@@ -84,21 +84,21 @@ def _save_program(
 
 
 @transaction.atomic
-def district_goals_change(*, actor: Membership, add: Iterable[str] = (), remove: Iterable[Goal] = ()) -> list[Goal]:
+def district_goals_change(*, actor: User, add: Iterable[str] = (), remove: Iterable[Goal] = ()) -> list[Goal]:
     """Add and remove the district's goals (the ones every program works towards: no school)."""
     remove = list(remove)
-    if any(goal.district_id != actor.district_id or goal.school_id for goal in remove):
+    if any(goal.district_id != actor.membership.district_id or goal.school_id for goal in remove):
         raise ValidationError({"remove_goals": "Choose goals of your district."})
     for goal in remove:
         _delete_goal(goal, field="remove_goals")
-    existing = Goal.objects.filter(district_id=actor.district_id, school__isnull=True)
+    existing = Goal.objects.filter(district_id=actor.membership.district_id, school__isnull=True)
     return [_create_goal(actor=actor, school=None, title=title, existing=existing, field="new_goals") for title in add]
 
 
 @transaction.atomic
 def program_save(
     *,
-    actor: Membership,
+    actor: User,
     program: Program | None = None,
     name: str,
     starts_on: datetime.date,
@@ -110,7 +110,7 @@ def program_save(
 ) -> Program:
     """Create a program (no `program` given) or change one of the actor's district."""
     if program is None:
-        program = Program(district_id=actor.district_id)
+        program = Program(district_id=actor.membership.district_id)
     else:
         _require_district(actor, program, message="This program belongs to another district.")
     _save_program(
@@ -123,17 +123,17 @@ def program_save(
 # --- school goals -------------------------------------------------------------------------------
 
 
-def _require_school_access(actor: Membership, school: School) -> None:
+def _require_school_access(actor: User, school: School) -> None:
     _require_district(actor, school, field="school", message="Choose a school of your district.")
-    if actor.is_principal and not actor.schools.filter(pk=school.pk).exists():
+    if not scoping.schools(actor.membership).filter(pk=school.pk).exists():
         raise ValidationError({"school": "You can change the goals of your own schools only."})
 
 
-def _create_goal(*, actor: Membership, school: School | None, title: str, existing, field: str) -> Goal:
+def _create_goal(*, actor: User, school: School | None, title: str, existing, field: str) -> Goal:
     title = " ".join(title.split())
     if existing.filter(title__iexact=title).exists():
         raise ValidationError({field: f"“{title}” is already a goal."})
-    goal = Goal(district_id=actor.district_id, school=school, title=title)
+    goal = Goal(district_id=actor.membership.district_id, school=school, title=title)
     try:
         goal.full_clean()
     except ValidationError as error:
@@ -150,13 +150,13 @@ def _delete_goal(goal: Goal, *, field: str | None = None) -> None:
 
 
 @transaction.atomic
-def school_goal_add(*, actor: Membership, school: School, title: str) -> Goal:
+def school_goal_add(*, actor: User, school: School, title: str) -> Goal:
     _require_school_access(actor, school)
     return _create_goal(actor=actor, school=school, title=title, existing=school.goals.all(), field="title")
 
 
 @transaction.atomic
-def school_goal_remove(*, actor: Membership, goal: Goal) -> None:
+def school_goal_remove(*, actor: User, goal: Goal) -> None:
     if goal.school is None:
         raise ValidationError("District goals are changed on the program form.")
     _require_school_access(actor, goal.school)
@@ -166,7 +166,7 @@ def school_goal_remove(*, actor: Membership, goal: Goal) -> None:
 # --- caseloads ----------------------------------------------------------------------------------
 
 
-def _require_program_coach(actor: Membership, program: Program, coach, field: str = "coach") -> None:
+def _require_program_coach(actor: User, program: Program, coach, field: str = "coach") -> None:
     _require_district(actor, program, message="This program belongs to another district.")
     if not program.coaches.filter(pk=coach.pk).exists():
         raise ValidationError({field: f"{coach} is not a coach of {program}: add them to the program first."})
@@ -174,7 +174,7 @@ def _require_program_coach(actor: Membership, program: Program, coach, field: st
 
 
 @transaction.atomic
-def caseload_assign(*, actor: Membership, program: Program, coach, teachers: Iterable[Teacher]) -> list[Enrollment]:
+def caseload_assign(*, actor: User, program: Program, coach, teachers: Iterable[Teacher]) -> list[Enrollment]:
     """Put teachers on a coach's caseload in a program: all of them, or none when one cannot be."""
     teachers = list(teachers)
     if not teachers:
@@ -186,9 +186,11 @@ def caseload_assign(*, actor: Membership, program: Program, coach, teachers: Ite
     school_ids = set(program.schools.values_list("pk", flat=True))
     if outside := [t for t in teachers if t.school_id not in school_ids]:
         raise ValidationError({"teachers": f"Not at a school of this program: {_names(outside)}."})
-    enrolled = Teacher.objects.filter(
-        pk__in=[t.pk for t in teachers], enrollments__program=program, enrollments__ends_on__isnull=True
-    ).distinct()
+    enrolled = (
+        Teacher.objects.filter(pk__in=[t.pk for t in teachers], enrollments__program=program)
+        .filter(active_enrollment("enrollments"))
+        .distinct()
+    )
     if enrolled:
         raise ValidationError(
             {"teachers": f"Already on a caseload in this program: {_names(enrolled)}. Move them instead."}
@@ -197,14 +199,14 @@ def caseload_assign(*, actor: Membership, program: Program, coach, teachers: Ite
     return Enrollment.objects.bulk_create(enrollments)
 
 
-def _require_active_enrollment(actor: Membership, enrollment: Enrollment) -> None:
+def _require_active_enrollment(actor: User, enrollment: Enrollment) -> None:
     _require_district(actor, enrollment.program, message="This enrollment belongs to another district.")
     if enrollment.ends_on is not None:
         raise ValidationError(f"{enrollment.teacher} already left this caseload on {_day(enrollment.ends_on)}.")
 
 
 @transaction.atomic
-def enrollment_end(*, actor: Membership, enrollment: Enrollment) -> Enrollment:
+def enrollment_end(*, actor: User, enrollment: Enrollment) -> Enrollment:
     """Take a teacher off a caseload today. The coach keeps the confidential history of the work."""
     _require_active_enrollment(actor, enrollment)
     enrollment.ends_on = max(timezone.localdate(), enrollment.starts_on)
@@ -213,7 +215,7 @@ def enrollment_end(*, actor: Membership, enrollment: Enrollment) -> Enrollment:
 
 
 @transaction.atomic
-def enrollment_move(*, actor: Membership, enrollment: Enrollment, coach) -> Enrollment:
+def enrollment_move(*, actor: User, enrollment: Enrollment, coach) -> Enrollment:
     """Move a teacher to another coach of the program: a new enrollment, so the new coach starts fresh.
 
     Coaching records stay confidential to the coach who wrote them; nothing moves with the teacher.
@@ -234,25 +236,17 @@ def enrollment_move(*, actor: Membership, enrollment: Enrollment, coach) -> Enro
 # --- the strategy and tool library --------------------------------------------------------------
 
 
-def _require_unique(actor: Membership, model, field: str, value: str, exclude=None) -> None:
-    same = model.objects.filter(district_id=actor.district_id, **{f"{field}__iexact": value.strip()})
-    if exclude is not None:
-        same = same.exclude(pk=exclude.pk)
-    if same.exists():
-        raise ValidationError({field: f"The library already has “{value.strip()}”."})
-
-
-def _save_library_item(obj, *, actor: Membership, unique_field: str, **fields):
+def _save_library_item(obj, *, actor: User, unique_field: str, **fields):
     _require_district(actor, obj, message="This belongs to another district's library.")
-    _require_unique(actor, type(obj), unique_field, fields.get(unique_field, ""), exclude=obj if obj.pk else None)
     for name, value in fields.items():
         setattr(obj, name, value)
     obj.full_clean()
+    library_require_unique(item=obj, field=unique_field)
     obj.save()
     return obj
 
 
-def _check_tools(actor: Membership, strategy: Strategy, tools: list[Tool]) -> None:
+def _check_tools(actor: User, strategy: Strategy, tools: list[Tool]) -> None:
     _require_district(actor, *tools, field="tools", message="Choose tools of your district's library.")
     kept = set(strategy.tools.values_list("pk", flat=True)) if strategy.pk else set()
     # A retired tool stays on a strategy that had it, but is never offered for a new selection.
@@ -262,10 +256,10 @@ def _check_tools(actor: Membership, strategy: Strategy, tools: list[Tool]) -> No
 
 @transaction.atomic
 def strategy_save(
-    *, actor: Membership, strategy: Strategy | None = None, tools: Iterable[Tool] = (), **fields: str
+    *, actor: User, strategy: Strategy | None = None, tools: Iterable[Tool] = (), **fields: str
 ) -> Strategy:
     """Create (no `strategy`) or edit a library strategy: title, description, category, ITU, subject, grade band."""
-    strategy = strategy or Strategy(district_id=actor.district_id, created_by=actor.user)
+    strategy = strategy or Strategy(district_id=actor.membership.district_id, created_by=actor)
     tools = list(tools)
     _check_tools(actor, strategy, tools)
     _save_library_item(strategy, actor=actor, unique_field="title", **fields)
@@ -274,13 +268,15 @@ def strategy_save(
 
 
 @transaction.atomic
-def tool_save(*, actor: Membership, tool: Tool | None = None, **fields: str) -> Tool:
+def tool_save(*, actor: User, tool: Tool | None = None, **fields: str) -> Tool:
     """Create (no `tool`) or edit a library tool: name, description, URL."""
-    return _save_library_item(tool or Tool(district_id=actor.district_id), actor=actor, unique_field="name", **fields)
+    return _save_library_item(
+        tool or Tool(district_id=actor.membership.district_id), actor=actor, unique_field="name", **fields
+    )
 
 
 @transaction.atomic
-def library_retire(*, actor: Membership, item: Strategy | Tool, retired: bool = True) -> Strategy | Tool:
+def library_retire(*, actor: User, item: Strategy | Tool, retired: bool = True) -> Strategy | Tool:
     """Retire (or restore) a strategy or tool. Never deleted: challenges that used it keep showing it."""
     _require_district(actor, item, message="This belongs to another district's library.")
     item.retired_at = (item.retired_at or timezone.now()) if retired else None

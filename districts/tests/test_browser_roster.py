@@ -6,10 +6,10 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
 
-from accounts import roster
 from accounts.models import RosterImport
-from accounts.tests.roster_files import oneroster, org, user
-from coaching.tests.conftest import axe_check, login
+from districts.roster import services as roster
+from testing.fixtures import axe_check, login
+from testing.roster_files import oneroster, org, user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

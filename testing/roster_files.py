@@ -3,8 +3,8 @@
 import io
 import zipfile
 
-from accounts import roster
 from accounts.models import RosterImport
+from districts.roster import services as roster
 
 ORGS_HEADER = "sourcedId,status,dateLastModified,name,type,identifier,parentSourcedId"
 USERS_HEADER = (

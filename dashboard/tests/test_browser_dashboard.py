@@ -7,9 +7,9 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import AuditEvent
-from coaching.tests.conftest import axe_check, login
 from dashboard.models import DataExport
 from dashboard.tests.helpers import Status, enroll, story
+from testing.fixtures import axe_check, login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -54,7 +54,7 @@ def test_it_passes_axe_on_danas_district_pages(cast, page, live_server):
 
 def test_it_lets_alice_write_a_shared_story(cast, page, live_server):
     login(page, live_server, "alice@example.org")
-    page.goto(live_server.url + reverse("dashboard:stories"))
+    page.goto(live_server.url + reverse("coaching:stories"))
     axe_check(page)
 
     page.get_by_role("link", name="Write a story").click()

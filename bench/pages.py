@@ -1,7 +1,7 @@
 """Benchmark of the coach's pages at two data sizes, in one run (DESIGN.md, quality targets).
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/cadence_bench \\
-        .venv/bin/python docs/bench_pages.py [--small 10000] [--large 1000000]
+        .venv/bin/python bench/pages.py [--small 10000] [--large 1000000]
 
 It empties that throwaway database (its name must contain "bench"), migrates it, loads a synthetic district with `small`
 logged steps, times each page against the floor (a trivial signed-in page), grows the district to
