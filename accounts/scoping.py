@@ -21,7 +21,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Model, QuerySet
 from django.http import Http404
 
-from accounts.models import Membership, Reach, Role, School, User
+from accounts.models import District, Membership, Reach, Role, School, User
 
 CONFIDENTIAL = "Coaching records are confidential to the teacher's coach."
 
@@ -40,10 +40,23 @@ def _membership(user: User) -> Membership | None:
 # --- the district's own things ---------------------------------------------------------------------
 
 
+def district_rows(district: District, model: type[Model] | QuerySet, *, via: str = "") -> QuerySet:
+    """Every row of `model` (a model or a queryset of it) that belongs to `district`.
+
+    A model without a `reach` of its own (a many-to-many through table) names with `via` the path to
+    the model whose district it shares, e.g. `via="challenge"` for the challenge–tool table.
+    """
+    queryset = model if isinstance(model, QuerySet) else model._default_manager.all()
+    owner = queryset.model
+    for name in filter(None, via.split("__")):
+        owner = owner._meta.get_field(name).related_model
+    path = f"{via}__{_reach(owner).district}" if via else _reach(owner).district
+    return queryset.filter(**{path: district.pk})
+
+
 def in_district(membership: Membership, model: type[Model] | QuerySet) -> QuerySet:
     """Rows of `model` (a model or a queryset of it) that belong to the viewer's district."""
-    queryset = model if isinstance(model, QuerySet) else model._default_manager.all()
-    return queryset.filter(**{_reach(queryset.model).district: membership.district_id})
+    return district_rows(membership.district, model)
 
 
 def get_in_district(membership: Membership, model: type[Model] | QuerySet, **lookup) -> Model:

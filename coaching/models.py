@@ -257,6 +257,12 @@ def _join(names: list[str]) -> str:
 
 
 class StrategyCandidate(models.Model):
+    reach = Reach(
+        district="challenge__enrollment__program__district",
+        school="challenge__enrollment__teacher__school",
+        coach="challenge__enrollment__coach",
+    )
+
     class Source(models.TextChoices):
         RESEARCH = "research", "Research"
         PLN = "pln", "PLN"
@@ -346,6 +352,12 @@ class Step(models.Model):
 
 
 class Reflection(models.Model):
+    reach = Reach(
+        district="challenge__enrollment__program__district",
+        school="challenge__enrollment__teacher__school",
+        coach="challenge__enrollment__coach",
+    )
+
     class Decision(models.TextChoices):
         RESOLVED = "resolved", "Resolved — close this challenge"
         ITERATE = "iterate", "Iterate — run another cycle"
@@ -392,6 +404,11 @@ class ITURating(models.Model):
 
 
 class ITUScore(models.Model):
+    reach = Reach(
+        district="rating__enrollment__program__district",
+        school="rating__enrollment__teacher__school",
+        coach="rating__enrollment__coach",
+    )
     FREQUENCY = [(1, "1 · Almost never"), (2, "2"), (3, "3"), (4, "4"), (5, "5 · Almost daily")]
     PROFICIENCY = [(1, "1 · Not at all"), (2, "2"), (3, "3"), (4, "4"), (5, "5 · To a very large extent")]
 

@@ -14,7 +14,7 @@ from django.db import connection, transaction
 from django.db.models import Model, QuerySet
 from django.utils import timezone
 
-from accounts import audit
+from accounts import audit, scoping
 from accounts.models import AuditEvent, District, Invitation, Membership, RosterImport, School, User
 from coaching.models import (
     Activity,
@@ -47,76 +47,73 @@ Action = AuditEvent.Action
 
 @dataclass(frozen=True)
 class Table:
-    """One CSV file of the export: a model's rows of the district (found through `district`), and its columns."""
+    """One CSV file of the export: a model's rows of the district, and its columns.
+
+    A through table (no `reach` of its own) names with `via` the field to the model whose district it shares.
+    """
 
     filename: str
     model: type[Model]
-    district: str  # the lookup from the model to its District
     columns: tuple[str, ...]
+    via: str = ""
 
     def rows(self, district: District) -> QuerySet:
-        return self.model.objects.filter(**{self.district: district})
+        return scoping.district_rows(district, self.model, via=self.via)
 
-
-_ENROLLMENT = "enrollment__program__district"
-_CHALLENGE = f"challenge__{_ENROLLMENT}"
-_CYCLE = f"cycle__{_CHALLENGE}"
-_COACH = "coach__membership__district"
 
 # Everything of a district, one file per table; foreign keys are exported as ids so the files join.
 # Passwords, invitation token hashes and uploaded roster files are not data a district gets back.
 # fmt: off
 TABLES = (
-    Table("schools.csv", School, "district", ("id", "name", "sourced_id")),
-    Table("users.csv", Membership, "district",
+    Table("schools.csv", School, ("id", "name", "sourced_id")),
+    Table("users.csv", Membership,
           ("user_id", "user__email", "user__full_name", "role", "user__is_active", "user__date_joined")),
-    Table("user_schools.csv", Membership.schools.through, "membership__district", ("membership__user_id", "school_id")),
-    Table("invitations.csv", Invitation, "district",
+    Table("user_schools.csv", Membership.schools.through, ("membership__user_id", "school_id"), via="membership"),
+    Table("invitations.csv", Invitation,
           ("id", "email", "full_name", "role", "invited_by_id", "created_at", "expires_at", "accepted_at")),
-    Table("roster_imports.csv", RosterImport, "district",
+    Table("roster_imports.csv", RosterImport,
           ("id", "uploaded_by_id", "kind", "filename", "status", "counts", "errors", "created_at", "finished_at")),
-    Table("programs.csv", Program, "district", ("id", "name", "starts_on", "ends_on")),
-    Table("program_schools.csv", Program.schools.through, "program__district", ("program_id", "school_id")),
-    Table("program_coaches.csv", Program.coaches.through, "program__district", ("program_id", "user_id")),
-    Table("goals.csv", Goal, "district", ("id", "school_id", "title")),
-    Table("teachers.csv", Teacher, "school__district",
+    Table("programs.csv", Program, ("id", "name", "starts_on", "ends_on")),
+    Table("program_schools.csv", Program.schools.through, ("program_id", "school_id"), via="program"),
+    Table("program_coaches.csv", Program.coaches.through, ("program_id", "user_id"), via="program"),
+    Table("goals.csv", Goal, ("id", "school_id", "title")),
+    Table("teachers.csv", Teacher,
           ("id", "school_id", "name", "email", "subject", "grade_band", "sourced_id")),
-    Table("enrollments.csv", Enrollment, "program__district",
+    Table("enrollments.csv", Enrollment,
           ("id", "program_id", "coach_id", "teacher_id", "starts_on", "ends_on", "last_contact_on")),
-    Table("tools.csv", Tool, "district", ("id", "name", "description", "url", "retired_at")),
-    Table("strategies.csv", Strategy, "district",
+    Table("tools.csv", Tool, ("id", "name", "description", "url", "retired_at")),
+    Table("strategies.csv", Strategy,
           ("id", "title", "description", "category", "itu_indicator", "subject", "grade_band", "created_by_id",
            "retired_at")),
-    Table("strategy_tools.csv", Strategy.tools.through, "strategy__district", ("strategy_id", "tool_id")),
-    Table("challenges.csv", Challenge, _ENROLLMENT,
+    Table("strategy_tools.csv", Strategy.tools.through, ("strategy_id", "tool_id"), via="strategy"),
+    Table("challenges.csv", Challenge,
           ("id", "enrollment_id", "problems", "title", "category", "root_cause_notes", "goal_id", "status",
            "strategy_id", "outcome", "opened_on", "closed_on")),
-    Table("challenge_tools.csv", Challenge.tools.through, _CHALLENGE, ("challenge_id", "tool_id")),
-    *(Table(f"challenge_{field}.csv", getattr(Challenge, field).through, _CHALLENGE, ("challenge_id", "standard__code"))
+    Table("challenge_tools.csv", Challenge.tools.through, ("challenge_id", "tool_id"), via="challenge"),
+    *(Table(f"challenge_{field}.csv", getattr(Challenge, field).through, ("challenge_id", "standard__code"),
+            via="challenge")
       for field in ("identify_standards", "investigate_standards", "select_standards")),
-    Table("candidates.csv", StrategyCandidate, _CHALLENGE, ("id", "challenge_id", "strategy_id", "source", "notes")),
-    Table("cycles.csv", Cycle, _CHALLENGE, ("id", "challenge_id", "number", "strategy_id", "completed_on")),
-    Table("steps.csv", Step, _CYCLE,
+    Table("candidates.csv", StrategyCandidate, ("id", "challenge_id", "strategy_id", "source", "notes")),
+    Table("cycles.csv", Cycle, ("id", "challenge_id", "number", "strategy_id", "completed_on")),
+    Table("steps.csv", Step,
           ("id", "cycle_id", "kind", "starts_at", "minutes", "done", "visit_mode", "notes", "data_collected",
            "next_steps", "invite_teacher")),
-    Table("step_standards.csv", Step.standards.through, f"step__{_CYCLE}", ("step_id", "standard__code")),
-    Table("reflections.csv", Reflection, _CHALLENGE, ("id", "challenge_id", "held_on", "minutes", "notes", "decision")),
-    Table("reflection_standards.csv", Reflection.standards.through, f"reflection__{_CHALLENGE}",
-          ("reflection_id", "standard__code")),
-    Table("itu_ratings.csv", ITURating, _ENROLLMENT, ("id", "enrollment_id", "phase", "rated_on")),
-    Table("itu_scores.csv", ITUScore, f"rating__{_ENROLLMENT}",
-          ("id", "rating_id", "indicator", "frequency", "proficiency")),
-    Table("activities.csv", Activity, _COACH,
+    Table("step_standards.csv", Step.standards.through, ("step_id", "standard__code"), via="step"),
+    Table("reflections.csv", Reflection, ("id", "challenge_id", "held_on", "minutes", "notes", "decision")),
+    Table("reflection_standards.csv", Reflection.standards.through, ("reflection_id", "standard__code"),
+          via="reflection"),
+    Table("itu_ratings.csv", ITURating, ("id", "enrollment_id", "phase", "rated_on")),
+    Table("itu_scores.csv", ITUScore, ("id", "rating_id", "indicator", "frequency", "proficiency")),
+    Table("activities.csv", Activity,
           ("id", "coach_id", "kind", "school_id", "enrollment_id", "channel", "held_on", "minutes", "notes")),
-    Table("activity_standards.csv", Activity.standards.through, f"activity__{_COACH}",
-          ("activity_id", "standard__code")),
-    Table("impact_stories.csv", ImpactStory, _ENROLLMENT,
+    Table("activity_standards.csv", Activity.standards.through, ("activity_id", "standard__code"), via="activity"),
+    Table("impact_stories.csv", ImpactStory,
           ("id", "coach_id", "enrollment_id", "title", "story", "told_on", "share_with_principal",
            "share_with_district")),
-    Table("self_assessments.csv", SelfAssessment, _COACH, ("id", "coach_id", "assessed_on", "created_at")),
-    Table("self_assessment_ratings.csv", SelfAssessmentRating, f"assessment__{_COACH}",
-          ("id", "assessment_id", "standard__code", "rating")),
-    Table("audit_log.csv", AuditEvent, "district", ("id", "created_at", "actor_id", "action", "summary", "details")),
+    Table("self_assessments.csv", SelfAssessment, ("id", "coach_id", "assessed_on", "created_at"), via="coach"),
+    Table("self_assessment_ratings.csv", SelfAssessmentRating, ("id", "assessment_id", "standard__code", "rating"),
+          via="assessment__coach"),
+    Table("audit_log.csv", AuditEvent, ("id", "created_at", "actor_id", "action", "summary", "details")),
 )
 # fmt: on
 

@@ -5,11 +5,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.models import AuditEvent, RosterImport, School
-from districts.tasks import import_roster
 from coaching.models import Teacher
 from districts.roster import services as roster
 from districts.roster.checks import MAX_ERRORS, grade_band
 from districts.roster.forms import RosterUploadForm
+from districts.tasks import import_roster
 from testing import factories as f
 from testing.roster_files import (
     MANIFEST_1_1,
