@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, SetPasswordMixin
 
+from accounts import scoping
 from accounts.models import District, Role, School, User
 
 
@@ -26,7 +27,7 @@ class SchoolsField(forms.ModelMultipleChoiceField):
 
     def __init__(self, district: District, **kwargs):
         kwargs.setdefault("help_text", "Coaches and principals work in these schools. District admins need none.")
-        super().__init__(queryset=School.objects.filter(district=district), required=False, **kwargs)
+        super().__init__(queryset=scoping.district_rows(district, School), required=False, **kwargs)
 
 
 class RoleFilterForm(forms.Form):

@@ -132,7 +132,7 @@ class Membership(models.Model):
 
 
 class AuditEvent(models.Model):
-    """Who did what to whose data: exports, erasures, role changes, imports, confidential reads."""
+    """Who did what to whose data: exports, erasures, role changes, invitations, imports."""
 
     reach = Reach(district="district")
 
@@ -144,7 +144,6 @@ class AuditEvent(models.Model):
         REACTIVATE = "reactivate", "User reactivated"
         INVITE = "invite", "Invitation sent"
         IMPORT = "import", "Roster import"
-        CONFIDENTIAL_READ = "confidential_read", "Confidential record read"
 
     district = models.ForeignKey(District, on_delete=models.CASCADE, related_name="audit_events")
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")

@@ -30,5 +30,4 @@ coach_required = role_required(Role.COACH)
 # must get a 404 whatever their role.
 coach_record = login_required
 district_admin_required = role_required(Role.DISTRICT_ADMIN)
-principal_required = role_required(Role.PRINCIPAL)
 leader_required = role_required(Role.PRINCIPAL, Role.DISTRICT_ADMIN)

@@ -40,8 +40,8 @@ def _membership(user: User) -> Membership | None:
 # --- the district's own things ---------------------------------------------------------------------
 
 
-def district_rows(district: District, model: type[Model] | QuerySet, *, via: str = "") -> QuerySet:
-    """Every row of `model` (a model or a queryset of it) that belongs to `district`.
+def district_rows(district: District | int, model: type[Model] | QuerySet, *, via: str = "") -> QuerySet:
+    """Every row of `model` (a model or a queryset of it) that belongs to `district` (a District or its id).
 
     A model without a `reach` of its own (a many-to-many through table) names with `via` the path to
     the model whose district it shares, e.g. `via="challenge"` for the challenge–tool table.
@@ -51,7 +51,7 @@ def district_rows(district: District, model: type[Model] | QuerySet, *, via: str
     for name in filter(None, via.split("__")):
         owner = owner._meta.get_field(name).related_model
     path = f"{via}__{_reach(owner).district}" if via else _reach(owner).district
-    return queryset.filter(**{path: district.pk})
+    return queryset.filter(**{path: getattr(district, "pk", district)})
 
 
 def in_district(membership: Membership, model: type[Model] | QuerySet) -> QuerySet:

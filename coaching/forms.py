@@ -4,6 +4,7 @@ from django import forms
 from django.db.models import Q
 from django.utils import timezone
 
+from accounts import scoping
 from coaching.models import (
     MAX_MINUTES,
     Activity,
@@ -86,9 +87,10 @@ class IdentifyForm(TaggedForm):
         super().__init__(*args, **kwargs)
         self.fields["title"].choices = [(p, p) for p in challenge.problems]
         teacher = challenge.enrollment.teacher
-        self.fields["goal"].queryset = Goal.objects.filter(
-            Q(school=teacher.school) | Q(school__isnull=True), district_id=teacher.school.district_id
-        ).select_related("school")
+        goals = scoping.district_rows(teacher.school.district_id, Goal)
+        self.fields["goal"].queryset = goals.filter(Q(school=teacher.school) | Q(school__isnull=True)).select_related(
+            "school"
+        )
 
 
 class LibraryFilterForm(forms.Form):
@@ -108,7 +110,7 @@ class CandidateForm(forms.Form):
 
     def __init__(self, *args, district, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["strategy"].queryset = Strategy.objects.filter(district=district).active()
+        self.fields["strategy"].queryset = scoping.district_rows(district, Strategy).active()
 
 
 class NewStrategyForm(forms.ModelForm):
@@ -136,9 +138,7 @@ class SelectForm(TaggedForm):
     def __init__(self, *args, challenge, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["strategy"].queryset = Strategy.objects.filter(pk__in=challenge.candidates.values("strategy"))
-        self.fields["tools"].queryset = Tool.objects.filter(
-            district_id=challenge.enrollment.program.district_id
-        ).active()
+        self.fields["tools"].queryset = scoping.district_rows(challenge.enrollment.program.district_id, Tool).active()
 
 
 def _now_rounded() -> datetime.datetime:
@@ -210,8 +210,8 @@ class ReflectForm(TaggedForm):
 
     def __init__(self, *args, challenge, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["new_strategy"].queryset = Strategy.objects.filter(
-            district_id=challenge.enrollment.program.district_id
+        self.fields["new_strategy"].queryset = scoping.district_rows(
+            challenge.enrollment.program.district_id, Strategy
         ).active()
 
 

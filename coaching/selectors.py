@@ -178,7 +178,7 @@ def library_search(
     grade_band: str = "",
 ) -> QuerySet[Strategy]:
     """The district's active strategy library, filtered the way a coach investigates."""
-    strategies = Strategy.objects.filter(district=district).active().prefetch_related("tools")
+    strategies = scoping.district_rows(district, Strategy).active().prefetch_related("tools")
     if q:
         strategies = strategies.filter(Q(title__icontains=q) | Q(description__icontains=q))
     if category:

@@ -84,7 +84,7 @@ def current_enrollments(district: District, today: datetime.date) -> QuerySet[En
 
 
 def current_programs(district: District, today: datetime.date) -> QuerySet[Program]:
-    return Program.objects.filter(district=district).running(today)
+    return scoping.district_rows(district, Program).running(today)
 
 
 def _by_school(rows) -> dict[int, dict]:
@@ -142,7 +142,7 @@ def _coached_teachers(enrollments: QuerySet[Enrollment]) -> dict[int, int]:
 
 
 def _school_wide(district: District, since: datetime.date) -> dict[int, dict]:
-    activities = Activity.objects.filter(school__district=district, enrollment=None, held_on__gte=since)
+    activities = scoping.district_rows(district, Activity).filter(enrollment=None, held_on__gte=since)
     return _by_school(
         activities.values(at_school=F("school")).annotate(minutes=Sum("minutes"), count=Count("pk")).order_by()
     )
@@ -248,7 +248,7 @@ class CoachProgress:
 def coach_progress(district: District, *, now: datetime.datetime | None = None) -> list[CoachProgress]:
     now = now or timezone.now()
     enrollments = current_enrollments(district, timezone.localdate(now))
-    coaches = User.objects.filter(membership__district=district, membership__role=Role.COACH)
+    coaches = scoping.district_rows(district, User).filter(membership__role=Role.COACH)
     caseloads = enrollments.active().values("coach").annotate(n=Count("pk"))
     steps = Step.objects.filter(
         done=True,
@@ -284,11 +284,11 @@ def shared_stories(membership: Membership, *, school: School | None = None) -> Q
 
 def exports(district: District) -> QuerySet[DataExport]:
     """The district's exports without their content (which may be megabytes each)."""
-    return DataExport.objects.filter(district=district).defer("content").select_related("requested_by")
+    return scoping.district_rows(district, DataExport).defer("content").select_related("requested_by")
 
 
 def teacher_search(district: District, q: str) -> QuerySet[Teacher]:
-    return Teacher.objects.filter(school__district=district, name__icontains=q).select_related("school")[:25]
+    return scoping.district_rows(district, Teacher).filter(name__icontains=q).select_related("school")[:25]
 
 
 def erasure_counts(teacher: Teacher) -> dict[str, int]:
@@ -307,5 +307,5 @@ def erasure_counts(teacher: Teacher) -> dict[str, int]:
 
 
 def audit_events(district: District, *, action: str = "") -> QuerySet[AuditEvent]:
-    events = AuditEvent.objects.filter(district=district).select_related("actor")
+    events = scoping.district_rows(district, AuditEvent).select_related("actor")
     return events.filter(action=action) if action else events

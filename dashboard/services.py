@@ -165,7 +165,11 @@ def export_request(*, actor: User, district: District) -> DataExport:
     # One at a time: each export reads the whole district. A task lost by a worker stops blocking
     # after the hour (the task time limit is minutes).
     recent = timezone.now() - datetime.timedelta(hours=1)
-    if DataExport.objects.filter(district=district, status=DataExport.Status.PENDING, created_at__gte=recent).exists():
+    if (
+        scoping.district_rows(district, DataExport)
+        .filter(status=DataExport.Status.PENDING, created_at__gte=recent)
+        .exists()
+    ):
         raise ValidationError("An export is already being prepared. It appears below when it is ready.")
     export = DataExport.objects.create(district=district, requested_by=actor)
     audit.record(

@@ -2,6 +2,7 @@ from django import forms
 from django.db.models import Q
 from django.utils import timezone
 
+from accounts import scoping
 from accounts.models import District
 from coaching.models import GradeBand, Program, Strategy, Teacher, Tool
 from districts import selectors
@@ -100,7 +101,7 @@ class AssignForm(forms.Form):
 
     def __init__(self, *args, program: Program, coaches, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["teachers"].queryset = Teacher.objects.filter(school__district_id=program.district_id)
+        self.fields["teachers"].queryset = scoping.district_rows(program.district_id, Teacher)
         self.fields["coach"].queryset = program.coaches.all()
         self.fields["coach"].choices = [("", "Choose a coach"), *((c.pk, str(c)) for c in coaches)]
 

@@ -14,7 +14,7 @@ ACTIVE = active_enrollment("enrollments")
 
 
 def active_coaches(district: District) -> QuerySet[User]:
-    return User.objects.filter(membership__district=district, membership__role=Role.COACH, is_active=True)
+    return scoping.district_rows(district, User).filter(membership__role=Role.COACH, is_active=True)
 
 
 def programs(membership: Membership) -> QuerySet[Program]:
@@ -29,7 +29,7 @@ def programs(membership: Membership) -> QuerySet[Program]:
 
 
 def district_goals(district: District) -> QuerySet[Goal]:
-    return Goal.objects.filter(district=district, school__isnull=True).order_by("title")
+    return scoping.district_rows(district, Goal).filter(school__isnull=True).order_by("title")
 
 
 def school_goals(membership: Membership) -> list[School]:
@@ -99,9 +99,9 @@ def coach_caseload(program: Program, coach: User) -> QuerySet[Enrollment]:
 
 
 def retired_strategies(district: District) -> QuerySet[Strategy]:
-    return Strategy.objects.filter(district=district).retired().order_by("title")
+    return scoping.district_rows(district, Strategy).retired().order_by("title")
 
 
 def tools(district: District, *, retired: bool) -> QuerySet[Tool]:
-    tools = Tool.objects.filter(district=district)
+    tools = scoping.district_rows(district, Tool)
     return (tools.retired() if retired else tools.active()).order_by("name")

@@ -210,3 +210,52 @@ def test_it_refuses_another_coachs_teacher_in_a_touchpoint(client, cast):
     )
     assert response.status_code == 200 and "Select a valid choice" in response.content.decode()
     assert not Activity.objects.exists()
+
+
+HOME_QUERIES, ACTIVITIES_QUERIES, INVESTIGATE_QUERIES = 13, 10, 13
+
+
+def _busy_caseload(cast, teachers: int) -> None:
+    """Teachers at every place home lists: a step today, one overdue, a visit waiting, a touchpoint."""
+    for _ in range(teachers):
+        enrollment = f.EnrollmentFactory(
+            program=cast.program, coach=cast.alice, teacher=f.TeacherFactory(school=cast.school)
+        )
+        challenge = challenge_at(cast, Status.IMPLEMENT, enrollment=enrollment)
+        f.log(challenge, Step.Kind.PLAN_MEETING, days=-9)
+        f.log(challenge, Step.Kind.VISIT, days=-8)
+        f.log(challenge, Step.Kind.DEBRIEF, days=0, done=False)
+        services.activity_log(
+            actor=cast.alice, kind=Activity.Kind.TOUCHPOINT, enrollment=enrollment, channel="email", minutes=5
+        )
+        services.activity_log(actor=cast.alice, kind=Activity.Kind.PLC, school=cast.school, minutes=30)
+        f.StrategyFactory(district=cast.district)
+
+
+@pytest.mark.parametrize(
+    ("name", "queries"),
+    [("coaching:home", HOME_QUERIES), ("coaching:activities", ACTIVITIES_QUERIES)],
+)
+def test_it_serves_the_coachs_lists_in_constant_queries(client, cast, django_assert_num_queries, name, queries):
+    client.force_login(cast.alice)
+    _busy_caseload(cast, 2)
+    with django_assert_num_queries(queries):
+        client.get(reverse(name))
+    _busy_caseload(cast, 6)
+    with django_assert_num_queries(queries):
+        response = client.get(reverse(name))
+    assert response.status_code == 200
+
+
+def test_it_shows_the_library_while_investigating_in_constant_queries(client, cast, django_assert_num_queries):
+    client.force_login(cast.alice)
+    challenge = challenge_at(cast, Status.INVESTIGATE)
+    url = reverse("coaching:investigate", kwargs={"challenge_id": challenge.pk})
+    with django_assert_num_queries(INVESTIGATE_QUERIES):
+        client.get(url)
+    for _ in range(20):
+        strategy = f.StrategyFactory(district=cast.district)
+        strategy.tools.add(f.ToolFactory(district=cast.district))
+    with django_assert_num_queries(INVESTIGATE_QUERIES):
+        response = client.get(url)
+    assert response.status_code == 200

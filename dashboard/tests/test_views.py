@@ -133,6 +133,22 @@ def test_it_lists_district_stories_without_principal_only_ones(client, cast):
     assert "For the board" in page and "For Paula" not in page
 
 
+def test_it_lists_district_stories_in_constant_queries(client, cast, django_assert_num_queries):
+    client.force_login(cast.dana)
+    for enrollment in enroll(cast, 2):
+        story(enrollment, "For the board", share_with_district=True)
+    with django_assert_num_queries(DISTRICT_STORIES_QUERIES):
+        client.get(reverse("dashboard:district_stories"))
+    for enrollment in enroll(cast, 8, coach=cast.bob):
+        story(enrollment, "For the board", share_with_district=True)
+    with django_assert_num_queries(DISTRICT_STORIES_QUERIES):
+        page = client.get(reverse("dashboard:district_stories")).content.decode()
+    assert page.count("For the board") == 10
+
+
+DISTRICT_STORIES_QUERIES = 10
+
+
 # --- coaches' stories -----------------------------------------------------------------------------------------
 
 

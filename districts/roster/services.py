@@ -24,7 +24,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, transaction
 from django.utils import timezone
 
-from accounts import audit
+from accounts import audit, scoping
 from accounts.models import AuditEvent, District, RosterImport, School, User
 from coaching.models import Teacher
 from config.celery import enqueue
@@ -118,7 +118,7 @@ def _assign(obj, **values) -> bool:
 
 def _save_schools(district: District, plan: Plan, *, by_sourced_id: bool) -> tuple[dict[str, School], dict]:
     """The district's schools by key (sourcedId or name), the plan's created or updated."""
-    existing = list(School.objects.filter(district=district).order_by("-pk"))  # the oldest wins a tie
+    existing = list(scoping.district_rows(district, School).order_by("-pk"))  # the oldest wins a tie
     key = (lambda s: s.sourced_id) if by_sourced_id else (lambda s: s.name)
     by_key = {key(s): s for s in existing if key(s)}
     # A school made by hand or from teachers.csv is adopted by the roster entry of the same name.
@@ -156,7 +156,7 @@ def _find_teacher(existing: dict, row: TeacherRow, school: School, by_sourced_id
 
 def _save_teachers(district: District, plan: Plan, schools: dict[str, School], *, by_sourced_id: bool) -> dict:
     existing = {}
-    for teacher in Teacher.objects.filter(school__district=district).order_by("-pk"):  # the oldest wins a tie
+    for teacher in scoping.district_rows(district, Teacher).order_by("-pk"):  # the oldest wins a tie
         existing.update(dict.fromkeys(_teacher_keys(teacher, by_sourced_id), teacher))
     created, updated = [], {}
     for row in plan.teachers:
