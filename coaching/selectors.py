@@ -66,7 +66,7 @@ def story(user: User, story_id: int) -> ImpactStory:
     return scoping.get_confidential(user, coach_stories(user), pk=story_id)
 
 
-def caseload_rows(user) -> QuerySet[Enrollment]:
+def caseload_rows(user: User) -> QuerySet[Enrollment]:
     """The caseload, each enrollment annotated with its open challenge's status and title."""
     open_challenge = Challenge.objects.filter(enrollment=OuterRef("pk")).exclude(status=Challenge.Status.CLOSED)
     return (
@@ -92,7 +92,7 @@ class CoachHome:
     caseload_size: int
 
 
-def coach_home(user, *, now: datetime.datetime | None = None) -> CoachHome:
+def coach_home(user: User, *, now: datetime.datetime | None = None) -> CoachHome:
     """What now? Scheduled steps, visits waiting for a debrief, and teachers not seen lately."""
     now = now or timezone.now()
     today = timezone.localdate(now)

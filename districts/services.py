@@ -174,7 +174,7 @@ def _require_program_coach(actor: User, program: Program, coach, field: str = "c
 
 
 @transaction.atomic
-def caseload_assign(*, actor: User, program: Program, coach, teachers: Iterable[Teacher]) -> list[Enrollment]:
+def caseload_assign(*, actor: User, program: Program, coach: User, teachers: Iterable[Teacher]) -> list[Enrollment]:
     """Put teachers on a coach's caseload in a program: all of them, or none when one cannot be."""
     teachers = list(teachers)
     if not teachers:
@@ -215,7 +215,7 @@ def enrollment_end(*, actor: User, enrollment: Enrollment) -> Enrollment:
 
 
 @transaction.atomic
-def enrollment_move(*, actor: User, enrollment: Enrollment, coach) -> Enrollment:
+def enrollment_move(*, actor: User, enrollment: Enrollment, coach: User) -> Enrollment:
     """Move a teacher to another coach of the program: a new enrollment, so the new coach starts fresh.
 
     Coaching records stay confidential to the coach who wrote them; nothing moves with the teacher.

@@ -305,6 +305,21 @@ def test_it_refuses_a_duplicate_candidate(cast) -> None:
     assert challenge.candidates.count() == 1
 
 
+@pytest.mark.parametrize("title", ["Think-pair-share with a shared doc", "  THINK-PAIR-SHARE with a shared doc "])
+def test_it_refuses_a_coachs_new_strategy_whose_title_the_library_has(cast, title) -> None:
+    """The library's one-title rule holds on the coach's path too (step 2), not only on the admin's."""
+    challenge = challenge_at(cast, Status.INVESTIGATE)
+
+    with refused(f"The library already has “{title.strip()}”.", field="title"):
+        services.strategy_create(
+            challenge=challenge, actor=cast.alice, source="research", title=title, category="instructional",
+            itu_indicator="collaboration",
+        )  # fmt: skip
+
+    assert cast.district.strategies.count() == 1
+    assert not challenge.candidates.exists()
+
+
 @pytest.mark.parametrize("which", ["other district", "retired"])
 def test_it_refuses_a_candidate_outside_the_district_library(cast, which) -> None:
     challenge = challenge_at(cast, Status.INVESTIGATE)
