@@ -240,9 +240,16 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# Invitation and reset tokens travel in URLs, and Django logs the path of every 4xx/5xx response:
+# those loggers, and the handler everything reaches, drop the tokens (config/log_filters.py).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"redact_secrets": {"()": "config.log_filters.RedactSecrets"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["redact_secrets"]}},
+    "loggers": {
+        "django.request": {"filters": ["redact_secrets"]},
+        "django.server": {"filters": ["redact_secrets"]},
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "WARNING")},
 }

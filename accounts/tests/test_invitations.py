@@ -220,14 +220,25 @@ def test_it_hides_another_districts_invitation(cast, client, invite):
     assert client.post(url).status_code == 403
 
 
-def test_it_skips_an_email_whose_link_was_replaced(cast, invite, mailoutbox):
-    """A slow worker must not send a link that a resend has already replaced."""
-    invitation, path = invite()
-    old_token = path.rstrip("/").rsplit("/", 1)[1]
+def test_it_never_emails_a_replaced_link(cast, client, invite, mailoutbox):
+    """A slow worker, whose task was queued before a resend, e-mails the new link rather than the dead one."""
+    invitation, old_path = invite()
     services.invitation_resend(actor=cast.dana, invitation=invitation)  # its own e-mail waits for a commit
 
-    assert services.invitation_email_send(invitation_id=invitation.pk, token=old_token) is False
-    assert len(mailoutbox) == 1
+    assert services.invitation_email_send(invitation_id=invitation.pk) is True
+    new_path = LINK.search(mailoutbox[-1].body).group(1)
+    assert new_path != old_path
+    assert client.get(old_path).status_code == 404 and client.get(new_path).status_code == 200
+
+
+def test_it_asks_for_a_resend_of_a_link_it_cannot_rebuild(cast, client, invite, mailoutbox, caplog):
+    """An invitation issued before links were rebuilt from a nonce: its link still works, a worker can't resend it."""
+    invitation, path = invite()
+    Invitation.objects.filter(pk=invitation.pk).update(token_nonce="")
+
+    assert services.invitation_email_send(invitation_id=invitation.pk) is False
+    assert len(mailoutbox) == 1 and "resend it" in caplog.text
+    assert client.get(path).status_code == 200
 
 
 def test_it_refuses_to_accept_when_the_address_got_an_account_meanwhile(cast, client, invite):
