@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.middleware import NoStoreMiddleware
-from accounts.tests.test_permission_matrix import ACTORS, MATRIX, OK
+from accounts.tests.test_permission_matrix import ACTORS, MATRIX, OK, PUBLIC
 
 pytestmark = pytest.mark.django_db
 
@@ -163,3 +163,26 @@ def test_it_lets_static_files_be_cached(settings):
     response = Client().get(settings.STATIC_URL + "css/cadence.css")  # a new client loads the middleware anew
     assert response.status_code == 200
     assert "no-store" not in _directives(response) and "max-age" in _directives(response)
+
+
+# --- nobody is switched to another account unasked ------------------------------------------------
+
+PASSWORD = "a-long-Cadence-passphrase-42"
+# Every field of every public form, filled in validly: each page gets the best chance to sign someone in.
+EVERY_PUBLIC_FORM = {
+    "username": "alice@example.org", "password": "password", "email": "alice@example.org", "full_name": "Nina New",
+    "password1": PASSWORD, "password2": PASSWORD, "new_password1": PASSWORD, "new_password2": PASSWORD,
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", sorted(name for name, (rule, _, _) in MATRIX.items() if rule == PUBLIC))
+def test_it_never_switches_a_signed_in_person_to_another_account(client, world, name):
+    """Someone signed in who opens a public page (an invitation, sign-in, a reset link) stays who they are."""
+    _, _, kwargs = MATRIX[name]
+    url = reverse(name.split("#")[0], kwargs=kwargs(world) if kwargs else None)
+    client.force_login(world.bob)
+
+    client.get(url, follow=True)
+    client.post(url, EVERY_PUBLIC_FORM, follow=True)
+
+    assert client.session.get("_auth_user_id") == str(world.bob.pk)
