@@ -49,20 +49,15 @@ class _Collect(logging.Handler):
 
 
 @pytest.fixture
-def logs(caplog):
-    """Every record of every logger, as the root's handlers get it and as Django's own handlers get it
-    (those on the "django" logger, e.g. the AdminEmailHandler that mails a 500's path to ADMINS)."""
+def logged(caplog):
+    """Everything logged so far, by every logger at every level, with arguments and tracebacks: as the
+    root's handlers write it, and as Django's own handlers get it (those on the "django" logger, such as
+    the AdminEmailHandler that mails a 500's path to ADMINS)."""
     caplog.set_level(logging.DEBUG)
     django_logger, collect = logging.getLogger("django"), _Collect()
     django_logger.addHandler(collect)
-    caplog.django_lines = collect.lines
-    yield caplog
+    yield lambda: caplog.text + "".join(repr(record.args) for record in caplog.records) + "".join(collect.lines)
     django_logger.removeHandler(collect)
-
-
-def _logged(caplog) -> str:
-    """Everything the records say, with their arguments and tracebacks, as a handler would write it."""
-    return caplog.text + "".join(repr(record.args) for record in caplog.records) + "".join(caplog.django_lines)
 
 
 def _opens_an_invitation(text: str) -> list[str]:
@@ -76,13 +71,13 @@ def _invite(cast, email="new.coach@example.org"):
     )
 
 
-def test_it_logs_no_token_when_the_broker_is_down(cast, unreachable_broker, logs, django_capture_on_commit_callbacks):
+def test_it_logs_no_token_when_the_broker_is_down(cast, unreachable_broker, logged, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         invitation = _invite(cast)
 
-    assert len(callbacks) == 1 and "the broker is unreachable" in logs.text
-    assert _opens_an_invitation(_logged(logs)) == []
-    assert services.invitation_token(invitation) not in _logged(logs)
+    assert len(callbacks) == 1 and "the broker is unreachable" in logged()
+    assert _opens_an_invitation(logged()) == []
+    assert services.invitation_token(invitation) not in logged()
 
 
 def test_it_queues_the_invitation_by_its_id_alone(cast, monkeypatch, django_capture_on_commit_callbacks):
@@ -103,11 +98,11 @@ class _UnqueueableTask:
         raise OperationalError("Error 111 connecting to 127.0.0.1:1. Connection refused.")
 
 
-def test_it_logs_only_the_ids_of_a_task_it_could_not_queue(logs):
+def test_it_logs_only_the_ids_of_a_task_it_could_not_queue(logged):
     enqueue(_UnqueueableTask(), 7, "a-secret-passed-by-mistake")
 
-    assert "accounts.tasks.send_invitation" in logs.text and "7" in logs.text
-    assert "a-secret-passed-by-mistake" not in _logged(logs)
+    assert "accounts.tasks.send_invitation" in logged() and "7" in logged()
+    assert "a-secret-passed-by-mistake" not in logged()
 
 
 def test_it_gives_every_task_ids_only(settings):
@@ -144,7 +139,7 @@ def test_it_needs_the_secret_key_as_well_as_the_database_to_make_a_link(cast, se
     assert services.invitation_token(invitation) != token
 
 
-def test_it_logs_no_reset_link(cast, client, logs, mailoutbox):
+def test_it_logs_no_reset_link(cast, client, logged, mailoutbox):
     client.post(reverse("accounts:password_reset"), {"email": "alice@example.org"})
     link = RESET_LINK.search(mailoutbox[-1].body).group(1)
     form_page = client.get(link, follow=True)
@@ -152,7 +147,7 @@ def test_it_logs_no_reset_link(cast, client, logs, mailoutbox):
     client.post(form_page.redirect_chain[-1][0], {"new_password1": new, "new_password2": new})
     client.get(link)  # used up now
 
-    assert mailoutbox and link.split("/")[-2] not in _logged(logs)
+    assert mailoutbox and link.split("/")[-2] not in logged()
 
 
 def _crash(monkeypatch, target, name):
@@ -163,7 +158,7 @@ def _crash(monkeypatch, target, name):
 
 
 def test_it_keeps_an_invitation_token_out_of_the_error_page_and_its_log(
-    cast, logs, monkeypatch, mailoutbox, django_capture_on_commit_callbacks
+    cast, logged, monkeypatch, mailoutbox, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
         _invite(cast)
@@ -175,10 +170,10 @@ def test_it_keeps_an_invitation_token_out_of_the_error_page_and_its_log(
 
     assert response.status_code == 500 and "Something went wrong" in response.content.decode()
     assert token not in response.content.decode()
-    assert "Internal Server Error" in logs.text and token not in _logged(logs)
+    assert "Internal Server Error" in logged() and token not in logged()
 
 
-def test_it_keeps_a_reset_token_out_of_the_error_page_and_its_log(cast, client, logs, monkeypatch, mailoutbox):
+def test_it_keeps_a_reset_token_out_of_the_error_page_and_its_log(cast, client, logged, monkeypatch, mailoutbox):
     from accounts import views
 
     client.post(reverse("accounts:password_reset"), {"email": "alice@example.org"})
@@ -189,15 +184,15 @@ def test_it_keeps_a_reset_token_out_of_the_error_page_and_its_log(cast, client, 
     response = Client(raise_request_exception=False).get(link)
 
     assert response.status_code == 500 and token not in response.content.decode()
-    assert "Internal Server Error" in logs.text and token not in _logged(logs)
+    assert "Internal Server Error" in logged() and token not in logged()
 
 
-def test_it_keeps_dead_invitation_tokens_out_of_the_log_too(cast, logs, client):
+def test_it_keeps_dead_invitation_tokens_out_of_the_log_too(cast, logged, client):
     """A 404 or 410 is logged with its path; an old link may be one character away from a live one."""
     for token in ("not-a-real-token-but-could-be-a-typo", "a" * 64):
         response = client.get(reverse("accounts:accept", kwargs={"token": token}))
         assert response.status_code == 404
-        assert "Not Found" in logs.text and token not in _logged(logs)
+        assert "Not Found" in logged() and token not in logged()
 
 
 def _token_urls(patterns, prefix=""):
