@@ -174,7 +174,11 @@ class Invitation(models.Model):
     role = models.CharField(max_length=20, choices=Role.choices)
     schools = models.ManyToManyField(School, blank=True, related_name="+")
     invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
-    # Only a hash of the token is stored: the link in the e-mail is the sole copy of the secret.
+    # The link's token is an HMAC of this random nonce under SECRET_KEY (services.invitation_token): a
+    # worker rebuilds the link from the invitation's id, so the token never travels through the broker,
+    # and a copy of the database alone opens no invitation. A new nonce per link: resending kills the old.
+    token_nonce = models.CharField(max_length=64, blank=True, editable=False)
+    # The accept page finds the invitation by the hash of the token it is given.
     token_hash = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()

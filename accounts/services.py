@@ -1,6 +1,7 @@
 """Every write about people: invitations, roles, deactivation. Callers pass district-scoped objects."""
 
 import datetime
+import logging
 import secrets
 import zoneinfo
 from collections.abc import Iterable
@@ -12,12 +13,22 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 from accounts import audit
 from accounts.models import AuditEvent, District, Invitation, Membership, Role, School, User, token_hash
 from config.celery import enqueue
 
 INVITATION_LIFETIME = datetime.timedelta(days=7)
+logger = logging.getLogger(__name__)
+
+
+def invitation_token(invitation: Invitation) -> str:
+    """The secret of the invitation's link (64 hex digits), rebuilt from its nonce and SECRET_KEY.
+
+    The nonce is random and new with every link, so nothing else needs binding in.
+    """
+    return salted_hmac("accounts.Invitation.token", invitation.token_nonce, algorithm="sha256").hexdigest()
 
 
 def _check_schools(district: District, role: str, schools: Iterable[School]) -> list[School]:
@@ -39,13 +50,12 @@ def _check_email_free(district: District, email: str) -> None:
 
 
 def _issue(invitation: Invitation) -> None:
-    """Give the invitation a fresh token and expiry, and e-mail the link once the write commits."""
-    token = secrets.token_urlsafe(32)
-    invitation.token_hash = token_hash(token)
+    """Give the invitation a new link (the old one dies) and expiry, and e-mail it once the write commits."""
+    invitation.token_nonce = secrets.token_urlsafe(32)
+    invitation.token_hash = token_hash(invitation_token(invitation))
     invitation.expires_at = timezone.now() + INVITATION_LIFETIME
-    # Only the hash is stored; the raw token travels through the broker to the worker that
-    # e-mails it. That is acceptable: the broker is ours, and the e-mail carries the same secret.
-    transaction.on_commit(lambda: enqueue("accounts.tasks.send_invitation", invitation.pk, token))
+    # Only the id is queued: the worker rebuilds the link, so no broker, log or task result holds it.
+    transaction.on_commit(lambda: enqueue("accounts.tasks.send_invitation", invitation.pk))
 
 
 @transaction.atomic
@@ -80,7 +90,7 @@ def invitation_resend(*, actor: User, invitation: Invitation) -> Invitation:
     if invitation.accepted_at is not None:
         raise ValidationError(f"{invitation.email} has already accepted the invitation.")
     _issue(invitation)
-    invitation.save(update_fields=["token_hash", "expires_at"])
+    invitation.save(update_fields=["token_nonce", "token_hash", "expires_at"])
     audit.record(
         district=invitation.district,
         actor=actor,
@@ -92,14 +102,22 @@ def invitation_resend(*, actor: User, invitation: Invitation) -> Invitation:
     return invitation
 
 
-def invitation_email_send(*, invitation_id: int, token: str) -> bool:
-    """E-mail the link; False when the invitation was accepted or resent (with a newer token) meanwhile."""
+def invitation_email_send(*, invitation_id: int) -> bool:
+    """E-mail the invitation's current link; False when it was accepted meanwhile or has no link to rebuild.
+
+    A task queued before a resend sends the new link: a replaced link is never e-mailed.
+    """
     invitation = (
         Invitation.objects.select_related("district", "invited_by")
-        .filter(pk=invitation_id, token_hash=token_hash(token), accepted_at__isnull=True)
+        .filter(pk=invitation_id, accepted_at__isnull=True)
         .first()
     )
     if invitation is None:
+        return False
+    token = invitation_token(invitation)
+    if token_hash(token) != invitation.token_hash:
+        # Issued before links were rebuilt from a nonce (or SECRET_KEY changed since): only a resend helps.
+        logger.warning("Invitation %s has no link that can be rebuilt: resend it.", invitation.pk)
         return False
     base = getattr(settings, "SITE_URL", "http://127.0.0.1:8000").rstrip("/")
     context = {

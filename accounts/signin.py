@@ -1,12 +1,17 @@
 """Hooks that fit django-axes (login throttling) to Cadence: see AXES_* in config/settings.py."""
 
+from axes.attempts import get_cool_off_threshold
+from axes.handlers.database import AxesDatabaseHandler
+from axes.helpers import get_failure_limit
+from axes.models import AccessAttempt
 from django.conf import settings
+from django.db.models import Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from accounts.forms import LoginForm
 
-LOCKOUT_MESSAGE = "Too many failed sign-ins. Try again in 15 minutes or reset your password."
+LOCKOUT_MESSAGE = "Too many failed sign-ins."
 
 
 def attempted_email(request: HttpRequest, credentials: dict | None) -> str | None:
@@ -36,3 +41,26 @@ def locked_out(request: HttpRequest, original_response=None, credentials=None) -
         "next": request.POST.get("next", ""),
     }
     return render(request, "registration/login.html", context, status=429)
+
+
+class SignInThrottle(AxesDatabaseHandler):
+    """axes' database handler with a second, higher limit: failures from one address across accounts.
+
+    axes compares one failure count with one limit. AXES_LOCKOUT_PARAMETERS counts an account's failures
+    at one address against AXES_FAILURE_LIMIT, so nobody elsewhere can lock a coach out by guessing
+    (they would have to guess from the coach's own address). An address that guesses across many accounts
+    is stopped by SIGNIN_ADDRESS_FAILURE_LIMIT: on reaching it, every sign-in from there counts as at the
+    limit, whatever the account. Both counts cover the cool-off time (AXES_COOLOFF_TIME) only.
+    """
+
+    def get_failures(self, request, credentials: dict | None = None) -> int:
+        failures = super().get_failures(request, credentials)
+        if self._address_failures(request) >= settings.SIGNIN_ADDRESS_FAILURE_LIMIT:
+            return max(failures, get_failure_limit(request, credentials))
+        return failures
+
+    def _address_failures(self, request) -> int:
+        recent = AccessAttempt.objects.filter(
+            ip_address=request.axes_ip_address, attempt_time__gte=get_cool_off_threshold(request)
+        )
+        return recent.aggregate(total=Sum("failures_since_start"))["total"] or 0

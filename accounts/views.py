@@ -85,11 +85,19 @@ def member_deactivate(request, membership_id: int):
 
 
 def accept(request, token: str):
-    """Public: the invitation link. A bad link gets a page saying what to do, never an error."""
+    """Public: the invitation link. A bad link gets a page saying what to do, never an error.
+
+    Someone signed in is never switched to the invited account: the page says whose invitation it is and
+    offers to sign out first (or says that it is theirs already).
+    """
     invitation = selectors.invitation_for_token(token)
-    if problem := services.invitation_problem(invitation=invitation):
+    user = request.user
+    yours = invitation is not None and user.is_authenticated and user.email.lower() == invitation.email.lower()
+    if not yours and (problem := services.invitation_problem(invitation=invitation)):
         status = 404 if invitation is None else 410
         return render(request, "accounts/invitation_invalid.html", {"problem": problem}, status=status)
+    if user.is_authenticated:
+        return render(request, "accounts/accept_signed_in.html", {"invitation": invitation, "yours": yours})
     form = AcceptForm(request.POST or None, email=invitation.email, initial={"full_name": invitation.full_name})
     if form.is_valid():
         name, password = form.cleaned_data["full_name"], form.cleaned_data["password1"]

@@ -79,6 +79,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # After WhiteNoise (static files stay cacheable) and outside everything else, so it marks every
+    # page Django renders, the lockout page and error pages included.
+    "accounts.middleware.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -128,14 +131,19 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
-# Login throttling (django-axes): 5 failed sign-ins lock that e-mail address, and separately that
-# client address, for 15 minutes (counted from the last failure). Attempts live in the database
-# (axes' default handler, never the cache), so every process shares the count and it survives a
-# Redis outage. The axes backend only refuses locked-out attempts; ModelBackend signs people in.
+# Login throttling (django-axes): 5 failed sign-ins lock that e-mail address at that client address,
+# and 20 failures from one client address, whatever the accounts, lock the address; each for 15 minutes
+# (counted from the last failure). Locking an account everywhere would let anyone keep a coach out all
+# day with five bad passwords; the lockout page links to a password reset, which lifts the account's lock.
+# Attempts live in the database (axes' database handler, never the cache), so every process shares the
+# count and it survives a Redis outage. The axes backend only refuses locked-out attempts; ModelBackend
+# signs people in.
 AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_HANDLER = "accounts.signin.SignInThrottle"  # axes has one limit; this adds the address's own
 AXES_FAILURE_LIMIT = 5
+SIGNIN_ADDRESS_FAILURE_LIMIT = 20
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=15)
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one alone locks: per account, per address
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]  # an account at one address
 AXES_USERNAME_FORM_FIELD = "username"  # the login form's field, which holds the e-mail address
 AXES_USERNAME_CALLABLE = "accounts.signin.attempted_email"
 AXES_CLIENT_IP_CALLABLE = "accounts.signin.client_ip"
@@ -238,9 +246,16 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# Invitation and reset tokens travel in URLs, and Django logs the path of every 4xx/5xx response:
+# those loggers, and the handler everything reaches, drop the tokens (config/log_filters.py).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"redact_secrets": {"()": "config.log_filters.RedactSecrets"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["redact_secrets"]}},
+    "loggers": {
+        "django.request": {"filters": ["redact_secrets"]},
+        "django.server": {"filters": ["redact_secrets"]},
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "WARNING")},
 }

@@ -1,9 +1,7 @@
 """Writes of the dashboard app: the district's data rights (export, erasure)."""
 
-import csv
 import datetime
 import io
-import json
 import logging
 import zipfile
 import zoneinfo
@@ -34,6 +32,7 @@ from coaching.models import (
     Tool,
 )
 from config.celery import enqueue
+from config.spreadsheets import csv_writer
 from dashboard import selectors
 from dashboard.models import DataExport
 from standards.models import SelfAssessment, SelfAssessmentRating
@@ -118,25 +117,16 @@ TABLES = (
 # fmt: on
 
 
-def _cell(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime.datetime | datetime.date):
-        return value.isoformat()
-    if isinstance(value, list | dict):
-        return json.dumps(value, ensure_ascii=False)
-    return str(value)
-
-
 def _write_table(archive: zipfile.ZipFile, table: Table, district: District, when: datetime.datetime) -> None:
     """Stream one table into the archive, a chunk of rows at a time."""
     rows = table.rows(district).order_by("pk").values_list(*table.columns).iterator(chunk_size=2000)
     entry = zipfile.ZipInfo(table.filename, date_time=when.timetuple()[:6])
     entry.compress_type = zipfile.ZIP_DEFLATED
     with archive.open(entry, "w") as raw, io.TextIOWrapper(raw, encoding="utf-8", newline="") as text:
-        writer = csv.writer(text)
+        # Cadence's one CSV writer: the admin opens these in Excel, where a coach's "=…" must not run.
+        writer = csv_writer(text)
         writer.writerow(table.columns)
-        writer.writerows([_cell(value) for value in row] for row in rows)
+        writer.writerows(rows)
 
 
 def export_archive(*, district: District) -> bytes:

@@ -220,14 +220,25 @@ def test_it_hides_another_districts_invitation(cast, client, invite):
     assert client.post(url).status_code == 403
 
 
-def test_it_skips_an_email_whose_link_was_replaced(cast, invite, mailoutbox):
-    """A slow worker must not send a link that a resend has already replaced."""
-    invitation, path = invite()
-    old_token = path.rstrip("/").rsplit("/", 1)[1]
+def test_it_never_emails_a_replaced_link(cast, client, invite, mailoutbox):
+    """A slow worker, whose task was queued before a resend, e-mails the new link rather than the dead one."""
+    invitation, old_path = invite()
     services.invitation_resend(actor=cast.dana, invitation=invitation)  # its own e-mail waits for a commit
 
-    assert services.invitation_email_send(invitation_id=invitation.pk, token=old_token) is False
-    assert len(mailoutbox) == 1
+    assert services.invitation_email_send(invitation_id=invitation.pk) is True
+    new_path = LINK.search(mailoutbox[-1].body).group(1)
+    assert new_path != old_path
+    assert client.get(old_path).status_code == 404 and client.get(new_path).status_code == 200
+
+
+def test_it_asks_for_a_resend_of_a_link_it_cannot_rebuild(cast, client, invite, mailoutbox, caplog):
+    """An invitation issued before links were rebuilt from a nonce: its link still works, a worker can't resend it."""
+    invitation, path = invite()
+    Invitation.objects.filter(pk=invitation.pk).update(token_nonce="")
+
+    assert services.invitation_email_send(invitation_id=invitation.pk) is False
+    assert len(mailoutbox) == 1 and "resend it" in caplog.text
+    assert client.get(path).status_code == 200
 
 
 def test_it_refuses_to_accept_when_the_address_got_an_account_meanwhile(cast, client, invite):
@@ -239,3 +250,54 @@ def test_it_refuses_to_accept_when_the_address_got_an_account_meanwhile(cast, cl
 
     assert response.status_code == 200
     assert "already has a Cadence account: sign in instead." in response.content.decode()
+
+
+# --- opening a link while signed in -----------------------------------------------------------------
+
+
+def test_it_never_switches_a_signed_in_session_to_the_invitation(cast, client, invite):
+    _, path = invite()
+    client.force_login(cast.bob)
+
+    page = client.get(path)
+
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "This invitation is for <strong>new.coach@example.org</strong>" in text
+    assert "You are signed in as <strong>bob@example.org</strong>" in text
+    assert f'action="{reverse("logout")}"' in text and f'name="next" value="{path}"' in text
+    assert "Sign out and accept" in text and 'name="password1"' not in text
+    _accept(client, path)  # the form posted anyway, e.g. from a page opened before signing in
+    assert not User.objects.filter(email="new.coach@example.org").exists()
+    assert client.session["_auth_user_id"] == str(cast.bob.pk)
+
+
+def test_it_signs_out_and_comes_back_to_the_invitation(cast, client, invite):
+    _, path = invite()
+    client.force_login(cast.bob)
+
+    response = client.post(reverse("logout"), {"next": path})
+
+    assert response.status_code == 302 and response["Location"] == path
+    assert "_auth_user_id" not in client.session
+    assert 'name="password1"' in client.get(path).content.decode()
+    assert _accept(client, path).status_code == 302
+    assert client.get(reverse("coaching:home")).context["user"].email == "new.coach@example.org"
+
+
+def test_it_sends_nobody_elsewhere_after_signing_out(cast, client):
+    client.force_login(cast.bob)
+    response = client.post(reverse("logout"), {"next": "https://example.invalid/phish"})
+    assert response["Location"] == reverse("login")
+
+
+def test_it_says_so_when_the_invitation_is_already_yours(client, invite):
+    _, path = invite()
+    _accept(client, path)  # signed in as the new coach now
+
+    for response in (client.get(path), _accept(client, path, full_name="Someone else")):
+        assert response.status_code == 200
+        text = response.content.decode()
+        assert "You have already accepted this invitation" in text and "new.coach@example.org" in text
+        assert "Sign out" not in text.split("<main")[1]  # nothing to choose
+    assert User.objects.get(email="new.coach@example.org").full_name == "Nina New"

@@ -6,11 +6,17 @@ import secrets
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from django.conf import settings
-from django.test import Client
+from django.http import HttpResponse
+from django.test import Client, RequestFactory
 from django.urls import reverse
+from django.utils import timezone
+
+from accounts.middleware import NoStoreMiddleware
+from accounts.tests.test_permission_matrix import ACTORS, MATRIX, OK, PUBLIC
 
 pytestmark = pytest.mark.django_db
 
@@ -97,3 +103,86 @@ def test_it_keeps_confidential_records_out_of_the_django_admin():
     confidential = {models.Challenge, models.Cycle, models.Step, models.Reflection, models.ITURating}
     confidential |= {models.ITUScore, models.Activity, models.ImpactStory, models.StrategyCandidate}
     assert confidential.isdisjoint(admin.site._registry)
+
+
+# --- no page is kept by a browser or a proxy -----------------------------------------------------
+
+
+@pytest.fixture
+def world(cast):
+    return SimpleNamespace(**vars(cast), now=timezone.now())
+
+
+def _directives(response) -> set[str]:
+    return {part.strip().split("=")[0].lower() for part in response.get("Cache-Control", "").split(",")}
+
+
+def _reader(rule) -> str:
+    """Someone the row lets in, so the page checked is the one with the data on it."""
+    return next((actor for actor in ACTORS[1:] if getattr(rule, actor) == OK), "alice")
+
+
+@pytest.mark.parametrize("name", sorted(MATRIX))
+def test_it_keeps_every_page_out_of_browser_and_proxy_caches(client, world, name):
+    """A shared school computer's browser must not show a teacher's notes after sign-out; nor a proxy."""
+    rule, _, kwargs = MATRIX[name]
+    url = reverse(name.split("#")[0], kwargs=kwargs(world) if kwargs else None)
+    for actor in ("anonymous", _reader(rule)):
+        client.logout()
+        if actor != "anonymous":
+            client.force_login(getattr(world, actor))
+        response = client.get(url)
+        assert {"no-store", "private"} <= _directives(response), (actor, response.status_code)
+
+
+def test_it_keeps_the_lockout_and_error_pages_out_of_caches(cast, client):
+    for _ in range(5):
+        response = client.post(reverse("login"), {"username": "alice@example.org", "password": "wrong"})
+    assert response.status_code == 429 and "no-store" in _directives(response)
+    assert "no-store" in _directives(client.get("/no-such-page/"))
+
+
+def test_it_keeps_a_stricter_header_a_view_set(client, django_user_model):
+    client.force_login(django_user_model.objects.create_superuser("root@example.org", "password"))
+    response = client.get(reverse("admin:index"))  # Django's never_cache
+    assert response["Cache-Control"] == "max-age=0, no-cache, no-store, must-revalidate, private"
+
+
+def test_it_replaces_a_laxer_header_a_view_set():
+    def cacheable(request):
+        response = HttpResponse("notes")
+        response["Cache-Control"] = "public, max-age=600"
+        return response
+
+    response = NoStoreMiddleware(cacheable)(RequestFactory().get("/"))
+    assert response["Cache-Control"] == "no-store, private"
+
+
+def test_it_lets_static_files_be_cached(settings):
+    settings.WHITENOISE_USE_FINDERS = True  # serve from static/ without collectstatic, as in development
+    response = Client().get(settings.STATIC_URL + "css/cadence.css")  # a new client loads the middleware anew
+    assert response.status_code == 200
+    assert "no-store" not in _directives(response) and "max-age" in _directives(response)
+
+
+# --- nobody is switched to another account unasked ------------------------------------------------
+
+PASSWORD = "a-long-Cadence-passphrase-42"
+# Every field of every public form, filled in validly: each page gets the best chance to sign someone in.
+EVERY_PUBLIC_FORM = {
+    "username": "alice@example.org", "password": "password", "email": "alice@example.org", "full_name": "Nina New",
+    "password1": PASSWORD, "password2": PASSWORD, "new_password1": PASSWORD, "new_password2": PASSWORD,
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", sorted(name for name, (rule, _, _) in MATRIX.items() if rule == PUBLIC))
+def test_it_never_switches_a_signed_in_person_to_another_account(client, world, name):
+    """Someone signed in who opens a public page (an invitation, sign-in, a reset link) stays who they are."""
+    _, _, kwargs = MATRIX[name]
+    url = reverse(name.split("#")[0], kwargs=kwargs(world) if kwargs else None)
+    client.force_login(world.bob)
+
+    client.get(url, follow=True)
+    client.post(url, EVERY_PUBLIC_FORM, follow=True)
+
+    assert client.session.get("_auth_user_id") == str(world.bob.pk)

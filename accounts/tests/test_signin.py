@@ -12,6 +12,8 @@ from django.utils import timezone
 from accounts import services
 from accounts.signin import LOCKOUT_MESSAGE, client_ip
 
+ADDRESS_LIMIT = 20  # failures from one address across accounts (settings.SIGNIN_ADDRESS_FAILURE_LIMIT)
+
 pytestmark = pytest.mark.django_db
 
 RESET_LINK = re.compile(r"https?://[^/\s]+(/account/password-reset/[^\s]+/)")
@@ -57,18 +59,48 @@ def test_it_locks_an_account_after_five_failures_even_with_the_right_password(ca
     assert f'href="{reverse("accounts:password_reset")}"' in response.content.decode()
 
 
-def test_it_locks_the_account_from_every_address(cast, client):
+def test_it_locks_the_account_only_at_the_address_that_failed(cast, client):
+    """Five bad passwords from anywhere must not keep a coach out of Cadence all day long."""
     _fail(client, 5, email="alice@example.org", ip="10.0.0.1")
-    assert _locked_out(_sign_in(client, "ALICE@example.org", ip="10.9.9.9"))
+    assert _locked_out(_sign_in(client, "ALICE@example.org", ip="10.0.0.1"))
+
+    assert _sign_in(client, "ALICE@example.org", ip="10.9.9.9").status_code == 302
+    client.logout()
     assert _sign_in(client, "bob@example.org", ip="10.9.9.9").status_code == 302
+    client.logout()
+    assert _sign_in(client, "bob@example.org", ip="10.0.0.1").status_code == 302  # another account, same address
 
 
 def test_it_locks_an_address_that_guesses_many_accounts(cast, client):
-    for n in range(5):
+    for n in range(ADDRESS_LIMIT):
         _fail(client, 1, email=f"guess{n}@example.org", ip="10.0.0.1")
 
     assert _locked_out(_sign_in(client, "bob@example.org", ip="10.0.0.1"))
     assert _sign_in(client, "bob@example.org", ip="10.0.0.2").status_code == 302
+
+
+def test_it_lets_an_address_fail_just_under_its_limit(cast, client):
+    """A school's network shares one address: its people's typos must not lock the whole school out."""
+    for n in range(ADDRESS_LIMIT - 1):
+        _fail(client, 1, email=f"guess{n % 5}@example.org", ip="10.0.0.1")  # each account under its limit too
+
+    assert _sign_in(client, "bob@example.org", ip="10.0.0.1").status_code == 302
+
+
+def test_it_counts_the_address_limit_over_the_cooloff_only(cast, client):
+    for n in range(ADDRESS_LIMIT - 1):
+        _fail(client, 1, email=f"guess{n}@example.org", ip="10.0.0.1")
+    AccessAttempt.objects.update(attempt_time=timezone.now() - datetime.timedelta(minutes=16))
+    _fail(client, 1, email="guess-late@example.org", ip="10.0.0.1")
+
+    assert _sign_in(client, "bob@example.org", ip="10.0.0.1").status_code == 302
+
+
+def test_it_shows_the_way_back_in_on_the_lockout_page(cast, client):
+    page = _fail(client, 5).content.decode()
+
+    alert = page.split('role="alert"')[1].split("</div>")[0]
+    assert f'<a href="{reverse("accounts:password_reset")}" class="alert-link">reset your password</a>' in alert
 
 
 def test_it_unlocks_after_fifteen_minutes(cast, client):

@@ -21,6 +21,8 @@ MODULE_LAYER = {
     "models": 0,
     "celery": 1,  # config: the Celery app and `enqueue` (by task name)
     "catalog": 1,  # standards as data, loaded by a migration
+    "spreadsheets": 1,  # config: the one CSV writer
+    "log_filters": 1,  # config: redaction of secrets in log records
     "scoping": 1,  # visibility, from the models' `reach`
     "audit": 1,
     "permissions": 1,

@@ -47,8 +47,10 @@ def two_districts(cast):
 
 
 def _read(archive: bytes) -> dict[str, list[list[str]]]:
-    with zipfile.ZipFile(io.BytesIO(archive)) as zipped:
-        return {name: list(csv.reader(io.StringIO(zipped.read(name).decode()))) for name in zipped.namelist()}
+    with zipfile.ZipFile(io.BytesIO(archive)) as zipped:  # each file starts with a byte order mark, for Excel
+        return {
+            name: list(csv.reader(io.StringIO(zipped.read(name).decode("utf-8-sig")))) for name in zipped.namelist()
+        }
 
 
 def test_it_exports_every_table_with_its_header(two_districts):
