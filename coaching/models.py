@@ -341,6 +341,9 @@ class Step(models.Model):
     next_steps = models.TextField(blank=True)
     standards = models.ManyToManyField("standards.Standard", blank=True, related_name="+")
     invite_teacher = models.BooleanField(default=False)
+    # The calendar SEQUENCE (RFC 5545) of the step's invitation: 0 when first sent, one more with every
+    # change sent after it (a time, a length, the teacher invited), so calendars apply each in order.
+    sequence = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["starts_at", "id"]
@@ -492,3 +495,57 @@ class ImpactStory(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class CalendarEvent(models.Model):
+    """What the coach's (and the teacher's) calendar holds of a scheduled step: one per step ever scheduled.
+
+    Written in the same transaction as the step by coaching.invitations, and e-mailed from it by a task
+    that is given only its id. It outlives its step (`step` becomes NULL when the step is deleted or the
+    teacher erased), so the cancellation can still be built; once a cancellation of a deleted step has
+    been sent the row is deleted, and nothing of the teacher stays.
+    """
+
+    reach = Reach(district="coach__membership__district", coach="coach")
+    uid = models.CharField("UID", max_length=255, unique=True)
+    step = models.OneToOneField(Step, on_delete=models.SET_NULL, null=True, blank=True, related_name="calendar_event")
+    coach = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    sequence = models.PositiveIntegerField(default=0)
+    sent_sequence = models.IntegerField(default=-1)  # the last SEQUENCE e-mailed; -1 before the first
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    summary = models.CharField(max_length=300)
+    location = models.CharField(max_length=200, blank=True)
+    # [{"email": ..., "name": ...}], the coach first: who is invited now, and who was and is owed a CANCEL.
+    attendees = models.JSONField(default=list)
+    uninvited = models.JSONField(default=list)
+    cancelled = models.BooleanField(default=False)
+    time_zone = models.CharField(max_length=64, default="UTC")  # the district's, for the e-mail's words
+
+    class Meta:
+        ordering = ["starts_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.summary} ({self.uid})"
+
+    @property
+    def unsent(self) -> bool:
+        return self.sent_sequence < self.sequence
+
+
+class CalendarFeed(models.Model):
+    """A coach's calendar subscription: a secret URL that calendars poll (coaching.views.calendar_feed).
+
+    The URL's token is an HMAC of the random `token_nonce` under SECRET_KEY (coaching.services.feed_token),
+    so the coach's settings page can show the link again while a copy of the database alone opens nothing;
+    the feed is found by the hash of the token it is given. A new link replaces the nonce: the old one is dead.
+    """
+
+    reach = Reach(district="coach__membership__district", coach="coach")
+    coach = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feed")
+    token_nonce = models.CharField(max_length=64, editable=False)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"Calendar feed of {self.coach}"

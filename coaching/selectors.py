@@ -7,8 +7,18 @@ from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquer
 from django.utils import timezone
 
 from accounts import scoping
-from accounts.models import District, User
-from coaching.models import Activity, Challenge, Cycle, Enrollment, ImpactStory, ITURating, Step, Strategy
+from accounts.models import District, Role, User, token_hash
+from coaching.models import (
+    Activity,
+    CalendarFeed,
+    Challenge,
+    Cycle,
+    Enrollment,
+    ImpactStory,
+    ITURating,
+    Step,
+    Strategy,
+)
 
 STALE_VISIT_DAYS = 7
 CONTACT_DAYS = 14  # the model's cadence: contact every ~2 weeks
@@ -190,3 +200,57 @@ def library_search(
     if grade_band:
         strategies = strategies.filter(grade_band__in=[grade_band, "all"])
     return strategies
+
+
+# --- the coach's calendar ---------------------------------------------------------------------------
+
+FEED_PAST_DAYS = 28
+FEED_FUTURE_DAYS = 120
+
+
+def calendar_feed(user: User) -> CalendarFeed | None:
+    """The coach's feed (for the settings page), or None when they have none."""
+    return scoping.coach_records(user, CalendarFeed).first()
+
+
+def feed_for_token(token: str) -> CalendarFeed | None:
+    """The feed whose URL carries `token`, when its coach may still sign in; None otherwise (a 404)."""
+    if not token or len(token) > 128:
+        return None
+    return (
+        CalendarFeed.objects.select_related("coach__membership__district")
+        .filter(token_hash=token_hash(token), coach__is_active=True, coach__membership__role=Role.COACH)
+        .first()
+    )
+
+
+def feed_entries(user: User, *, now: datetime.datetime | None = None) -> tuple[list[Step], list[Activity]]:
+    """What a coach's subscription shows: steps with teachers on the caseload now, and the coach's
+    activities, from FEED_PAST_DAYS ago to FEED_FUTURE_DAYS ahead. Two queries, whatever the data.
+
+    Only what `coaching.invitations.feed_calendar` writes is loaded: titles and times, never notes.
+    """
+    now = now or timezone.now()
+    since, until = now - datetime.timedelta(days=FEED_PAST_DAYS), now + datetime.timedelta(days=FEED_FUTURE_DAYS)
+    steps = (
+        coach_steps(user)
+        .filter(starts_at__gte=since, starts_at__lt=until, cycle__challenge__enrollment__in=caseload(user))
+        .select_related("cycle__challenge__enrollment__teacher__school")
+        .only(
+            "kind",
+            "starts_at",
+            "minutes",
+            "sequence",
+            "cycle__challenge__enrollment__teacher__name",
+            "cycle__challenge__enrollment__teacher__school__name",
+        )  # fmt: skip
+        .order_by("starts_at")
+    )
+    activities = (
+        coach_activities(user)
+        .filter(held_on__gte=since.date(), held_on__lt=until.date())
+        .select_related("enrollment__teacher")
+        .only("kind", "held_on", "minutes", "enrollment__teacher__name")
+        .order_by("held_on", "pk")
+    )
+    return list(steps), list(activities)

@@ -1,16 +1,20 @@
 """Every write of the coaching cycle. Callers pass objects already fetched through accounts.scoping."""
 
 import datetime
+import secrets
 from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
-from accounts.models import User
+from accounts.models import User, token_hash
+from coaching import invitations
 from coaching.models import (
     Activity,
+    CalendarFeed,
     Challenge,
     Cycle,
     Enrollment,
@@ -25,7 +29,6 @@ from coaching.models import (
     StrategyCandidate,
     Tool,
 )
-from config.celery import enqueue
 from standards.models import Standard
 
 Status = Challenge.Status
@@ -242,7 +245,7 @@ def step_log(
     if cycle.steps.filter(kind=kind).exists():
         raise ValidationError(f"Cycle {cycle.number} already has a {Step.Kind(kind).label.lower()}.")
     step = Step(cycle=cycle, kind=kind, starts_at=starts_at, **fields)
-    return _save_step(step, standards=standards, newly_scheduled=not step.done)
+    return _save_step(step, standards=standards)
 
 
 @transaction.atomic
@@ -250,18 +253,17 @@ def step_update(*, step: Step, standards: Iterable[Standard] = (), **fields: obj
     """Change a step's time, notes, tags or done-ness; ValidationError when the cycle's order forbids it."""
     if step.cycle.challenge.status == Status.CLOSED:
         raise ValidationError("This challenge is closed; its steps can no longer change.")
-    was_done, old_start = step.done, step.starts_at
+    was_done = step.done
     if was_done and not fields.get("done", True):
         later = step.cycle.steps.filter(kind__in=Step.ORDER[Step.ORDER.index(step.kind) + 1 :], done=True)
         if later.exists():
             raise ValidationError("A later step of this cycle is done; this one must stay done.")
     for name, value in fields.items():
         setattr(step, name, value)
-    rescheduled = not step.done and step.starts_at != old_start
-    return _save_step(step, standards=standards, newly_scheduled=rescheduled)
+    return _save_step(step, standards=standards)
 
 
-def _save_step(step: Step, *, standards: Iterable[Standard], newly_scheduled: bool) -> Step:
+def _save_step(step: Step, *, standards: Iterable[Standard]) -> Step:
     if step.kind == Step.Kind.VISIT and not step.visit_mode:
         raise ValidationError({"visit_mode": "Say whether you co-taught, modelled or observed."})
     if step.kind != Step.Kind.VISIT:
@@ -277,9 +279,77 @@ def _save_step(step: Step, *, standards: Iterable[Standard], newly_scheduled: bo
         # The debrief closes the cycle; un-marking it reopens the cycle.
         cycle.completed_on = timezone.localdate(step.starts_at) if step.done else None
         cycle.save(update_fields=["completed_on"])
-    if newly_scheduled:
-        transaction.on_commit(lambda: enqueue("coaching.tasks.send_step_invitation", step.pk))
+    # A scheduled step's invitation, or its update (a new time or length, the teacher invited or not):
+    # sent after the commit, each change with the next SEQUENCE. A step marked done changes nothing.
+    invitations.event_schedule(step)
     return step
+
+
+def step_cancel_refusal(*, step: Step) -> str | None:
+    """Why this step cannot be cancelled, or None: only a scheduled step, and the cycle's last one.
+
+    The cycle's order (plan meeting → visit → debrief) holds after it: a step with a later step of the
+    cycle after it cannot go (cancel the later one first, or reschedule this one).
+    """
+    if step.done:
+        return "This step is done: it happened, so it cannot be cancelled."
+    if step.cycle.challenge.status == Status.CLOSED:
+        return "This challenge is closed; its steps can no longer change."
+    later = Step.ORDER[Step.ORDER.index(step.kind) + 1 :]
+    if following := step.cycle.steps.filter(kind__in=later).order_by("starts_at").first():
+        return f"Cancel the {following.get_kind_display().lower()} of this cycle first, or reschedule this step."
+    return None
+
+
+@transaction.atomic
+def step_cancel(*, step: Step) -> int:
+    """Cancel a scheduled step: it is deleted, and calendars that had it get a METHOD:CANCEL.
+
+    Deleted rather than kept as cancelled, so the cycle can schedule a step of that kind again and no
+    count or cadence figure ever has to skip it. Returns the id the step had; ValidationError when
+    `step_cancel_refusal` says why not.
+    """
+    if reason := step_cancel_refusal(step=step):
+        raise ValidationError(reason)
+    step_id = step.pk
+    invitations.events_cancel([step])
+    step.delete()
+    return step_id
+
+
+def enrollment_steps_cancel(*, enrollments: Iterable[Enrollment]) -> int:
+    """Cancel in calendars the scheduled steps of enrollments that end (teacher left, moved or erased).
+
+    The steps themselves stay with the coach's record (or go with an erasure); returns how many were
+    cancelled. Call it inside the writing transaction.
+    """
+    steps = Step.objects.filter(done=False, cycle__challenge__enrollment__in=[e.pk for e in enrollments])
+    return invitations.events_cancel(steps)
+
+
+# --- the coach's calendar feed ---------------------------------------------------------------------
+
+
+def feed_token(feed: CalendarFeed) -> str:
+    """The secret of the feed's URL (64 hex digits), rebuilt from its nonce and SECRET_KEY."""
+    return salted_hmac("coaching.CalendarFeed.token", feed.token_nonce, algorithm="sha256").hexdigest()
+
+
+@transaction.atomic
+def calendar_feed_renew(*, actor: User) -> CalendarFeed:
+    """Give the coach a new feed URL; the old one, if any, stops working at once (revoke = renew)."""
+    feed = CalendarFeed.objects.select_for_update().filter(coach=actor).first() or CalendarFeed(coach=actor)
+    feed.token_nonce = secrets.token_urlsafe(32)
+    feed.token_hash = token_hash(feed_token(feed))
+    feed.created_at = timezone.now()
+    feed.save()
+    return feed
+
+
+@transaction.atomic
+def calendar_feed_revoke(*, actor: User) -> None:
+    """Turn the coach's feed off: its URL is a 404 from now on."""
+    CalendarFeed.objects.filter(coach=actor).delete()
 
 
 @transaction.atomic

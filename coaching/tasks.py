@@ -3,8 +3,25 @@
 from celery import shared_task
 
 from coaching import invitations
+from coaching.models import CalendarEvent
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def send_calendar_event(event_id: int) -> None:
+    """E-mail a step's calendar invitation or cancellation (coaching.invitations.send_calendar_event)."""
+    invitations.send_calendar_event(event_id=event_id)
 
 
 @shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
 def send_step_invitation(step_id: int) -> None:
-    invitations.send_step_invitation(step_id=step_id)
+    """The name used before calendar events were kept: messages queued by an older release still send."""
+    event_id = CalendarEvent.objects.filter(step_id=step_id).values_list("pk", flat=True).first()
+    if event_id is not None:
+        invitations.send_calendar_event(event_id=event_id)
+
+
+@shared_task
+def relay_calendar_events() -> None:
+    """Celery beat: queue again every calendar change whose task was lost (the broker was down)."""
+    for event_id in invitations.unsent_events():
+        send_calendar_event.delay(event_id)

@@ -21,6 +21,12 @@ urlpatterns = [
     path("challenges/<int:challenge_id>/cycles/new/", views.cycle_new, name="cycle_new"),
     path("challenges/<int:challenge_id>/reflect/", views.reflect, name="reflect"),
     path("steps/<int:step_id>/", views.step_edit, name="step_edit"),
+    path("steps/<int:step_id>/cancel/", views.step_cancel, name="step_cancel"),
+    path("calendar/", views.calendar, name="calendar"),
+    path("calendar/new-link/", views.calendar_renew, name="calendar_renew"),
+    path("calendar/turn-off/", views.calendar_revoke, name="calendar_revoke"),
+    # A secret URL that calendars poll without signing in (config/log_filters.py keeps it out of logs).
+    path("calendar/feed/<str:token>.ics", views.calendar_feed, name="calendar_feed"),
     path("activities/", views.activities, name="activities"),
     path("activities/<str:kind>/new/", views.activity_new, name="activity_new"),
     path("stories/", views.stories, name="stories"),

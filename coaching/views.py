@@ -1,12 +1,14 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import coach_record, coach_required
-from coaching import selectors, services
+from coaching import invitations, selectors, services
 from coaching.forms import (
     ActivityForm,
     BrainstormForm,
@@ -221,6 +223,21 @@ def step_edit(request, step_id: int):
 
 
 @coach_record
+def step_cancel(request, step_id: int):
+    """Cancel a scheduled step: a confirmation page, then a POST that deletes it and cancels it in calendars."""
+    step = selectors.step(request.user, step_id)
+    challenge = step.cycle.challenge
+    refusal = services.step_cancel_refusal(step=step)
+    if request.method == "POST":
+        label = step.get_kind_display()
+        if run_action(request, services.step_cancel, success=f"{label} cancelled.", step=step):
+            return _to_teacher(challenge)
+        return redirect("coaching:step_cancel", step_id=step.pk)
+    context = {"step": step, "challenge": challenge, "refusal": refusal, "kind_label": step.get_kind_display()}
+    return render(request, "coaching/step_cancel.html", context)
+
+
+@coach_record
 @require_POST
 def cycle_new(request, challenge_id: int):
     challenge = _challenge(request, challenge_id)
@@ -318,3 +335,45 @@ def story_edit(request, story_id: int):
         messages.success(request, "Story saved.")
         return redirect("coaching:stories")
     return render(request, "coaching/story_form.html", {"form": form, "story": story})
+
+
+# --- the coach's calendar ---------------------------------------------------------------------------
+
+
+@coach_required
+def calendar(request):
+    """The coach's calendar settings: the subscription link (copy it, replace it, turn it off)."""
+    feed = selectors.calendar_feed(request.user)
+    # From SITE_URL, like every link Cadence gives out: calendars poll it from outside.
+    link = ""
+    if feed:
+        link = settings.SITE_URL.rstrip("/") + reverse("coaching:calendar_feed", args=[services.feed_token(feed)])
+    return render(request, "coaching/calendar.html", {"feed": feed, "link": link})
+
+
+@coach_required
+@require_POST
+def calendar_renew(request):
+    had = selectors.calendar_feed(request.user) is not None
+    success = "New link made: the old one no longer works." if had else "Your calendar link is ready."
+    run_action(request, services.calendar_feed_renew, success=success, actor=request.user)
+    return redirect("coaching:calendar")
+
+
+@coach_required
+@require_POST
+def calendar_revoke(request):
+    run_action(request, services.calendar_feed_revoke, success="Calendar link turned off.", actor=request.user)
+    return redirect("coaching:calendar")
+
+
+def calendar_feed(request, token: str):
+    """The coach's subscription (no sign-in: calendars poll it); an unknown or revoked token is a 404."""
+    feed = selectors.feed_for_token(token)
+    if feed is None:
+        raise Http404
+    steps, activities = selectors.feed_entries(feed.coach)
+    body = invitations.feed_calendar(coach_name=str(feed.coach), steps=steps, activities=activities)
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'inline; filename="cadence.ics"'
+    return response

@@ -1,7 +1,8 @@
 """Keep the secrets that travel in URLs out of log lines.
 
 An invitation link (/account/invitations/<token>/) signs someone in as the invitee, and a reset link
-(/account/password-reset/<uidb64>/<token>/) sets their password. Django logs the path of every
+(/account/password-reset/<uidb64>/<token>/) sets their password, and a coach's calendar feed
+(/calendar/feed/<token>.ics) shows their week. Django logs the path of every
 4xx and 5xx response ("Not Found: /account/invitations/…/"), so a database outage while someone opens
 their link would otherwise write a working token into the log.
 """
@@ -15,6 +16,7 @@ REDACTED = "[redacted]"
 SECRET_IN_PATH = (
     re.compile(r"(/invitations/)(?!\d+/resend/)[^/\s?#'\"]+"),
     re.compile(r"(/password-reset/[^/\s?#'\"]+/)(?!set-password/)[^/\s?#'\"]+"),
+    re.compile(r"(/calendar/feed/)[^/\s?#'\"]+"),
 )
 
 

@@ -195,6 +195,14 @@ CELERY_TASK_PUBLISH_RETRY = False
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# `celery -A config beat` (one beat process per installation). Each periodic task is idempotent, so a
+# run missed, repeated or overlapping sends nothing twice.
+CELERY_BEAT_SCHEDULE = {
+    # Digests due in each person's own district time zone (dashboard.digests).
+    "send-due-digests": {"task": "dashboard.tasks.send_due_digests", "schedule": 15 * 60},
+    # Calendar invitations and cancellations whose task was lost while the broker was down.
+    "relay-calendar-events": {"task": "coaching.tasks.relay_calendar_events", "schedule": 15 * 60},
+}
 
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}

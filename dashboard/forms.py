@@ -1,6 +1,7 @@
 from django import forms
 
 from accounts.models import AuditEvent
+from dashboard.models import DigestSetting
 
 
 class SchoolPickerForm(forms.Form):
@@ -27,3 +28,16 @@ class EraseForm(forms.Form):
 
 class AuditFilterForm(forms.Form):
     action = forms.ChoiceField(choices=[("", "All actions"), *AuditEvent.Action.choices], required=False)
+
+
+class DigestForm(forms.Form):
+    """When the person gets their digest e-mail; a principal also picks the day of the week."""
+
+    enabled = forms.BooleanField(required=False, label="Send me the digest e-mail")
+    send_at = forms.TimeField(label="Time", widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
+    weekday = forms.TypedChoiceField(label="Day", choices=DigestSetting.Weekday.choices, coerce=int)
+
+    def __init__(self, *args, weekly: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not weekly:
+            del self.fields["weekday"]

@@ -14,6 +14,8 @@ from django.utils import timezone
 
 from accounts import audit, scoping
 from accounts.models import AuditEvent, District, Invitation, Membership, RosterImport, School, User
+from coaching import invitations
+from coaching import services as coaching_services
 from coaching.models import (
     Activity,
     Challenge,
@@ -219,6 +221,7 @@ def _matches(confirmation: str, name: str) -> bool:
 def teacher_erase(*, actor: User, teacher: Teacher, confirmation: str) -> dict[str, int]:
     """Delete a teacher and every record about them, in every table; returns what was deleted.
 
+    Scheduled steps are cancelled in the calendars they were sent to (coaching.invitations).
     Deleting the Teacher cascades through its enrollments to challenges (candidates, cycles, steps,
     reflections), ITU ratings and scores, touchpoints and impact stories, and the through tables of
     their standards and tools. There are no rollup tables yet: when there are, rebuild them here.
@@ -227,6 +230,11 @@ def teacher_erase(*, actor: User, teacher: Teacher, confirmation: str) -> dict[s
         raise ValidationError({"confirmation": "Type the teacher's name exactly as shown to confirm."})
     district, teacher_id = teacher.school.district, teacher.pk
     counts = selectors.erasure_counts(teacher)
+    # Calendars that hold a scheduled step get its cancellation (sent, then forgotten, by a task that
+    # needs no row of the teacher's); the calendar events of done steps go now.
+    enrollments = list(teacher.enrollments.all())
+    coaching_services.enrollment_steps_cancel(enrollments=enrollments)
+    invitations.events_forget(Step.objects.filter(cycle__challenge__enrollment__in=enrollments))
     teacher.delete()
     # The audit line keeps the id and the counts but not the name or e-mail: the point of erasure
     # is that nothing identifies the teacher afterwards, the audit log included.

@@ -1,9 +1,15 @@
 from celery import shared_task
 
-from dashboard import services
+from dashboard import digests, services
 
 
 @shared_task
 def build_export(export_id: int) -> None:
     # No autoretry: a failure is recorded on the export, and the admin can simply ask again.
     services.export_build(export_id=export_id)
+
+
+@shared_task
+def send_due_digests() -> None:
+    """Celery beat, every 15 minutes: send the digests that are due (dashboard.digests)."""
+    digests.send_due_digests()

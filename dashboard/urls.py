@@ -15,4 +15,5 @@ urlpatterns = [
     path("data/exports/<int:export_id>/download/", views.export_download, name="export_download"),
     path("data/teachers/<int:teacher_id>/erase/", views.erase, name="erase"),
     path("audit/", views.audit, name="audit"),
+    path("digest/", views.digest, name="digest"),
 ]

@@ -6,11 +6,12 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts import scoping
-from accounts.permissions import district_admin_required, leader_required
+from accounts.models import Role
+from accounts.permissions import district_admin_required, leader_required, role_required
 from coaching.models import Challenge, Teacher
 from config.forms import run_action, run_service
-from dashboard import selectors, services
-from dashboard.forms import AuditFilterForm, EraseForm, SchoolPickerForm, TeacherSearchForm
+from dashboard import digests, selectors, services
+from dashboard.forms import AuditFilterForm, DigestForm, EraseForm, SchoolPickerForm, TeacherSearchForm
 from dashboard.models import DataExport
 
 AUDIT_PAGE_SIZE = 50
@@ -119,3 +120,20 @@ def audit(request):
     page = Paginator(events, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
     context = {"page": page, "filters": filters, "action": action}
     return render(request, "dashboard/audit.html", context)
+
+
+# --- the person's digest e-mail -------------------------------------------------------------------
+
+
+@role_required(Role.COACH, Role.PRINCIPAL)
+def digest(request):
+    """When the coach's morning e-mail or the principal's weekly summary comes, or turn it off."""
+    weekly = request.membership.is_principal
+    setting = digests.digest_setting(request.user)
+    initial = {"enabled": setting.enabled, "send_at": setting.send_at, "weekday": setting.weekday}
+    form = DigestForm(request.POST or None, weekly=weekly, initial=initial)
+    if form.is_valid() and run_service(form, digests.digest_setting_save, actor=request.user, **form.cleaned_data):
+        messages.success(request, "Digest settings saved." if form.cleaned_data["enabled"] else "Digest turned off.")
+        return redirect("dashboard:digest")
+    context = {"form": form, "weekly": weekly, "time_zone": request.membership.district.timezone}
+    return render(request, "dashboard/digest.html", context)

@@ -14,7 +14,7 @@ from django.utils import dateformat, timezone
 from accounts import scoping
 from accounts.models import Membership, Role, School, User
 from coaching.models import Enrollment, Goal, Program, Strategy, Teacher, Tool, active_enrollment
-from coaching.services import library_require_unique
+from coaching.services import enrollment_steps_cancel, library_require_unique
 
 
 def _names(objects: Iterable) -> str:
@@ -207,10 +207,14 @@ def _require_active_enrollment(actor: User, enrollment: Enrollment) -> None:
 
 @transaction.atomic
 def enrollment_end(*, actor: User, enrollment: Enrollment) -> Enrollment:
-    """Take a teacher off a caseload today. The coach keeps the confidential history of the work."""
+    """Take a teacher off a caseload today. The coach keeps the confidential history of the work.
+
+    The steps still scheduled with the teacher are not going to happen: calendars get their cancellation.
+    """
     _require_active_enrollment(actor, enrollment)
     enrollment.ends_on = max(timezone.localdate(), enrollment.starts_on)
     enrollment.save(update_fields=["ends_on"])
+    enrollment_steps_cancel(enrollments=[enrollment])
     return enrollment
 
 

@@ -111,7 +111,7 @@ def test_it_gives_every_task_ids_only(settings):
         if Path(config.path).is_relative_to(settings.BASE_DIR) and Path(config.path, "tasks.py").exists():
             importlib.import_module(f"{config.name}.tasks")
     ours = [task for name, task in app.tasks.items() if not name.startswith("celery.")]
-    assert {task.name for task in ours} >= {"accounts.tasks.send_invitation", "coaching.tasks.send_step_invitation"}
+    assert {task.name for task in ours} >= {"accounts.tasks.send_invitation", "coaching.tasks.send_calendar_event"}
     for task in ours:
         parameters = inspect.signature(task.run).parameters.values()
         assert all(parameter.annotation is int for parameter in parameters), task.name

@@ -28,8 +28,9 @@ MODULE_LAYER = {
     "permissions": 1,
     "checks": 1,  # the roster's row checks
     "selectors": 2,
+    "invitations": 2,  # calendar events of steps: kept by the services, e-mailed by a task; the feed
     "services": 3,
-    "invitations": 3,  # the calendar invitation a task sends
+    "digests": 3,  # dashboard: the digest e-mails the periodic task sends
     "tasks": 4,
     "forms": 4,
     "middleware": 4,
