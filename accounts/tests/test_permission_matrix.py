@@ -98,7 +98,15 @@ def aligned_goal(w):
     return {"goal_id": goal.pk}
 
 
+def feed_token(w):
+    from coaching.services import calendar_feed_renew, feed_token
+
+    return {"token": feed_token(calendar_feed_renew(actor=w.alice))}
+
+
 S = Challenge.Status
+# Each person's own digest settings: coaches and principals get a digest; district admins do not.
+DIGEST_PEOPLE = Rule(alice=OK, bob=OK, paula=OK, dana=403, oscar=OK, olga=403)
 
 # name: (rule, method, kwargs builder)
 MATRIX = {
@@ -131,6 +139,17 @@ MATRIX = {
         "get",
         lambda w: {"step_id": _challenge(w, S.REFLECT).cycles.get().steps.first().pk},
     ),  # fmt: skip
+    "coaching:step_cancel": (
+        CONFIDENTIAL,
+        "get",
+        lambda w: {"step_id": _challenge(w, S.REFLECT).cycles.get().steps.first().pk},
+    ),  # fmt: skip
+    "coaching:calendar": (COACHES, "get", None),
+    "coaching:calendar_renew": (COACHES, "post", None),
+    "coaching:calendar_revoke": (COACHES, "post", None),
+    # The feed needs no sign-in (calendars poll it): its secret token is the key (a wrong one is a 404).
+    "coaching:calendar_feed": (PUBLIC, "get", feed_token),
+    "dashboard:digest": (DIGEST_PEOPLE, "get", None),
     "accounts:people": (ADMINS, "get", None),
     "accounts:invite": (ADMINS, "get", None),
     "accounts:member_edit": (ADMIN_OBJECT, "get", lambda w: {"membership_id": w.bob.membership.pk}),
