@@ -52,7 +52,10 @@ def _by_icalendar(text: str) -> list[Seen]:
                 end=_utc(event.decoded("dtend")),
                 organizer=(_address(str(organizer)), str(organizer.params.get("cn", ""))) if organizer else None,
                 attendees=tuple(
-                    sorted((_address(str(a)), str(a.params.get("cn", "")), str(a.params.get("partstat", ""))) for a in attendees)
+                    sorted(
+                        (_address(str(a)), str(a.params.get("cn", "")), str(a.params.get("partstat", "")))
+                        for a in attendees
+                    )
                 ),
             )
         )

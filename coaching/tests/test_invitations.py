@@ -39,9 +39,7 @@ def schedule(implementing_challenge, tomorrow_at_ten, committed):
 
     def schedule(**fields) -> Step:
         fields = {"done": False, "starts_at": tomorrow_at_ten, "minutes": 45, **fields}
-        return committed(
-            services.step_log, challenge=implementing_challenge, kind=Step.Kind.PLAN_MEETING, **fields
-        )
+        return committed(services.step_log, challenge=implementing_challenge, kind=Step.Kind.PLAN_MEETING, **fields)
 
     return schedule
 
