@@ -5,11 +5,14 @@ import email.policy
 import logging
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
+from django.conf import settings
 
 from coaching import services
-from coaching.models import Step
+from coaching.models import CalendarEvent, Step
+from testing.ical import read_one
 
 SEPARATOR = b"-" * 79 + b"\n"  # the file-based e-mail backend ends every message with it
 
@@ -40,15 +43,42 @@ def test_it_emails_the_invitation_from_the_worker(implementing_challenge, tomorr
     assert message["To"] == "alice@example.org, maria@example.org"
     assert message["Subject"].startswith("Planning meeting with Maria Rivera")
     [invitation] = [part for part in message.walk() if part.get_content_type() == "text/calendar"]
-    assert invitation.get_filename() == "invite.ics"
-    ics = invitation.get_content()
-    assert "BEGIN:VCALENDAR" in ics
-    assert "BEGIN:VEVENT" in ics
-    assert f"UID:step-{step.pk}@cadence" in ics
-    assert "mailto:alice@example.org" in ics
-    assert "mailto:maria@example.org" in ics
+    assert invitation.get_param("method") == "REQUEST"
+    [attached] = [part for part in message.walk() if part.get_filename() == "invite.ics"]
+    event = read_one(invitation.get_content())
+    assert read_one(attached.get_content()) == event
+    assert event.uid == f"step-{step.pk}@{urlsplit(settings.SITE_URL).hostname}"
+    assert [a[0] for a in event.attendees] == ["alice@example.org", "maria@example.org"]
     # The test process sent nothing itself: the message above came from the worker.
     assert mailoutbox == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_cancels_an_erased_teachers_step_from_the_worker(cast, implementing_challenge, tomorrow_at_ten, celery_worker):
+    """The step and the teacher are gone when the worker runs: it builds the cancellation from the event."""
+    from dashboard import services as dashboard_services
+
+    step = services.step_log(
+        challenge=implementing_challenge, kind=Step.Kind.PLAN_MEETING, done=False, starts_at=tomorrow_at_ten,
+        invite_teacher=True,
+    )  # fmt: skip
+    first = wait_for_message(celery_worker)
+    for path in celery_worker.iterdir():
+        path.unlink()
+    dashboard_services.teacher_erase(actor=cast.dana, teacher=cast.teacher, confirmation="Maria Rivera")
+
+    cancel = wait_for_message(celery_worker)
+    assert cancel["To"] == "alice@example.org, maria@example.org"
+    [part] = [part for part in cancel.walk() if part.get_content_type() == "text/calendar"]
+    assert part.get_param("method") == "CANCEL"
+    event = read_one(part.get_content())
+    assert (event.status, event.sequence) == ("CANCELLED", 1)
+    assert event.uid == f"step-{step.pk}@{urlsplit(settings.SITE_URL).hostname}"
+    assert first["Subject"] != cancel["Subject"]
+    deadline = time.monotonic() + 10
+    while CalendarEvent.objects.exists() and time.monotonic() < deadline:
+        time.sleep(0.1)  # the worker deletes the event once the cancellation is sent
+    assert not CalendarEvent.objects.exists()
 
 
 @pytest.fixture
