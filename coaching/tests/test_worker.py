@@ -54,7 +54,9 @@ def test_it_emails_the_invitation_from_the_worker(implementing_challenge, tomorr
 
 
 @pytest.mark.django_db(transaction=True)
-def test_it_cancels_an_erased_teachers_step_from_the_worker(cast, implementing_challenge, tomorrow_at_ten, celery_worker):
+def test_it_cancels_an_erased_teachers_step_from_the_worker(
+    cast, implementing_challenge, tomorrow_at_ten, celery_worker
+):
     """The step and the teacher are gone when the worker runs: it builds the cancellation from the event."""
     from dashboard import services as dashboard_services
 
