@@ -772,7 +772,8 @@ def test_it_emails_the_coach_an_invitation_for_a_scheduled_step(
     assert message.subject.startswith("Planning meeting with Maria Rivera, ")
     (name, content, mimetype) = message.attachments[0]
     assert name == "invite.ics"
-    assert mimetype.startswith("text/calendar")
+    assert mimetype == "application/ics"  # the file; the text/calendar alternative is the invitation itself
+    assert message.alternatives[0].mimetype == "text/calendar; method=REQUEST"
     ics = content.decode() if isinstance(content, bytes) else content
     assert "BEGIN:VEVENT" in ics
     assert step.starts_at.astimezone(datetime.UTC).strftime("DTSTART:%Y%m%dT%H%M%SZ") in ics
