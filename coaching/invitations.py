@@ -146,9 +146,10 @@ def event_schedule(step: Step) -> CalendarEvent | None:
     Called inside the transaction that saved `step`. The first time: a new event, SEQUENCE 0. After
     that, a change of time, length or attendees (the teacher invited or no longer) bumps the SEQUENCE
     of the step and of the event; an uninvited teacher is owed a cancellation of their copy. Returns
-    the event, or None for a done step (nothing to invite to) or nothing to send.
+    the event, or None for a done step (nothing to invite to), a teacher no longer on the caseload (their
+    steps were cancelled when the enrollment ended), or nothing to send.
     """
-    if step.done:
+    if step.done or step.cycle.challenge.enrollment.ends_on is not None:
         return None
     facts = _step_facts(step)
     event = CalendarEvent.objects.select_for_update().filter(step=step).first()

@@ -274,6 +274,17 @@ def test_it_cancels_scheduled_steps_when_the_enrollment_ends(cast, schedule, com
     assert Step.objects.filter(pk=step.pk).exists()  # the coach's record stays
 
 
+def test_it_sends_nothing_more_once_the_enrollment_ended(cast, schedule, committed, mailoutbox):
+    from districts import services as district_services
+
+    step = schedule()
+    committed(district_services.enrollment_end, actor=cast.dana, enrollment=cast.enrollment)
+    step.refresh_from_db()
+    committed(services.step_update, step=step, starts_at=step.starts_at, minutes=90, done=False)
+
+    assert [sent(m).method for m in mailoutbox] == ["REQUEST", "CANCEL"]
+
+
 def test_it_cancels_scheduled_steps_when_the_teacher_moves_to_another_coach(cast, schedule, committed, mailoutbox):
     from districts import services as district_services
 
