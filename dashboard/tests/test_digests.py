@@ -262,3 +262,15 @@ def test_it_sends_digests_from_the_worker_and_the_principals_holds_nothing_confi
         time.sleep(0.2)
     assert log.read_text().count("succeeded") >= 2
     assert len(list(celery_worker.iterdir())) == 2
+
+
+def test_it_schedules_the_periodic_tasks_every_15_minutes():
+    import importlib
+
+    from config.celery import app
+
+    schedule = app.conf.beat_schedule
+    assert schedule["send-due-digests"]["task"] == "dashboard.tasks.send_due_digests"
+    for entry in schedule.values():
+        importlib.import_module(entry["task"].rsplit(".", 1)[0])
+        assert entry["task"] in app.tasks and entry["schedule"] == 15 * 60
