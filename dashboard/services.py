@@ -7,8 +7,8 @@ import zipfile
 import zoneinfo
 from dataclasses import dataclass
 
-from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.db import connection, models, transaction
 from django.db.models import Model, QuerySet
 from django.utils import timezone
 
@@ -34,7 +34,7 @@ from coaching.models import (
     Tool,
 )
 from config.celery import enqueue
-from config.spreadsheets import csv_writer
+from config.spreadsheets import csv_writer, xlsx_writer
 from dashboard import selectors
 from dashboard.models import DataExport
 from standards.models import SelfAssessment, SelfAssessmentRating
@@ -47,96 +47,292 @@ Action = AuditEvent.Action
 
 
 @dataclass(frozen=True)
+class Column:
+    """One column of an export file: the ORM path it reads, the heading people see, and what it means."""
+
+    path: str
+    heading: str
+    meaning: str
+
+
+@dataclass(frozen=True)
 class Table:
-    """One CSV file of the export: a model's rows of the district, and its columns.
+    """One CSV file (and one sheet of the workbook) of the export: a model's rows of the district.
 
     A through table (no `reach` of its own) names with `via` the field to the model whose district it shares.
     """
 
     filename: str
     model: type[Model]
-    columns: tuple[str, ...]
+    meaning: str
+    columns: tuple[Column, ...]
     via: str = ""
+
+    @property
+    def headings(self) -> list[str]:
+        return [column.heading for column in self.columns]
+
+    @property
+    def sheet(self) -> str:
+        """The workbook sheet's name (at most 31 characters, Excel's limit)."""
+        return self.filename.removesuffix(".csv")[:31]
 
     def rows(self, district: District) -> QuerySet:
         return scoping.district_rows(district, self.model, via=self.via)
 
 
-# Everything of a district, one file per table; foreign keys are exported as ids so the files join.
+def _c(path: str, heading: str, meaning: str) -> Column:
+    return Column(path, heading, meaning)
+
+
+ID = "Cadence's number for this row; other files refer to it."
+
+
+def _ref(path: str, heading: str, file: str) -> Column:
+    return Column(path, heading, f"The ID of a row of {file}.")
+
+
+# Everything of a district, one file per table; foreign keys are exported as IDs so the files join.
 # Passwords, invitation token hashes and uploaded roster files are not data a district gets back.
 # fmt: off
 TABLES = (
-    Table("schools.csv", School, ("id", "name", "sourced_id")),
-    Table("users.csv", Membership,
-          ("user_id", "user__email", "user__full_name", "role", "user__is_active", "user__date_joined")),
-    Table("user_schools.csv", Membership.schools.through, ("membership__user_id", "school_id"), via="membership"),
-    Table("invitations.csv", Invitation,
-          ("id", "email", "full_name", "role", "invited_by_id", "created_at", "expires_at", "accepted_at")),
-    Table("roster_imports.csv", RosterImport,
-          ("id", "uploaded_by_id", "kind", "filename", "status", "counts", "errors", "created_at", "finished_at")),
-    Table("programs.csv", Program, ("id", "name", "starts_on", "ends_on")),
-    Table("program_schools.csv", Program.schools.through, ("program_id", "school_id"), via="program"),
-    Table("program_coaches.csv", Program.coaches.through, ("program_id", "user_id"), via="program"),
-    Table("goals.csv", Goal, ("id", "school_id", "title")),
-    Table("teachers.csv", Teacher,
-          ("id", "school_id", "name", "email", "subject", "grade_band", "sourced_id")),
-    Table("enrollments.csv", Enrollment,
-          ("id", "program_id", "coach_id", "teacher_id", "starts_on", "ends_on", "last_contact_on")),
-    Table("tools.csv", Tool, ("id", "name", "description", "url", "retired_at")),
-    Table("strategies.csv", Strategy,
-          ("id", "title", "description", "category", "itu_indicator", "subject", "grade_band", "created_by_id",
-           "retired_at")),
-    Table("strategy_tools.csv", Strategy.tools.through, ("strategy_id", "tool_id"), via="strategy"),
-    Table("challenges.csv", Challenge,
-          ("id", "enrollment_id", "problems", "title", "category", "root_cause_notes", "goal_id", "status",
-           "strategy_id", "outcome", "opened_on", "closed_on")),
-    Table("challenge_tools.csv", Challenge.tools.through, ("challenge_id", "tool_id"), via="challenge"),
-    *(Table(f"challenge_{field}.csv", getattr(Challenge, field).through, ("challenge_id", "standard__code"),
+    Table("schools.csv", School, "The district's schools.", (
+        _c("id", "School ID", ID), _c("name", "Name", "The school's name."),
+        _c("sourced_id", "OneRoster sourcedId", "The school's id in the district's roster (SIS), if imported."))),
+    Table("users.csv", Membership, "Everyone who can sign in: coaches, principals, district admins.", (
+        _c("user_id", "User ID", ID), _c("user__email", "E-mail", "The address they sign in with."),
+        _c("user__full_name", "Full name", "Their name."), _c("role", "Role", "What they do in Cadence."),
+        _c("user__is_active", "Active", "False when a district admin deactivated them: they cannot sign in."),
+        _c("user__date_joined", "Joined at", "When their account was created."))),
+    Table("user_schools.csv", Membership.schools.through, "The schools each principal or coach works at.", (
+        _ref("membership__user_id", "User ID", "users.csv"), _ref("school_id", "School ID", "schools.csv")),
+        via="membership"),
+    Table("invitations.csv", Invitation, "Invitations to join Cadence, accepted or not.", (
+        _c("id", "Invitation ID", ID), _c("email", "E-mail", "The invited address."),
+        _c("full_name", "Full name", "The invited person's name."), _c("role", "Role", "The role offered."),
+        _ref("invited_by_id", "Invited by (user ID)", "users.csv"),
+        _c("created_at", "Sent at", "When the invitation was sent."),
+        _c("expires_at", "Expires at", "When the link stops working."),
+        _c("accepted_at", "Accepted at", "When it was accepted; empty while pending."))),
+    Table("roster_imports.csv", RosterImport, "Roster files the district imported, with their outcome.", (
+        _c("id", "Import ID", ID), _ref("uploaded_by_id", "Uploaded by (user ID)", "users.csv"),
+        _c("kind", "Kind", "The file format."), _c("filename", "File name", "The uploaded file's name."),
+        _c("status", "Status", "How the import ended."),
+        _c("counts", "Counts", "What the import created, updated and ended (JSON)."),
+        _c("errors", "Errors", "Why a rejected import was refused, row by row (JSON)."),
+        _c("created_at", "Uploaded at", "When the file was uploaded."),
+        _c("finished_at", "Finished at", "When the import ended."))),
+    Table("programs.csv", Program, "Coaching programs (a school year of coaching).", (
+        _c("id", "Program ID", ID), _c("name", "Name", "The program's name."),
+        _c("starts_on", "Starts on", "First day."), _c("ends_on", "Ends on", "Last day."))),
+    Table("program_schools.csv", Program.schools.through, "The schools in each program.", (
+        _ref("program_id", "Program ID", "programs.csv"), _ref("school_id", "School ID", "schools.csv")),
+        via="program"),
+    Table("program_coaches.csv", Program.coaches.through, "The coaches in each program.", (
+        _ref("program_id", "Program ID", "programs.csv"), _ref("user_id", "Coach (user ID)", "users.csv")),
+        via="program"),
+    Table("goals.csv", Goal, "District and school goals that challenges align to (standard 3B).", (
+        _c("id", "Goal ID", ID), _ref("school_id", "School ID", "schools.csv (empty: a district goal)"),
+        _c("title", "Title", "The goal."))),
+    Table("teachers.csv", Teacher, "Teachers (records, not logins).", (
+        _c("id", "Teacher ID", ID), _ref("school_id", "School ID", "schools.csv"),
+        _c("name", "Name", "The teacher's name."), _c("email", "E-mail", "The teacher's address."),
+        _c("subject", "Subject", "What they teach."), _c("grade_band", "Grade band", "The grades they teach."),
+        _c("sourced_id", "OneRoster sourcedId", "The teacher's id in the district's roster, if imported."))),
+    Table("enrollments.csv", Enrollment, "Caseloads: a teacher coached by a coach in a program.", (
+        _c("id", "Enrollment ID", ID), _ref("program_id", "Program ID", "programs.csv"),
+        _ref("coach_id", "Coach (user ID)", "users.csv"), _ref("teacher_id", "Teacher ID", "teachers.csv"),
+        _c("starts_on", "Starts on", "First day on the caseload."),
+        _c("ends_on", "Ends on", "Last day on the caseload; empty while active."),
+        _c("last_contact_on", "Last contact on", "The last day the coach met or saw the teacher."))),
+    Table("tools.csv", Tool, "The district library's technology tools.", (
+        _c("id", "Tool ID", ID), _c("name", "Name", "The tool's name."),
+        _c("description", "Description", "What it is."), _c("url", "Web address", "Where to find it."),
+        _c("retired_at", "Retired at", "When it was taken out of the library; empty while offered."))),
+    Table("strategies.csv", Strategy, "The district library's teaching strategies.", (
+        _c("id", "Strategy ID", ID), _c("title", "Title", "The strategy."),
+        _c("description", "Description", "How it works."), _c("category", "Category", "The kind of challenge."),
+        _c("itu_indicator", "ITU indicator", "The impactful technology use indicator it serves."),
+        _c("subject", "Subject", "The subject it suits."), _c("grade_band", "Grade band", "The grades it suits."),
+        _ref("created_by_id", "Created by (user ID)", "users.csv"),
+        _c("retired_at", "Retired at", "When it was taken out of the library; empty while offered."))),
+    Table("strategy_tools.csv", Strategy.tools.through, "The tools each strategy uses.", (
+        _ref("strategy_id", "Strategy ID", "strategies.csv"), _ref("tool_id", "Tool ID", "tools.csv")),
+        via="strategy"),
+    Table("challenges.csv", Challenge, "Teachers' challenges: the coaching cycle's subject. Confidential.", (
+        _c("id", "Challenge ID", ID), _ref("enrollment_id", "Enrollment ID", "enrollments.csv"),
+        _c("problems", "Problems of practice", "The brainstormed list (JSON)."),
+        _c("title", "Title", "The chosen challenge."), _c("category", "Category", "Instructional or growth."),
+        _c("root_cause_notes", "Root cause notes", "The coach's notes on the cause (1B)."),
+        _ref("goal_id", "Goal ID", "goals.csv"), _c("status", "Status", "The step of the cycle it is at."),
+        _ref("strategy_id", "Strategy ID", "strategies.csv"),
+        _c("outcome", "Outcome", "How it closed; empty while open."),
+        _c("opened_on", "Opened on", "The day it began."), _c("closed_on", "Closed on", "The day it closed."))),
+    Table("challenge_tools.csv", Challenge.tools.through, "The tools selected for each challenge.", (
+        _ref("challenge_id", "Challenge ID", "challenges.csv"), _ref("tool_id", "Tool ID", "tools.csv")),
+        via="challenge"),
+    *(Table(f"challenge_{field}.csv", getattr(Challenge, field).through,
+            f"Standards tagged on each challenge's {field.split('_')[0]} step.", (
+                _ref("challenge_id", "Challenge ID", "challenges.csv"),
+                _c("standard__code", "Standard", "A Coach Success Standard's code (1A-4B).")),
             via="challenge")
       for field in ("identify_standards", "investigate_standards", "select_standards")),
-    Table("candidates.csv", StrategyCandidate, ("id", "challenge_id", "strategy_id", "source", "notes")),
-    Table("cycles.csv", Cycle, ("id", "challenge_id", "number", "strategy_id", "completed_on")),
-    Table("steps.csv", Step,
-          ("id", "cycle_id", "kind", "starts_at", "minutes", "done", "visit_mode", "notes", "data_collected",
-           "next_steps", "invite_teacher")),
-    Table("step_standards.csv", Step.standards.through, ("step_id", "standard__code"), via="step"),
-    Table("reflections.csv", Reflection, ("id", "challenge_id", "held_on", "minutes", "notes", "decision")),
-    Table("reflection_standards.csv", Reflection.standards.through, ("reflection_id", "standard__code"),
-          via="reflection"),
-    Table("itu_ratings.csv", ITURating, ("id", "enrollment_id", "phase", "rated_on")),
-    Table("itu_scores.csv", ITUScore, ("id", "rating_id", "indicator", "frequency", "proficiency")),
-    Table("activities.csv", Activity,
-          ("id", "coach_id", "kind", "school_id", "enrollment_id", "channel", "held_on", "minutes", "notes")),
-    Table("activity_standards.csv", Activity.standards.through, ("activity_id", "standard__code"), via="activity"),
-    Table("impact_stories.csv", ImpactStory,
-          ("id", "coach_id", "enrollment_id", "title", "story", "told_on", "share_with_principal",
-           "share_with_district")),
-    Table("self_assessments.csv", SelfAssessment, ("id", "coach_id", "assessed_on", "created_at"), via="coach"),
-    Table("self_assessment_ratings.csv", SelfAssessmentRating, ("id", "assessment_id", "standard__code", "rating"),
-          via="assessment__coach"),
-    Table("audit_log.csv", AuditEvent, ("id", "created_at", "actor_id", "action", "summary", "details")),
+    Table("candidates.csv", StrategyCandidate, "Strategies investigated for a challenge (step 2).", (
+        _c("id", "Candidate ID", ID), _ref("challenge_id", "Challenge ID", "challenges.csv"),
+        _ref("strategy_id", "Strategy ID", "strategies.csv"), _c("source", "Source", "Where it came from."),
+        _c("notes", "Notes", "The coach's notes. Confidential."))),
+    Table("cycles.csv", Cycle, "Meet-visit-meet cycles of a challenge.", (
+        _c("id", "Cycle ID", ID), _ref("challenge_id", "Challenge ID", "challenges.csv"),
+        _c("number", "Number", "1 for the first cycle of the challenge, and so on."),
+        _ref("strategy_id", "Strategy ID", "strategies.csv"),
+        _c("completed_on", "Completed on", "The day the debrief closed it."))),
+    Table("steps.csv", Step, "Planning meetings, classroom visits and debriefs. Confidential.", (
+        _c("id", "Step ID", ID), _ref("cycle_id", "Cycle ID", "cycles.csv"), _c("kind", "Kind", "Which step."),
+        _c("starts_at", "Starts at", "When it is (or was) held."), _c("minutes", "Minutes", "How long."),
+        _c("done", "Done", "True once held; False while scheduled."),
+        _c("visit_mode", "Visit mode", "For a visit: co-teach, model or observe."),
+        _c("notes", "Notes", "The coach's notes."), _c("data_collected", "Data collected", "During a visit."),
+        _c("next_steps", "Next steps", "Agreed next steps."),
+        _c("invite_teacher", "Teacher invited", "Whether the teacher got a calendar invitation."))),
+    Table("step_standards.csv", Step.standards.through, "Standards tagged on each step.", (
+        _ref("step_id", "Step ID", "steps.csv"),
+        _c("standard__code", "Standard", "A Coach Success Standard's code (1A-4B).")), via="step"),
+    Table("reflections.csv", Reflection, "The reflection that ends a challenge (step 5). Confidential.", (
+        _c("id", "Reflection ID", ID), _ref("challenge_id", "Challenge ID", "challenges.csv"),
+        _c("held_on", "Held on", "The day."), _c("minutes", "Minutes", "How long."),
+        _c("notes", "Notes", "The coach's notes."), _c("decision", "Decision", "What happens next."))),
+    Table("reflection_standards.csv", Reflection.standards.through, "Standards tagged on each reflection.", (
+        _ref("reflection_id", "Reflection ID", "reflections.csv"),
+        _c("standard__code", "Standard", "A Coach Success Standard's code (1A-4B).")), via="reflection"),
+    Table("itu_ratings.csv", ITURating, "Impactful technology use ratings of a teacher.", (
+        _c("id", "Rating ID", ID), _ref("enrollment_id", "Enrollment ID", "enrollments.csv"),
+        _c("phase", "Phase", "Baseline, mid or end."), _c("rated_on", "Rated on", "The day."))),
+    Table("itu_scores.csv", ITUScore, "One indicator's scores within an ITU rating.", (
+        _c("id", "Score ID", ID), _ref("rating_id", "Rating ID", "itu_ratings.csv"),
+        _c("indicator", "Indicator", "The ITU indicator."),
+        _c("frequency", "Frequency", "1 almost never ... 5 almost daily."),
+        _c("proficiency", "Proficiency", "1 not at all ... 5 to a very large extent."))),
+    Table("activities.csv", Activity, "Coaches' other work: meetings, PLCs, PD, touchpoints.", (
+        _c("id", "Activity ID", ID), _ref("coach_id", "Coach (user ID)", "users.csv"),
+        _c("kind", "Kind", "What kind of work."), _ref("school_id", "School ID", "schools.csv"),
+        _ref("enrollment_id", "Enrollment ID", "enrollments.csv (a touchpoint with a teacher)"),
+        _c("channel", "Channel", "How a touchpoint happened."), _c("held_on", "Held on", "The day."),
+        _c("minutes", "Minutes", "How long."), _c("notes", "Notes", "The coach's notes."))),
+    Table("activity_standards.csv", Activity.standards.through, "Standards tagged on each activity.", (
+        _ref("activity_id", "Activity ID", "activities.csv"),
+        _c("standard__code", "Standard", "A Coach Success Standard's code (1A-4B).")), via="activity"),
+    Table("impact_stories.csv", ImpactStory, "Stories of impact, shared as the teacher agreed.", (
+        _c("id", "Story ID", ID), _ref("coach_id", "Coach (user ID)", "users.csv"),
+        _ref("enrollment_id", "Enrollment ID", "enrollments.csv"), _c("title", "Title", "The story's title."),
+        _c("story", "Story", "The story."), _c("told_on", "Told on", "The day."),
+        _c("share_with_principal", "Shared with principal", "The teacher agreed the principal may read it."),
+        _c("share_with_district", "Shared with district", "The teacher agreed district leaders may read it."))),
+    Table("self_assessments.csv", SelfAssessment, "Coaches' self-assessments against the standards.", (
+        _c("id", "Self-assessment ID", ID), _ref("coach_id", "Coach (user ID)", "users.csv"),
+        _c("assessed_on", "Assessed on", "The day."), _c("created_at", "Saved at", "When it was saved.")),
+        via="coach"),
+    Table("self_assessment_ratings.csv", SelfAssessmentRating, "One standard's rating within a self-assessment.", (
+        _c("id", "Rating ID", ID), _ref("assessment_id", "Self-assessment ID", "self_assessments.csv"),
+        _c("standard__code", "Standard", "A Coach Success Standard's code (1A-4B)."),
+        _c("rating", "Rating", "1 (beginning) to 4.")), via="assessment__coach"),
+    Table("audit_log.csv", AuditEvent, "Who did what to the district's data: exports, erasures, roles, imports.", (
+        _c("id", "Event ID", ID), _c("created_at", "At", "When it happened."),
+        _ref("actor_id", "By (user ID)", "users.csv"), _c("action", "Action", "What was done."),
+        _c("summary", "Summary", "In words."), _c("details", "Details", "Ids and counts (JSON)."))),
 )
 # fmt: on
+DICTIONARY = "data_dictionary.csv"
+WORKBOOK = "cadence_export.xlsx"
 
 
-def _write_table(archive: zipfile.ZipFile, table: Table, district: District, when: datetime.datetime) -> None:
-    """Stream one table into the archive, a chunk of rows at a time."""
-    rows = table.rows(district).order_by("pk").values_list(*table.columns).iterator(chunk_size=2000)
-    entry = zipfile.ZipInfo(table.filename, date_time=when.timetuple()[:6])
+def _field(model: type[Model], path: str):
+    """The model field at the end of an ORM path (None when the path ends at a related object's id)."""
+    for name in path.split("__")[:-1]:
+        model = model._meta.get_field(name).related_model
+    try:
+        return model._meta.get_field(path.split("__")[-1])
+    except FieldDoesNotExist:
+        return None
+
+
+def _values_note(field) -> str:
+    if field is not None and field.choices:
+        return " Values: " + "; ".join(f"{value} = {label}" for value, label in field.choices) + "."
+    return ""
+
+
+def dictionary_rows(district: District) -> list[tuple[str, str, str, str]]:
+    """The data dictionary: (file, column, meaning) rows, each file's row first with column empty.
+
+    Coded columns list their values (from the model's choices); time columns say their time zone.
+    """
+    rows = [
+        (DICTIONARY, "", "This file: every file of the export, every column, and what it means."),
+        (WORKBOOK, "", "The same tables as the CSV files, one sheet each (a sheet name is the file's name)."),
+    ]
+    for table in TABLES:
+        rows.append((table.filename, "", table.meaning))
+        for column in table.columns:
+            field = _field(table.model, column.path)
+            meaning = column.meaning + _values_note(field)
+            if isinstance(field, models.DateTimeField):
+                meaning += f" Local time in {district.timezone}, to the second."
+            rows.append((table.filename, column.heading, meaning))
+    return rows
+
+
+def _local(zone: zoneinfo.ZoneInfo):
+    """Turn each row's aware datetimes into the district's local time, to the second (no time zone suffix)."""
+
+    def convert(row: tuple) -> tuple:
+        return tuple(
+            value.astimezone(zone).replace(microsecond=0, tzinfo=None) if isinstance(value, datetime.datetime)
+            else value
+            for value in row
+        )  # fmt: skip
+
+    return convert
+
+
+def _table_rows(table: Table, district: District):
+    zone = zoneinfo.ZoneInfo(district.timezone)
+    rows = table.rows(district).order_by("pk").values_list(*(c.path for c in table.columns))
+    return map(_local(zone), rows.iterator(chunk_size=2000))
+
+
+def _open_entry(archive: zipfile.ZipFile, name: str, when: datetime.datetime):
+    entry = zipfile.ZipInfo(name, date_time=when.timetuple()[:6])
     entry.compress_type = zipfile.ZIP_DEFLATED
-    with archive.open(entry, "w") as raw, io.TextIOWrapper(raw, encoding="utf-8", newline="") as text:
+    return archive.open(entry, "w")
+
+
+def _write_csv(archive: zipfile.ZipFile, name: str, when: datetime.datetime, headings, rows) -> None:
+    """Stream one CSV file into the archive, a chunk of rows at a time."""
+    with _open_entry(archive, name, when) as raw, io.TextIOWrapper(raw, encoding="utf-8", newline="") as text:
         # Cadence's one CSV writer: the admin opens these in Excel, where a coach's "=…" must not run.
         writer = csv_writer(text)
-        writer.writerow(table.columns)
+        writer.writerow(headings)
         writer.writerows(rows)
 
 
 def export_archive(*, district: District) -> bytes:
-    """A zip of one CSV file per table with everything the district has in Cadence."""
+    """A zip with everything the district has in Cadence, for people to read.
+
+    One CSV file per table (human column headings, times in the district's time zone to the second),
+    data_dictionary.csv (each file and column and its meaning) and cadence_export.xlsx (the same tables,
+    one sheet each, plus the dictionary). Every text cell is formula-neutralised (config.spreadsheets).
+    """
     buffer, now = io.BytesIO(), timezone.localtime(timezone=zoneinfo.ZoneInfo(district.timezone))
+    dictionary = dictionary_rows(district)
+    workbook = xlsx_writer()
     with zipfile.ZipFile(buffer, "w") as archive:
+        _write_csv(archive, DICTIONARY, now, ("File", "Column", "Meaning"), dictionary)
+        workbook.add_sheet("data_dictionary", ("File", "Column", "Meaning"), dictionary)
         for table in TABLES:
-            _write_table(archive, table, district, now)
+            _write_csv(archive, table.filename, now, table.headings, _table_rows(table, district))
+            workbook.add_sheet(table.sheet, table.headings, _table_rows(table, district))
+        with _open_entry(archive, WORKBOOK, now) as raw:
+            workbook.save(raw)
     return buffer.getvalue()
 
 

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from accounts.models import AuditEvent
 from coaching import services as coaching_services
-from coaching.models import Teacher
+from coaching.models import Step, Teacher
 from dashboard import services
 from dashboard.models import DataExport
 from dashboard.tests.helpers import enroll, full_record
@@ -49,16 +49,18 @@ def two_districts(cast):
 def _read(archive: bytes) -> dict[str, list[list[str]]]:
     with zipfile.ZipFile(io.BytesIO(archive)) as zipped:  # each file starts with a byte order mark, for Excel
         return {
-            name: list(csv.reader(io.StringIO(zipped.read(name).decode("utf-8-sig")))) for name in zipped.namelist()
+            name: list(csv.reader(io.StringIO(zipped.read(name).decode("utf-8-sig"))))
+            for name in zipped.namelist()
+            if name.endswith(".csv")
         }
 
 
 def test_it_exports_every_table_with_its_header(two_districts):
     files = _read(services.export_archive(district=two_districts.district))
 
-    assert list(files) == [table.filename for table in services.TABLES]
+    assert list(files) == ["data_dictionary.csv"] + [table.filename for table in services.TABLES]
     for table in services.TABLES:
-        assert files[table.filename][0] == list(table.columns), table.filename
+        assert files[table.filename][0] == table.headings, table.filename
     filled = ["teachers", "steps", "reflections", "itu_scores", "impact_stories", "step_standards", "challenge_tools",
               "activities", "users", "candidates"]  # fmt: skip
     assert all(len(files[f"{name}.csv"]) > 1 for name in filled)
@@ -72,7 +74,7 @@ def test_it_exports_the_confidential_record_of_this_district_only(two_districts)
     for secret in ("Elsewhere", "Secret", "secret@elsewhere.org", "oscar@example.org"):
         assert secret not in everything
     steps = files["steps.csv"]
-    assert [row[steps[0].index("notes")] for row in steps[1:]] == ["Riverside note"] * 3
+    assert [row[steps[0].index("Notes")] for row in steps[1:]] == ["Riverside note"] * 3
     assert {row[1] for row in files["step_standards.csv"][1:]} == {"1B", "1C"}
 
 
@@ -193,3 +195,61 @@ def test_it_refuses_to_erase_without_the_teachers_name(cast):
         services.teacher_erase(actor=cast.dana, teacher=cast.teacher, confirmation="Maria")
     assert Teacher.objects.filter(pk=cast.teacher.pk).exists()
     assert not AuditEvent.objects.exists()
+
+
+# --- an export people can read ----------------------------------------------------------------------------
+
+
+def _zip(archive: bytes) -> zipfile.ZipFile:
+    return zipfile.ZipFile(io.BytesIO(archive))
+
+
+def test_it_names_columns_for_people_not_for_the_orm(two_districts):
+    files = _read(services.export_archive(district=two_districts.district))
+
+    assert files["users.csv"][0] == ["User ID", "E-mail", "Full name", "Role", "Active", "Joined at"]
+    headings = [heading for table in services.TABLES for heading in table.headings]
+    assert not [heading for heading in headings if "__" in heading or "_id" in heading or heading != heading.strip()]
+
+
+def test_it_describes_every_file_and_column_in_a_data_dictionary(two_districts):
+    files = _read(services.export_archive(district=two_districts.district))
+
+    header, *rows = files["data_dictionary.csv"]
+    assert header == ["File", "Column", "Meaning"]
+    described = {(file, column) for file, column, meaning in rows if meaning.strip()}
+    for table in services.TABLES:
+        assert (table.filename, "") in described
+        assert {(table.filename, heading) for heading in table.headings} <= described
+    meanings = {(file, column): meaning for file, column, meaning in rows}
+    assert "plan_meeting = Planning meeting" in meanings[("steps.csv", "Kind")]  # coded values spelled out
+    assert "Local time in America/Chicago" in meanings[("steps.csv", "Starts at")]
+    assert ("cadence_export.xlsx", "") in described
+
+
+def test_it_writes_times_in_the_district_time_zone_to_the_second(cast):
+    cast.district.timezone = "America/Los_Angeles"
+    cast.district.save()
+    full_record(cast.enrollment, strategy=cast.strategy, tool=cast.tool)
+    Step.objects.update(starts_at=datetime.datetime(2025, 3, 4, 15, 30, 45, 123456, tzinfo=datetime.UTC))
+
+    steps = _read(services.export_archive(district=cast.district))["steps.csv"]
+
+    assert {row[steps[0].index("Starts at")] for row in steps[1:]} == {"2025-03-04T07:30:45"}  # PST, to the second
+
+
+def test_it_puts_a_workbook_with_every_table_beside_the_csv_files(two_districts):
+    import openpyxl
+
+    archive = _zip(services.export_archive(district=two_districts.district))
+    files = _read(services.export_archive(district=two_districts.district))
+    book = openpyxl.load_workbook(io.BytesIO(archive.read("cadence_export.xlsx")), read_only=True)
+
+    assert book.sheetnames == ["data_dictionary"] + [table.sheet for table in services.TABLES]
+    for table in services.TABLES:
+        rows = list(book[table.sheet].iter_rows(values_only=True))
+        assert list(rows[0]) == table.headings
+        assert len(rows) == len(files[table.filename]), table.filename
+    steps = list(book["steps"].iter_rows(values_only=True))
+    assert isinstance(steps[1][steps[0].index("Starts at")], datetime.datetime)  # a date Excel can sort
+    assert [row[steps[0].index("Notes")] for row in steps[1:]] == ["Riverside note"] * 3

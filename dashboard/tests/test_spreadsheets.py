@@ -28,7 +28,7 @@ HYPERLINK = '=HYPERLINK("http://example.invalid","x")'
 
 def _files(archive: bytes) -> dict[str, bytes]:
     with zipfile.ZipFile(io.BytesIO(archive)) as zipped:
-        return {name: zipped.read(name) for name in zipped.namelist()}
+        return {name: zipped.read(name) for name in zipped.namelist() if name.endswith(".csv")}
 
 
 def _rows(raw: bytes) -> list[dict[str, str]]:
@@ -70,11 +70,11 @@ def test_it_neutralises_formulas_in_the_export(hostile):
     files = _files(services.export_archive(district=hostile.district))
 
     [challenge] = _rows(files["challenges.csv"])
-    assert challenge["title"] == "'" + HYPERLINK
-    assert challenge["root_cause_notes"] == "'  @SUM(1+1)*cmd|' /C calc'!A0"
-    notes = [row["notes"] for row in _rows(files["activities.csv"])]
+    assert challenge["Title"] == "'" + HYPERLINK
+    assert challenge["Root cause notes"] == "'  @SUM(1+1)*cmd|' /C calc'!A0"
+    notes = [row["Notes"] for row in _rows(files["activities.csv"])]
     assert notes == ["'-5+3", "'+1", "'\t=1+1", "'\r\n=1+1", "Plain words"]
-    assert {row["minutes"] for row in _rows(files["activities.csv"])} == {"15"}  # numbers stay numbers
+    assert {row["Minutes"] for row in _rows(files["activities.csv"])} == {"15"}  # numbers stay numbers
 
 
 def test_it_leaves_no_cell_of_the_export_that_runs_as_a_formula(hostile):
@@ -88,7 +88,7 @@ def test_it_writes_utf8_with_a_byte_order_mark_for_excel(hostile):
 
     assert all(raw.startswith(codecs.BOM_UTF8) for raw in files.values())
     assert not any(raw[3:].startswith(codecs.BOM_UTF8) for raw in files.values())  # one, not two
-    assert "José Núñez" in {row["name"] for row in _rows(files["teachers.csv"])}
+    assert "José Núñez" in {row["Name"] for row in _rows(files["teachers.csv"])}
 
 
 # --- the writer itself ----------------------------------------------------------------------------
@@ -147,3 +147,39 @@ def test_it_writes_every_csv_through_the_one_writer():
         if "tests" not in path.parts and path.name != "spreadsheets.py" and writers.search(path.read_text())
     ]
     assert offenders == []
+
+
+def test_it_neutralises_formulas_in_the_workbook_too(hostile):
+    import openpyxl
+
+    with zipfile.ZipFile(io.BytesIO(services.export_archive(district=hostile.district))) as zipped:
+        book = openpyxl.load_workbook(io.BytesIO(zipped.read("cadence_export.xlsx")))
+    cells = [cell for sheet in book for row in sheet.iter_rows() for cell in row]
+
+    assert not [cell.coordinate for cell in cells if cell.data_type == "f"]  # no formula anywhere
+    texts = [cell.value for cell in cells if isinstance(cell.value, str)]
+    assert not [text for text in texts if _runs_as_formula(text)]
+    assert "'" + HYPERLINK in texts
+    notes = [row[-1] for row in book["activities"].iter_rows(min_row=2, values_only=True)]
+    assert notes == ["'-5+3", "'+1", "'\t=1+1", "'\n=1+1", "Plain words"]  # XML reads a CR LF as LF
+    assert {row[7] for row in book["activities"].iter_rows(min_row=2, values_only=True)} == {15}
+
+
+def test_it_continues_a_table_longer_than_a_sheet_on_the_next_sheet():
+    from openpyxl import load_workbook
+
+    from config.spreadsheets import xlsx_writer
+
+    workbook = xlsx_writer()
+    workbook.max_rows = 3  # Excel's 1,048,576, made small
+    workbook.add_sheet("steps", ["n", "note"], [(n, "\0=x") for n in range(5)])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+
+    book = load_workbook(buffer)
+    assert book.sheetnames == ["steps", "steps (2)", "steps (3)"]
+    assert [list(sheet.values) for sheet in book] == [
+        [("n", "note"), (0, "'\ufffd=x"), (1, "'\ufffd=x")],
+        [("n", "note"), (2, "'\ufffd=x"), (3, "'\ufffd=x")],
+        [("n", "note"), (4, "'\ufffd=x")],
+    ]
