@@ -69,6 +69,12 @@ INSTALLED_APPS = [
     "csp",
     "bootstrap",
     "axes",
+    "allauth",
+    "allauth.account",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.google",
+    "allauth.socialaccount.providers.microsoft",
+    "allauth.socialaccount.providers.openid_connect",
     "accounts",
     "standards",
     "coaching",
@@ -90,6 +96,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # django-allauth's request context (single sign-on); it also turns a refused sign-in into its page.
+    "allauth.account.middleware.AccountMiddleware",
     "accounts.middleware.DistrictMiddleware",
     # Last, so it turns a locked-out sign-in into the lockout page (accounts.signin.locked_out).
     "axes.middleware.AxesMiddleware",
@@ -151,6 +159,23 @@ AXES_LOCKOUT_CALLABLE = "accounts.signin.locked_out"
 # Behind N reverse proxies that each append to X-Forwarded-For, set this to N: otherwise every
 # sign-in seems to come from the proxy, and 5 failures anywhere would lock everyone out.
 AXES_TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+# Single sign-on (django-allauth): "Sign in with Google / Microsoft" and any OpenID Connect provider
+# (Clever, ClassLink), each turned on per district by its admin (districts.models.SignInProvider, which
+# districts.signin.DistrictSignIn turns into allauth's apps). SSO never creates an account: it signs in
+# people who already have a membership, found by their verified e-mail address. Password sign-in stays
+# on Django's login view (so axes throttles it as before); allauth's own account views are not routed.
+SOCIALACCOUNT_ADAPTER = "districts.signin.DistrictSignIn"
+SOCIALACCOUNT_AUTO_SIGNUP = False
+SOCIALACCOUNT_EMAIL_VERIFICATION = "none"  # the adapter accepts only an address the provider verified
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False  # linking by e-mail is the adapter's decision, not allauth's
+SOCIALACCOUNT_STORE_TOKENS = False  # Cadence calls no provider API after sign-in
+SOCIALACCOUNT_REQUESTS_TIMEOUT = 10
+SOCIALACCOUNT_OPENID_CONNECT_URL_PREFIX = "oidc"
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*"]
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+ACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_LOGOUT_REDIRECT_URL = "login"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

@@ -5,7 +5,7 @@ from django.utils import timezone
 from accounts import scoping
 from accounts.models import District
 from coaching.models import GradeBand, Program, Strategy, Teacher, Tool
-from districts import selectors
+from districts import selectors, services
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -150,3 +150,51 @@ class ToolForm(LibraryForm):
         model = Tool
         fields = ["name", "description", "url"]
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+
+class SignInProviderForm(forms.Form):
+    """One single sign-on provider's settings. The secret field is never filled in from what is stored."""
+
+    enabled = forms.BooleanField(label="Let people sign in this way", required=False)
+    label = forms.CharField(
+        label="Button name", max_length=60, required=False, help_text="Shown as “Sign in with …”, e.g. Clever."
+    )
+    server_url = forms.CharField(
+        label="Issuer URL", max_length=300, required=False,
+        help_text="The provider's issuer, e.g. https://clever.com (Cadence reads its openid-configuration).",
+    )  # fmt: skip
+    tenant = forms.CharField(
+        label="Tenant ID", max_length=100, required=False,
+        help_text="Your district's Microsoft Entra tenant ID (Entra admin center → Overview).",
+    )  # fmt: skip
+    client_id = forms.CharField(label="Client ID", max_length=300)
+    secret = forms.CharField(
+        label="Client secret", max_length=500, required=False,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+    )  # fmt: skip
+    allowed_domains = forms.CharField(
+        label="Allowed e-mail domains",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        help_text="Only people whose address ends in one of these can sign in this way, e.g. riverside.k12.ca.us.",
+    )
+
+    FIELDS_BY_KIND = {
+        "google": {"label", "server_url", "tenant"},
+        "microsoft": {"label", "server_url"},
+        "oidc": {"tenant"},
+    }
+
+    def __init__(self, *args, kind: str, provider=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in self.UNUSED[kind]:
+            del self.fields[name]
+        if provider and provider.secret:
+            self.fields[
+                "secret"
+            ].help_text = (
+                f"A secret is stored ({provider.secret_hint}); leave this empty to keep it, or paste a new one."
+            )
+
+    def clean_allowed_domains(self) -> list[str]:
+        return services.parse_domains(self.cleaned_data["allowed_domains"])

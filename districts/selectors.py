@@ -9,6 +9,7 @@ from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 from accounts import scoping
 from accounts.models import District, Membership, Role, School, User
 from coaching.models import Enrollment, Goal, Program, Strategy, Teacher, Tool, active_enrollment
+from districts.models import SignInProvider
 
 ACTIVE = active_enrollment("enrollments")
 
@@ -105,3 +106,16 @@ def retired_strategies(district: District) -> QuerySet[Strategy]:
 def tools(district: District, *, retired: bool) -> QuerySet[Tool]:
     tools = scoping.district_rows(district, Tool)
     return (tools.retired() if retired else tools.active()).order_by("name")
+
+
+def sign_in_providers(district: District) -> dict[str, SignInProvider | None]:
+    """The district's single sign-on settings by kind (google, microsoft, oidc); None where never set."""
+    saved = {row.kind: row for row in scoping.district_rows(district, SignInProvider)}
+    return {kind: saved.get(kind) for kind in SignInProvider.Kind.values}
+
+
+def enabled_sign_in_providers() -> list[SignInProvider]:
+    """Every district's switched-on single sign-on, for the sign-in page (before anyone is known)."""
+    return list(
+        SignInProvider.objects.filter(enabled=True).select_related("district").order_by("district__name", "kind")
+    )

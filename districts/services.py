@@ -5,6 +5,7 @@ Roles are checked by the views; these services refuse anything from outside the 
 """
 
 import datetime
+import re
 from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
@@ -15,6 +16,7 @@ from accounts import scoping
 from accounts.models import Membership, Role, School, User
 from coaching.models import Enrollment, Goal, Program, Strategy, Teacher, Tool, active_enrollment
 from coaching.services import enrollment_steps_cancel, library_require_unique
+from districts.models import SignInProvider
 
 
 def _names(objects: Iterable) -> str:
@@ -286,3 +288,58 @@ def library_retire(*, actor: User, item: Strategy | Tool, retired: bool = True) 
     item.retired_at = (item.retired_at or timezone.now()) if retired else None
     item.save(update_fields=["retired_at"])
     return item
+
+
+# --- single sign-on ---------------------------------------------------------------------------------
+
+
+def parse_domains(text: str) -> list[str]:
+    """E-mail domains from what an admin typed ("Riverside.k12.ca.us, @staff.riverside.org"), lower case.
+
+    Raises ValidationError naming an entry that is not a domain.
+    """
+    domains = []
+    for entry in text.replace(",", " ").split():
+        domain = entry.strip().lstrip("@").lower()
+        if not re.fullmatch(r"(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{1,62}", domain):
+            raise ValidationError(f"{entry} is not an e-mail domain (like riverside.k12.ca.us).")
+        if domain not in domains:
+            domains.append(domain)
+    return domains
+
+
+@transaction.atomic
+def sign_in_provider_save(
+    *,
+    actor: User,
+    kind: str,
+    enabled: bool,
+    client_id: str,
+    secret: str,
+    allowed_domains: list[str],
+    label: str = "",
+    server_url: str = "",
+    tenant: str = "",
+) -> SignInProvider:
+    """Turn a single sign-on provider on or off for the actor's district, with its app and allowed domains.
+
+    An empty `secret` keeps the stored one (pages never show it back). Raises ValidationError when the
+    actor is not the district's admin, a secret was never given, or the settings are incomplete
+    (SignInProvider.clean: an issuer for OpenID Connect, the district's own tenant for Microsoft).
+    """
+    membership = actor.membership
+    if not membership.is_district_admin:
+        raise _error("Only a district admin can change how people sign in.")
+    provider = scoping.district_rows(membership.district, SignInProvider).filter(kind=kind).first()
+    provider = provider or SignInProvider(district=membership.district, kind=kind)
+    provider.enabled, provider.label = enabled, label.strip()
+    provider.client_id, provider.allowed_domains = client_id.strip(), list(allowed_domains)
+    provider.server_url, provider.tenant = server_url.strip().rstrip("/"), tenant.strip()
+    if secret.strip():
+        provider.secret = secret.strip()
+    if not provider.secret:
+        raise _error("Give the client secret from the provider's console.", "secret")
+    provider.updated_at = timezone.now()
+    provider.full_clean()
+    provider.save()
+    return provider

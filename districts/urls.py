@@ -23,4 +23,6 @@ urlpatterns = [
     path("library/tools/<int:tool_id>/", views.tool_edit, name="tool_edit"),
     path("library/tools/<int:tool_id>/retire/", views.tool_retire, name="tool_retire"),
     path("library/tools/<int:tool_id>/restore/", views.tool_restore, name="tool_restore"),
+    path("sign-in/", views.sign_in, name="sign_in"),
+    path("sign-in/<str:kind>/", views.sign_in_edit, name="sign_in_edit"),
 ]

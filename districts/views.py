@@ -6,6 +6,7 @@ District admins change them; coaches and principals may read programs and the li
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -25,9 +26,11 @@ from districts.forms import (
     MoveForm,
     ProgramForm,
     SchoolGoalForm,
+    SignInProviderForm,
     StrategyForm,
     ToolForm,
 )
+from districts.models import SignInProvider
 
 member_required = role_required(Role.COACH, Role.PRINCIPAL, Role.DISTRICT_ADMIN)
 TEACHERS_PER_PAGE = 50
@@ -268,3 +271,59 @@ def tool_retire(request, tool_id: int):
 @require_POST
 def tool_restore(request, tool_id: int):
     return _retire(request, Tool, tool_id, retired=False)
+
+
+# --- single sign-on -------------------------------------------------------------------------------
+
+SIGN_IN_INTRO = {
+    "google": "People sign in with their Google Workspace account. Create an OAuth client (Web application) in "
+    "Google Cloud console → APIs & Services → Credentials, with the redirect URI shown below.",
+    "microsoft": "People sign in with their Microsoft 365 account. Register an app in the Microsoft Entra admin "
+    "center → App registrations (accounts in this organizational directory only), with the redirect URI below.",
+    "oidc": "Any OpenID Connect provider: Clever, ClassLink, or your own. Register Cadence there as a web "
+    "application with the redirect URI below and copy its issuer, client ID and secret here.",
+}
+
+
+@district_admin_required
+def sign_in(request):
+    providers = selectors.sign_in_providers(request.membership.district)
+    rows = [(kind, label, providers[kind]) for kind, label in SignInProvider.Kind.choices]
+    return render(request, "district/sign_in.html", {"rows": rows})
+
+
+@district_admin_required
+def sign_in_edit(request, kind: str):
+    if kind not in SignInProvider.Kind.values:
+        raise Http404
+    provider = selectors.sign_in_providers(request.membership.district)[kind]
+    initial = {}
+    if provider:
+        initial = {
+            "enabled": provider.enabled, "label": provider.label, "server_url": provider.server_url,
+            "tenant": provider.tenant, "client_id": provider.client_id,
+            "allowed_domains": ", ".join(provider.allowed_domains),
+        }  # fmt: skip
+    form = SignInProviderForm(request.POST or None, initial=initial, kind=kind, provider=provider)
+    if form.is_valid():
+        saved = run_service(form, services.sign_in_provider_save, actor=request.user, kind=kind, **form.cleaned_data)
+        if saved:
+            state = "on" if saved.enabled else "off"
+            messages.success(request, f"Sign-in with {saved.name} is {state}.")
+            return redirect("district:sign_in")
+    context = {
+        "form": form,
+        "kind": kind,
+        "name": SignInProvider.Kind(kind).label if not provider else provider.name,
+        "intro": SIGN_IN_INTRO[kind],
+        "redirect_uri": request.build_absolute_uri(_callback_path(kind, request.membership.district)),
+    }
+    return render(request, "district/sign_in_edit.html", context)
+
+
+def _callback_path(kind: str, district) -> str:
+    """Where the provider sends people back: the redirect URI the admin registers at the provider."""
+    provider_id = SignInProvider.provider_id_for(kind, district)
+    if kind == SignInProvider.Kind.OIDC:
+        return reverse("openid_connect_callback", kwargs={"provider_id": provider_id})
+    return reverse(f"{provider_id}_callback")

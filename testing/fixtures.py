@@ -5,7 +5,10 @@ than skip when that environment is missing, so CI can never pass by quietly not 
 """
 
 import datetime
+import json
 import os
+import shutil
+import socket
 import subprocess
 import sys
 import time
@@ -201,3 +204,75 @@ def axe_check(page) -> None:
     results = Axe().run(page, options=options)
     if results.violations_count:
         pytest.fail(f"axe-core on {page.url}:\n{results.generate_report()}", pytrace=False)
+
+
+# --- a real OpenID Connect provider ----------------------------------------------------------------
+
+OIDC_DIR = Path(__file__).resolve().parent / "oidc"
+OIDC_READY_SECONDS = 20
+
+
+def oidc_install() -> None:
+    """Install the provider's npm packages from package-lock.json, unless the installed ones are current.
+
+    npm writes node_modules/.package-lock.json on every install; when it matches the committed lock
+    the packages are already there (the same check CI's .ci/run makes).
+    """
+    installed = OIDC_DIR / "node_modules" / ".package-lock.json"
+    lock = json.loads((OIDC_DIR / "package-lock.json").read_text())["packages"]
+    if installed.exists() and json.loads(installed.read_text())["packages"].keys() == lock.keys() - {""}:
+        return
+    if not shutil.which("npm"):
+        pytest.fail("The sign-in tests run a real OpenID Connect provider on Node.js: install nodejs and npm.")
+    result = subprocess.run(
+        ["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"],
+        cwd=OIDC_DIR, capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    if result.returncode:
+        pytest.fail(f"npm ci in {OIDC_DIR} failed:\n{result.stdout}\n{result.stderr}")
+
+
+def _free_port() -> int:
+    """A free port on 127.0.0.1: from OIDC_TEST_PORTS ("8120-8129") when set, else any the system offers."""
+    low, _, high = os.environ.get("OIDC_TEST_PORTS", "0-0").partition("-")
+    for port in range(int(low), int(high or low) + 1):
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return probe.getsockname()[1]
+    pytest.fail(f"No free port in OIDC_TEST_PORTS={os.environ['OIDC_TEST_PORTS']}")
+
+
+@pytest.fixture
+def oidc_provider(cast, live_server, tmp_path):
+    """panva/oidc-provider (Node.js) on 127.0.0.1, switched on as Riverside's OpenID Connect sign-in.
+
+    Its development login page signs in whoever types an address (see testing/oidc/provider.mjs).
+    Returns the district's SignInProvider; allowed domain: example.org, the cast's.
+    """
+    from districts.models import SignInProvider
+
+    oidc_install()
+    port, client_id, secret = _free_port(), "cadence-test", "cadence-test-secret-0123456789"
+    redirect_uri = f"{live_server.url}/sso/oidc/oidc-{cast.district.slug}/login/callback/"
+    log = tmp_path / "oidc.log"
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            ["node", "provider.mjs", str(port), client_id, secret, redirect_uri],
+            cwd=OIDC_DIR, stdin=subprocess.DEVNULL, stdout=output, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    try:
+        deadline = time.monotonic() + OIDC_READY_SECONDS
+        while "ready " not in log.read_text(errors="replace"):
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"The OpenID Connect provider did not start:\n{log.read_text(errors='replace')}")
+            time.sleep(0.1)
+        yield SignInProvider.objects.create(
+            district=cast.district, kind=SignInProvider.Kind.OIDC, enabled=True, label="Clever",
+            server_url=f"http://127.0.0.1:{port}", client_id=client_id, secret=secret,
+            allowed_domains=["example.org"],
+        )  # fmt: skip
+    finally:
+        _stop(process)

@@ -34,7 +34,7 @@ MODULE_LAYER = {
     "tasks": 4,
     "forms": 4,
     "middleware": 4,
-    "signin": 5,
+    "signin": 5,  # accounts: axes hooks; districts: single sign-on (allauth adapter, sign-in page)
     "views": 5,
     "admin": 5,
     "urls": 6,
