@@ -179,7 +179,7 @@ class SignInProviderForm(forms.Form):
         help_text="Only people whose address ends in one of these can sign in this way, e.g. riverside.k12.ca.us.",
     )
 
-    FIELDS_BY_KIND = {
+    UNUSED = {  # the fields a kind of provider does not use
         "google": {"label", "server_url", "tenant"},
         "microsoft": {"label", "server_url"},
         "oidc": {"tenant"},
@@ -190,11 +190,8 @@ class SignInProviderForm(forms.Form):
         for name in self.UNUSED[kind]:
             del self.fields[name]
         if provider and provider.secret:
-            self.fields[
-                "secret"
-            ].help_text = (
-                f"A secret is stored ({provider.secret_hint}); leave this empty to keep it, or paste a new one."
-            )
+            hint = f"A secret is stored ({provider.secret_hint}); leave this empty to keep it, or paste a new one."
+            self.fields["secret"].help_text = hint
 
     def clean_allowed_domains(self) -> list[str]:
         return services.parse_domains(self.cleaned_data["allowed_domains"])

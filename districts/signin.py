@@ -117,6 +117,9 @@ def callback(view):
     """allauth's callback view, except that a callback without a provider chosen here is refused politely."""
 
     def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if _chosen(request) is None:  # a stale or forged callback, or one after the provider was switched off
+            messages.error(request, NOT_SET_UP)
+            return redirect("login")
         try:
             return view(request, *args, **kwargs)
         except (SocialApp.DoesNotExist, MultipleObjectsReturned):

@@ -50,6 +50,8 @@ ADMIN_OBJECT = Rule(alice=403, bob=403, paula=403, dana=OK, oscar=403, olga=404)
 LEADERS = Rule(alice=403, bob=403, paula=OK, dana=OK, oscar=403, olga=OK)
 # Leaders of the school (its principal, the district admin) manage its goals.
 LEADER_OBJECT = Rule(alice=403, bob=403, paula=OK, dana=OK, oscar=403, olga=404)
+# A provider's answer without a sign-in started from this browser: back to the sign-in page, saying so.
+SSO_CALLBACK = Rule(alice=LOGIN, bob=LOGIN, paula=LOGIN, dana=LOGIN, oscar=LOGIN, olga=LOGIN)
 LOGS_OUT = Rule(alice=LOGIN, bob=LOGIN, paula=LOGIN, dana=LOGIN, oscar=LOGIN, olga=LOGIN)
 
 
@@ -104,6 +106,15 @@ def feed_token(w):
     return {"token": feed_token(calendar_feed_renew(actor=w.alice))}
 
 
+def sso_provider(w):
+    from districts.models import SignInProvider
+
+    provider = SignInProvider.objects.create(
+        district=w.district, kind="google", enabled=True, client_id="id", secret="secret", allowed_domains=["x.org"]
+    )
+    return {"provider_id": provider.pk}
+
+
 S = Challenge.Status
 # Each person's own digest settings: coaches and principals get a digest; district admins do not.
 DIGEST_PEOPLE = Rule(alice=OK, bob=OK, paula=OK, dana=403, oscar=OK, olga=403)
@@ -112,6 +123,12 @@ DIGEST_PEOPLE = Rule(alice=OK, bob=OK, paula=OK, dana=403, oscar=OK, olga=403)
 MATRIX = {
     "login": (PUBLIC, "get", None),
     "logout": (LOGS_OUT, "post", None),
+    "sso_start": (PUBLIC, "post", sso_provider),  # off to the provider
+    "google_callback": (SSO_CALLBACK, "get", None),
+    "microsoft_callback": (SSO_CALLBACK, "get", None),
+    "openid_connect_callback": (SSO_CALLBACK, "get", lambda w: {"provider_id": "oidc-riverside"}),
+    "district:sign_in": (ADMINS, "get", None),
+    "district:sign_in_edit": (ADMINS, "get", lambda w: {"kind": "oidc"}),
     "standards:catalog": (SIGNED_IN, "get", None),
     "coaching:home": (SIGNED_IN, "get", None),
     "coaching:caseload": (COACHES, "get", None),

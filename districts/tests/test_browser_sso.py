@@ -8,7 +8,7 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from accounts.models import User
-from testing.fixtures import axe_check
+from testing.fixtures import axe_check, login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -89,3 +89,22 @@ def test_it_keeps_password_sign_in_beside_the_provider(cast, oidc_provider, page
     page.get_by_role("button", name="Sign in", exact=True).click()
 
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+
+
+def test_it_lets_dana_switch_a_provider_on_by_keyboard(cast, page, live_server):
+    login(page, live_server, "dana@example.org")
+    page.goto(live_server.url + reverse("accounts:people"))
+    page.get_by_role("link", name="Sign-in settings").click()
+    axe_check(page)
+    page.get_by_role("link", name="Set up Google sign-in").click()
+    axe_check(page)
+    page.get_by_label("Let people sign in this way").check()
+    page.get_by_label("Client ID").fill("123.apps.googleusercontent.com")
+    page.get_by_label("Client secret").fill("GOCSPX-secret-0000-abcd")
+    page.get_by_label("Allowed e-mail domains").fill("example.org")
+    page.get_by_label("Allowed e-mail domains").press("Tab")
+    page.keyboard.press("Enter")
+
+    expect(page.get_by_text("Sign-in with Google is on.")).to_be_visible()
+    expect(page.get_by_text("••••abcd")).to_be_visible()
+    axe_check(page)
