@@ -25,15 +25,30 @@ MAX_UNZIPPED_BYTES = 200 * 1024 * 1024
 # A wrong file can produce an error per row; past this many the page lists no more.
 MAX_ERRORS = 1000
 
-MANIFEST, ORGS, USERS, TEACHERS = "manifest.csv", "orgs.csv", "users.csv", "teachers.csv"
-ONEROSTER_FILES = (MANIFEST, ORGS, USERS)
+MANIFEST, ORGS, USERS, ROLES, TEACHERS = "manifest.csv", "orgs.csv", "users.csv", "roles.csv", "teachers.csv"
+ONEROSTER_FILES = (MANIFEST, ORGS, USERS, ROLES)
+# The shapes of roster Cadence reads. OneRoster 1.1 puts each user's role and orgs in users.csv; OneRoster
+# 1.2 moves them to roles.csv (one row per user, role and org); Microsoft School Data Sync v2 has roles.csv
+# too, but no manifest, no status and no enabledUser, and often no e-mail (its username is the sign-in).
+V1_1, V1_2, SDS = "OneRoster 1.1", "OneRoster 1.2", "School Data Sync v2"
+USERS_1_2, ROLES_1_2, USERS_SDS, ROLES_SDS = "users.csv 1.2", "roles.csv 1.2", "users.csv sds", "roles.csv sds"
 # (required, optional) columns of each file; the others are ignored.
 COLUMNS = {
     MANIFEST: (("propertyName", "value"), ()),
-    ORGS: (("sourcedId", "name", "type"), ("status",)),
-    USERS: (("sourcedId", "orgSourcedIds", "role", "givenName", "familyName"), ("status", "email", "grades")),
+    ORGS: (("sourcedId", "name", "type"), ("status", "parentSourcedId")),
+    USERS: (
+        ("sourcedId", "orgSourcedIds", "role", "givenName", "familyName"),
+        ("status", "email", "grades", "enabledUser"),
+    ),
+    USERS_1_2: (("sourcedId", "givenName", "familyName"), ("status", "email", "grades", "enabledUser")),
+    ROLES_1_2: (("userSourcedId", "role", "orgSourcedId"), ("status", "roleType")),
+    USERS_SDS: (("sourcedId", "givenName", "familyName"), ("username", "email", "grade", "grades")),
+    ROLES_SDS: (("userSourcedId", "orgSourcedId", "role"), ("isPrimary", "grade")),
     TEACHERS: (("school", "name"), ("email", "subject", "grade_band")),
 }
+# Roles whose people lead a school: Cadence lists them as principals to invite.
+LEADER_ROLES = {"administrator", "principal", "siteadministrator"}
+MAX_NOTES = 200
 FILE_MODES = ("bulk", "delta", "absent")
 GRADE_BAND_NAMES = {
     **{name.lower(): value for value, label in GradeBand.choices for name in (value, label)},
@@ -55,6 +70,7 @@ _ZIP_ERRORS = (
     RuntimeError,  # an encrypted member
     ValueError,
     OverflowError,
+    IndexError,  # a member with an empty name (ZipInfo.is_dir reads its last character)
     OSError,
 )
 
@@ -92,12 +108,41 @@ class TeacherRow:
 
 
 @dataclass
+class Leaving:
+    """A rostered teacher the upload says is gone: their active enrollments end (their records stay)."""
+
+    sourced_id: str
+    reason: str
+
+
+@dataclass
+class Leader:
+    """A school leader (OneRoster role administrator or principal): a principal for the admin to invite."""
+
+    name: str
+    email: str
+    schools: list[str]  # sourcedIds
+
+
+@dataclass
 class Plan:
     """What a checked upload will write."""
 
     schools: dict[str, str] = field(default_factory=dict)  # key (sourcedId, or name for teachers.csv) → name
     teachers: list[TeacherRow] = field(default_factory=list)
     skipped: int = 0  # schools and teachers marked tobedeleted
+    leaving: list[Leaving] = field(default_factory=list)  # tobedeleted or enabledUser=false
+    # users.csv is a complete (bulk) list: a rostered teacher it no longer lists has left.
+    complete: bool = False
+    leaders: list[Leader] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # what Cadence decided, in words, for the import's result
+    shape: str = V1_1
+
+    def note(self, text: str) -> None:
+        if len(self.notes) < MAX_NOTES:
+            self.notes.append(text)
+        elif len(self.notes) == MAX_NOTES:
+            self.notes.append("… and more like these.")
 
 
 def unzip(payload: bytes, label: str, wanted: Iterable[str], problems: Problems) -> dict[str, bytes]:
@@ -128,9 +173,12 @@ def unzip(payload: bytes, label: str, wanted: Iterable[str], problems: Problems)
 
 
 def _read_csv(file: str, data: bytes, problems: Problems, label: str | None = None) -> list[Row] | None:
-    """The rows of one CSV file, or None (with the reason in problems) when it cannot be read."""
+    """The rows of one CSV file, or None (with the reason in problems) when it cannot be read.
+
+    file: the key of its columns in COLUMNS ("users.csv", or "users.csv 1.2" for that shape's columns).
+    """
     required, optional = COLUMNS[file]
-    label = label or file
+    label = label or file.split(" ")[0]
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -192,6 +240,10 @@ def _deleted(row: dict[str, str]) -> bool:
     return row.get("status", "").lower() == "tobedeleted"
 
 
+def _disabled(row: dict[str, str]) -> bool:
+    return row.get("enabledUser", "").lower() == "false"
+
+
 def _first_use(seen: dict, key: object, number: int, already: str) -> str | None:
     """Remember where `key` first appeared; say so when it appears again: "<already> <row>."."""
     if key in seen:
@@ -213,9 +265,10 @@ def grade_band(grades: str) -> str | None:
     return bands.pop() if len(bands) == 1 else GradeBand.ALL
 
 
-def _manifest(files: dict[str, bytes], label: str, problems: Problems) -> dict[str, str]:
-    """How each file we read is supplied (bulk, delta or absent), as the manifest says; bulk without one."""
-    modes, rows = {ORGS: "bulk", USERS: "bulk"}, []
+def _manifest(files: dict[str, bytes], label: str, problems: Problems) -> tuple[dict[str, str], str]:
+    """How each file we read is supplied (bulk, delta or absent), as the manifest says (bulk without one),
+    and the OneRoster version it states ("" without one)."""
+    modes, rows, version = {ORGS: "bulk", USERS: "bulk"}, [], ""
     if MANIFEST in files:
         rows = _read_csv(MANIFEST, files[MANIFEST], problems) or []
     listed_on, seen = {}, {}
@@ -225,9 +278,13 @@ def _manifest(files: dict[str, bytes], label: str, problems: Problems) -> dict[s
             problems.add(MANIFEST, number, "propertyName is empty.")
         elif problem := _first_use(seen, prop.lower(), number, f"The property {prop} is already set on row"):
             problems.add(MANIFEST, number, problem)
-        elif prop.lower() == "oneroster.version" and value != "1.1":
-            problems.add(MANIFEST, number, f"This is a OneRoster {value} roster: export it as OneRoster 1.1 CSV.")
-        elif prop.lower() in ("file.orgs", "file.users"):
+        elif prop.lower() == "oneroster.version" and value not in ("1.1", "1.2"):
+            problems.add(
+                MANIFEST, number, f"This is a OneRoster {value} roster: export it as OneRoster 1.1 or 1.2 CSV."
+            )
+        elif prop.lower() == "oneroster.version":
+            version = value
+        elif prop.lower() in ("file.orgs", "file.users", "file.roles"):
             if value.lower() not in FILE_MODES:
                 problems.add(MANIFEST, number, f"{prop} must be bulk, delta or absent, not “{value}”.")
             modes[prop.lower()[5:] + ".csv"] = value.lower()
@@ -238,12 +295,14 @@ def _manifest(files: dict[str, bytes], label: str, problems: Problems) -> dict[s
                 problems.add(MANIFEST, listed_on[name], f"The manifest lists {name} as {mode}, but it is not there.")
             else:
                 problems.add(label, None, f"The upload has no {name}: a OneRoster roster needs orgs.csv and users.csv.")
-    return modes
+    return modes, version
 
 
-def _check_orgs(rows: list[Row], plan: Plan, problems: Problems, on_row: Callable) -> set[str]:
-    """Schools go into the plan; every org's sourcedId is returned, to check references against."""
+def _check_orgs(rows: list[Row], plan: Plan, problems: Problems, on_row: Callable) -> dict[str, str]:
+    """Schools go into the plan; every org's sourcedId is returned with its parent's ("" for none), to
+    check references against and to follow a department up to its school."""
     seen: dict[str, int] = {}
+    parents: dict[str, str] = {}
     for done, (number, row) in enumerate(rows):
         on_row(done)
         sid, name, is_school = row["sourcedId"], row["name"], row["type"].lower() == "school"
@@ -259,72 +318,247 @@ def _check_orgs(rows: list[Row], plan: Plan, problems: Problems, on_row: Callabl
         )
         if problem:
             problems.add(ORGS, number, problem)
-        elif is_school:
-            plan.schools[sid] = name
-    return set(seen)
-
-
-def _school_of(refs: str, schools: set[str], orgs: set[str]) -> tuple[str | None, str | None]:
-    """The teacher's school: the first of their orgs that is a school. (sourcedId, problem)."""
-    ids = [ref.strip() for ref in refs.split(",") if ref.strip()]
-    if not ids:
-        return None, "orgSourcedIds is empty: every teacher needs a school."
-    for sid in ids:
-        if sid in schools:
-            return sid, None
-    unknown = [sid for sid in ids if sid not in orgs]
-    if unknown:
-        return None, f"orgSourcedIds refers to “{unknown[0]}”, an org neither in orgs.csv nor already in Cadence."
-    return None, f"None of the orgs in orgSourcedIds ({', '.join(ids)}) is a school."
-
-
-def _check_users(rows: list[Row], plan: Plan, orgs: set[str] | None, schools: set[str], problems, on_row) -> None:
-    """Teachers go into the plan. orgs is None when orgs.csv could not be read: that problem is
-    reported already, so its teachers' schools are not checked one by one."""
-    seen: dict[str, int] = {}
-    for done, (number, row) in enumerate(rows):
-        on_row(done)
-        if row["role"].lower() != "teacher":
-            continue  # students, parents and others: Cadence keeps no record of them
-        if _deleted(row):
-            plan.skipped += 1
             continue
-        sid, email = row["sourcedId"], row.get("email")
-        name = " ".join(part for part in (row["givenName"], row["familyName"]) if part)
-        school, school_problem = _school_of(row["orgSourcedIds"], schools, orgs) if orgs is not None else ("", None)
+        parents[sid] = row.get("parentSourcedId", "")
+        if is_school:
+            plan.schools[sid] = name
+    return {sid: parents.get(sid, "") for sid in seen}
+
+
+def _school_up(sid: str, schools: set[str], parents: dict[str, str]) -> str | None:
+    """The school an org belongs to: itself, or the first school up its parentSourcedId chain."""
+    visited = set()
+    while sid and sid not in visited:
+        if sid in schools:
+            return sid
+        visited.add(sid)
+        sid = parents.get(sid, "")
+    return None
+
+
+def _schools_of(ids: list[str], schools: set[str], parents: dict[str, str]) -> tuple[list[str], str | None]:
+    """The teacher's schools, in the order their orgs are listed (a department counts as its school).
+
+    (sourcedIds, problem); `parents` maps every known org to its parent ("" for none).
+    """
+    if not ids:
+        return [], "orgSourcedIds is empty: every teacher needs a school."
+    found = []
+    for sid in ids:
+        school = _school_up(sid, schools, parents)
+        if school and school not in found:
+            found.append(school)
+    if found:
+        return found, None
+    unknown = [sid for sid in ids if sid not in parents and sid not in schools]
+    if unknown:
+        return [], f"orgSourcedIds refers to “{unknown[0]}”, an org neither in orgs.csv nor already in Cadence."
+    return [], f"None of the orgs in orgSourcedIds ({', '.join(ids)}) is a school or belongs to one."
+
+
+@dataclass
+class UserRow:
+    """One person of the roster, whatever its shape: their roles as (role, org sourcedId), primary first."""
+
+    file: str
+    number: int
+    sourced_id: str
+    given: str
+    family: str
+    email: str | None
+    grades: str
+    status: str
+    enabled: str
+    roles: list[tuple[str, str]]
+
+    @property
+    def name(self) -> str:
+        return " ".join(part for part in (self.given, self.family) if part)
+
+    def orgs(self, roles: set[str]) -> list[str]:
+        return [org for role, org in self.roles if role in roles and org]
+
+
+def _check_users(users: list[UserRow], plan: Plan, parents: dict[str, str] | None, schools: set[str], problems, on_row):
+    """Teachers go into the plan, leavers into plan.leaving, school leaders into plan.leaders.
+
+    parents is None when orgs.csv could not be read: that problem is reported already, so its teachers'
+    schools are not checked one by one.
+    """
+    seen: dict[str, int] = {}
+    disabled = 0
+    tree = None if parents is None else {**dict.fromkeys(schools, ""), **parents}
+    for done, row in enumerate(users):
+        on_row(done)
+        kinds = {role for role, _ in row.roles}
+        if "teacher" not in kinds:
+            if kinds & LEADER_ROLES and not _gone(row):
+                _check_leader(row, plan, tree or dict.fromkeys(schools, ""), schools)
+            continue  # students, parents and others: Cadence keeps no record of them
+        sid, email, name = row.sourced_id, row.email, row.name
+        if row.status.lower() == "tobedeleted":
+            plan.skipped += 1
+            plan.leaving.append(Leaving(sid, "marked tobedeleted in users.csv"))
+            continue
+        if row.enabled.lower() == "false":
+            disabled += 1
+            plan.leaving.append(Leaving(sid, "enabledUser is false in users.csv"))
+            continue
+        found, school_problem = _schools_of(row.orgs({"teacher"}), schools, tree) if tree is not None else ([""], None)
         problem = (
             ("sourcedId is empty." if not sid else None)
             or _too_long(Teacher, "sourced_id", sid, "sourcedId")
-            or _first_use(seen, sid, number, f"sourcedId “{sid}” is already used on row")
+            or _first_use(seen, sid, row.number, f"sourcedId “{sid}” is already used on row")
             or (not name and "The teacher has no name: givenName and familyName are both empty.")
             or _too_long(Teacher, "name", name, "givenName and familyName together")
             or (email and _email_problem(email))
             or school_problem
         )
         if problem:
-            problems.add(USERS, number, problem)
-        else:
-            band = grade_band(row.get("grades", ""))
-            plan.teachers.append(TeacherRow(school=school, name=name, sourced_id=sid, email=email, grade_band=band))
+            problems.add(row.file, row.number, problem)
+            continue
+        if len(found) > 1:
+            others = ", ".join(plan.schools.get(s, s) for s in found[1:])
+            plan.note(
+                f"{name} teaches at {len(found)} schools; Cadence keeps a teacher at one school, so {name} is at "
+                f"{plan.schools.get(found[0], found[0])} (listed first), not at {others}."
+            )
+        band = grade_band(row.grades)
+        plan.teachers.append(TeacherRow(school=found[0], name=name, sourced_id=sid, email=email, grade_band=band))
+    if disabled:
+        plan.note(
+            f"{disabled} teacher{'s' * (disabled > 1)} with enabledUser=false "
+            f"{'were' if disabled > 1 else 'was'} treated as gone: not added, and taken off caseloads if here."
+        )
+
+
+def _gone(row: UserRow) -> bool:
+    return row.status.lower() == "tobedeleted" or row.enabled.lower() == "false"
+
+
+def _check_leader(row: UserRow, plan: Plan, tree: dict[str, str], schools: set[str]) -> None:
+    """A school's administrator or principal: listed to invite as principal (Cadence sends nothing itself)."""
+    orgs = row.orgs(LEADER_ROLES)
+    found = _schools_of(orgs, schools, tree)[0] if orgs else []
+    name = row.name or row.sourced_id
+    if not row.email or _email_problem(row.email):
+        plan.note(f"{name} (administrator) has no usable e-mail address, so cannot be invited as principal.")
+    elif not found:
+        plan.note(f"{name} (administrator) is at no school of the roster: invite them from People if they lead one.")
+    else:
+        plan.leaders.append(Leader(name=name, email=row.email.lower(), schools=found))
+
+
+def _users_1_1(rows: list[Row]) -> list[UserRow]:
+    users = []
+    for number, row in rows:
+        orgs = [ref.strip() for ref in row["orgSourcedIds"].split(",") if ref.strip()]
+        role = row["role"].lower()
+        users.append(
+            UserRow(
+                USERS, number, row["sourcedId"], row["givenName"], row["familyName"], row.get("email"),
+                row.get("grades", ""), row.get("status", ""), row.get("enabledUser", ""),
+                [(role, org) for org in orgs] or [(role, "")],
+            )
+        )  # fmt: skip
+    return users
+
+
+def _roles_by_user(rows: list[Row], primary: Callable[[dict], bool]) -> dict[str, list[tuple[str, str]]]:
+    """roles.csv (OneRoster 1.2 or School Data Sync): each user's (role, org), primary roles first."""
+    by_user: dict[str, list[tuple[bool, str, str]]] = {}
+    for _, row in rows:
+        if _deleted(row):
+            continue
+        entry = (not primary(row), row["role"].lower(), row["orgSourcedId"])
+        by_user.setdefault(row["userSourcedId"], []).append(entry)
+    return {
+        user: [(role, org) for _, role, org in sorted(entries, key=lambda e: e[0])] for user, entries in by_user.items()
+    }
+
+
+def _users_with_roles(rows: list[Row], roles: dict[str, list[tuple[str, str]]], *, sds: bool) -> list[UserRow]:
+    users = []
+    for number, row in rows:
+        email = row.get("email")
+        if sds and not email and "@" in row.get("username", ""):
+            email = row["username"]
+        users.append(
+            UserRow(
+                USERS, number, row["sourcedId"], row["givenName"], row["familyName"], email,
+                row.get("grades") or row.get("grade", ""), row.get("status", ""), row.get("enabledUser", ""),
+                roles.get(row["sourcedId"], []),
+            )
+        )  # fmt: skip
+    return users
+
+
+def _shape(files: dict[str, bytes], version: str) -> str:
+    """Which roster this is: the manifest's version, else what roles.csv and users.csv's header say."""
+    if version == "1.2":
+        return V1_2
+    if version == "1.1" or ROLES not in files:
+        return V1_1
+    header = files[ROLES].decode("utf-8-sig", errors="replace").splitlines()[:1]
+    columns = {name.strip().lower() for name in (header[0].split(",") if header else [])}
+    users = files.get(USERS, b"").decode("utf-8-sig", errors="replace").splitlines()[:1]
+    if users and "role" in {name.strip().lower() for name in users[0].split(",")}:
+        return V1_1
+    return V1_2 if "roletype" in columns or "sourcedid" in columns else SDS
 
 
 def check_oneroster(
     files: dict[str, bytes], *, label: str, district_schools: set[str], problems: Problems, on_row: Callable
 ) -> Plan:
-    """OneRoster 1.1: schools from orgs.csv, teachers from users.csv, as manifest.csv says they are supplied.
+    """A OneRoster 1.1 or 1.2 CSV roster, or Microsoft School Data Sync v2 files, as manifest.csv says
+    they are supplied: schools from orgs.csv, teachers (and school leaders) from users.csv and roles.csv.
 
     district_schools: the sourcedIds of the district's schools, which teachers may belong to too.
+    The plan says in `notes` what Cadence decided where the roster leaves a choice.
     """
-    plan, modes = Plan(), _manifest(files, label, problems)
+    plan = Plan()
+    modes, version = _manifest(files, label, problems)
+    plan.shape = _shape(files, version)
+    with_roles = plan.shape in (V1_2, SDS)
+    if with_roles and ROLES not in files and ROLES not in modes and modes[USERS] != "absent":
+        problems.add(label, None, f"The upload has no roles.csv: a {plan.shape} roster keeps its roles there.")
     read = [name for name in (ORGS, USERS) if name in files and modes[name] != "absent"]
-    tables = {name: _read_csv(name, files[name], problems) for name in read}
+    users_columns = {V1_1: USERS, V1_2: USERS_1_2, SDS: USERS_SDS}[plan.shape]
+    tables = {name: _read_csv(users_columns if name == USERS else name, files[name], problems) for name in read}
+    roles = {}
+    if with_roles and ROLES in files and USERS in read:
+        role_rows = _read_csv(ROLES_1_2 if plan.shape == V1_2 else ROLES_SDS, files[ROLES], problems) or []
+        if plan.shape == V1_2:
+            roles = _roles_by_user(role_rows, lambda row: row.get("roleType", "").lower() == "primary")
+        else:
+            roles = _roles_by_user(role_rows, lambda row: row.get("isPrimary", "").lower() == "true")
     org_rows, user_rows = tables.get(ORGS) or [], tables.get(USERS) or []
-    total = len(org_rows) + len(user_rows)
-    orgs = _check_orgs(org_rows, plan, problems, lambda done: on_row(done, total))
+    users = _users_with_roles(user_rows, roles, sds=plan.shape == SDS) if with_roles else _users_1_1(user_rows)
+    total = len(org_rows) + len(users)
+    parents = _check_orgs(org_rows, plan, problems, lambda done: on_row(done, total))
     schools = set(plan.schools) | district_schools
-    known = None if modes[ORGS] != "absent" and tables.get(ORGS) is None else orgs | schools
-    _check_users(user_rows, plan, known, schools, problems, lambda done: on_row(len(org_rows) + done, total))
+    known = None if modes[ORGS] != "absent" and tables.get(ORGS) is None else parents
+    _check_users(users, plan, known, schools, problems, lambda done: on_row(len(org_rows) + done, total))
+    plan.complete = USERS in read and modes[USERS] == "bulk"
+    if plan.shape == SDS:
+        _note_sds(plan, files, user_rows)
     return plan
+
+
+def _note_sds(plan: Plan, files: dict[str, bytes], user_rows: list[Row]) -> None:
+    """Say what School Data Sync files do not carry that a OneRoster roster would."""
+    plan.note(
+        "These are Microsoft School Data Sync v2 files, read as OneRoster: they have no manifest, status or "
+        "enabledUser, so they count as a complete roster (a teacher no longer listed has left)."
+    )
+    header = files[USERS].decode("utf-8-sig", errors="replace").splitlines()[:1]
+    columns = {name.strip().lower() for name in (header[0].split(",") if header else [])}
+    if "email" not in columns:
+        without = sum(1 for teacher in plan.teachers if not teacher.email)
+        plan.note(
+            "users.csv has no email column: each teacher's e-mail is their username where that is an address"
+            + (f"; {without} teacher{'s have' if without != 1 else ' has'} none." if without else ".")
+        )
 
 
 def check_teachers_csv(files: dict[str, bytes], *, label: str, problems: Problems, on_row: Callable) -> Plan:

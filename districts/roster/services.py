@@ -1,4 +1,5 @@
-"""Roster import: a OneRoster 1.1 CSV roster, or a simple teachers.csv, imported all-or-nothing.
+"""Roster import: a OneRoster 1.1 or 1.2 CSV roster (or Microsoft School Data Sync v2 files), or a
+simple teachers.csv, imported all-or-nothing.
 
 An import runs in two phases, so that it can be all-or-nothing *and* honest about its progress:
 
@@ -10,7 +11,8 @@ An import runs in two phases, so that it can be all-or-nothing *and* honest abou
    ("Saving") and jumps to 100 % with the counts.
 
 A rejected import writes no school and no teacher. Re-importing matches by sourcedId, so it
-updates rather than duplicates.
+updates rather than duplicates. Teachers the roster says have gone (tobedeleted, enabledUser=false, or
+missing from a bulk users.csv) leave their caseloads in the same transaction, and the result names them.
 """
 
 import io
@@ -22,15 +24,18 @@ from pathlib import PurePosixPath
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, transaction
+from django.db.models import Count, F, Value
+from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from accounts import audit, scoping
 from accounts.models import AuditEvent, District, RosterImport, School, User
-from coaching.models import Teacher
+from coaching.models import Enrollment, Teacher
 from config.celery import enqueue
 from districts.roster.checks import (
     ONEROSTER_FILES,
     TEACHERS,
+    V1_1,
     Plan,
     Problems,
     TeacherRow,
@@ -190,13 +195,74 @@ def _update_teachers(teachers: list[Teacher], fields: list[str], batch: int = 10
             cursor.execute(sql + f"WHERE {table}.id = v.column1", values)
 
 
+GONE_FROM_BULK = "no longer in users.csv, a complete (bulk) roster"
+
+
+def _end_leavers(district: District, plan: Plan) -> list[dict]:
+    """End the active enrollments of every rostered teacher the upload says has gone; name each one.
+
+    Gone: marked tobedeleted or enabledUser=false, or (when users.csv is bulk, i.e. complete) a teacher
+    with a sourcedId whom it no longer lists. Their Teacher row and coaching records stay until erased.
+    Returns [{"name", "reason", "caseloads_ended"}] in name order.
+    """
+    reasons = {leaving.sourced_id: leaving.reason for leaving in plan.leaving}
+    rostered = scoping.district_rows(district, Teacher).exclude(sourced_id="").values_list("pk", "sourced_id", "name")
+    if plan.complete:
+        listed = {row.sourced_id for row in plan.teachers} | set(reasons)
+        leaving = [(pk, sid, name) for pk, sid, name in rostered if sid not in listed]
+        reasons |= dict.fromkeys((sid for _, sid, _ in leaving), GONE_FROM_BULK)
+    leavers = list(rostered.filter(sourced_id__in=list(reasons)))
+    active = Enrollment.objects.active().filter(teacher_id__in=[pk for pk, _, _ in leavers])
+    ended = dict(active.order_by().values_list("teacher_id").annotate(n=Count("pk")))
+    active.update(ends_on=Greatest(Value(timezone.localdate()), F("starts_on")))
+    # Named: whoever this upload took off a caseload, and whoever its rows mark as gone. A teacher missing
+    # from bulk files import after import, long off every caseload, is not news: counted, not named.
+    named = [(pk, sid, name) for pk, sid, name in leavers if ended.get(pk) or reasons[sid] != GONE_FROM_BULK]
+    listed = [{"name": name, "reason": reasons[sid], "caseloads_ended": ended.get(pk, 0)} for pk, sid, name in named]
+    return sorted(listed, key=lambda leaver: leaver["name"].casefold())
+
+
+def _leaders_to_invite(district: District, plan: Plan, schools: dict[str, School]) -> list[dict]:
+    """The roster's school leaders who are not in Cadence yet, with their schools' names, to invite as principals.
+
+    Cadence sends no invitation on its own: the district admin decides (People → Invite).
+    """
+    emails = {leader.email for leader in plan.leaders}
+    known = set(User.objects.filter(email__in=emails).values_list("email", flat=True))
+    return [
+        {
+            "name": leader.name,
+            "email": leader.email,
+            "schools": [schools[s].name for s in leader.schools if s in schools],
+        }
+        for leader in plan.leaders
+        if leader.email not in known
+    ]
+
+
 def _write(district: District, plan: Plan, kind: str) -> dict:
     # One import per district at a time: two concurrent ones would both create the same schools.
     District.objects.select_for_update().filter(pk=district.pk).exists()
     by_sourced_id = kind == Kind.ONEROSTER
     schools, counts = _save_schools(district, plan, by_sourced_id=by_sourced_id)
     counts |= _save_teachers(district, plan, schools, by_sourced_id=by_sourced_id)
-    return counts | {"skipped": plan.skipped}
+    counts |= {"skipped": plan.skipped}
+    if not by_sourced_id:
+        return counts
+    notes = list(plan.notes)
+    if left := _end_leavers(district, plan):
+        counts["left"] = left
+    if leaders := _leaders_to_invite(district, plan, schools):
+        counts["principals_to_invite"] = leaders
+        notes.append(
+            f"The roster lists {len(leaders)} school administrator{'s' * (len(leaders) > 1)} not yet in Cadence: "
+            "they are listed below as principals to invite. Cadence invites nobody by itself."
+        )
+    if notes:
+        counts["notes"] = notes
+    if plan.shape != V1_1:
+        counts["format"] = plan.shape
+    return counts
 
 
 # --- running an import -----------------------------------------------------------------------

@@ -175,8 +175,8 @@ def test_it_ignores_a_file_the_manifest_says_is_absent(cast):
     ("manifest", "error"),
     [
         (
-            MANIFEST_1_1.replace("oneroster.version,1.1", "oneroster.version,1.2"),
-            ("manifest.csv", 3, "This is a OneRoster 1.2 roster: export it as OneRoster 1.1 CSV."),
+            MANIFEST_1_1.replace("oneroster.version,1.1", "oneroster.version,1.0"),
+            ("manifest.csv", 3, "This is a OneRoster 1.0 roster: export it as OneRoster 1.1 or 1.2 CSV."),
         ),
         (
             MANIFEST_1_1.replace("file.users,bulk", "file.users,sometimes"),
@@ -258,7 +258,7 @@ def test_it_lists_every_row_problem_with_its_file_and_row(cast):
         ("users.csv", 4, "“maria@” is not a valid e-mail address."),
         ("users.csv", 5, "The teacher has no name: givenName and familyName are both empty."),
         ("users.csv", 6, "orgSourcedIds refers to “sch-404”, an org neither in orgs.csv nor already in Cadence."),
-        ("users.csv", 7, "None of the orgs in orgSourcedIds (district-1) is a school."),
+        ("users.csv", 7, "None of the orgs in orgSourcedIds (district-1) is a school or belongs to one."),
         ("users.csv", 8, "orgSourcedIds is empty: every teacher needs a school."),
         ("users.csv", 9, "sourcedId is empty."),
     ]
