@@ -18,19 +18,21 @@ missing from a bulk users.csv) leave their caseloads in the same transaction, an
 import io
 import logging
 import zipfile
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, transaction
-from django.db.models import Count, F, Value
+from django.db.models import F, Value
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from accounts import audit, scoping
 from accounts.models import AuditEvent, District, RosterImport, School, User
 from coaching.models import Enrollment, Teacher
+from coaching.services import enrollment_steps_cancel
 from config.celery import enqueue
 from districts.roster.checks import (
     ONEROSTER_FILES,
@@ -213,8 +215,10 @@ def _end_leavers(district: District, plan: Plan) -> list[dict]:
         reasons |= dict.fromkeys((sid for _, sid, _ in leaving), GONE_FROM_BULK)
     leavers = list(rostered.filter(sourced_id__in=list(reasons)))
     active = Enrollment.objects.active().filter(teacher_id__in=[pk for pk, _, _ in leavers])
-    ended = dict(active.order_by().values_list("teacher_id").annotate(n=Count("pk")))
+    ending = list(active.only("pk", "teacher_id"))
+    ended = Counter(enrollment.teacher_id for enrollment in ending)
     active.update(ends_on=Greatest(Value(timezone.localdate()), F("starts_on")))
+    enrollment_steps_cancel(enrollments=ending)  # their scheduled steps leave both calendars (METHOD:CANCEL)
     # Named: whoever this upload took off a caseload, and whoever its rows mark as gone. A teacher missing
     # from bulk files import after import, long off every caseload, is not news: counted, not named.
     named = [(pk, sid, name) for pk, sid, name in leavers if ended.get(pk) or reasons[sid] != GONE_FROM_BULK]

@@ -242,3 +242,22 @@ def test_it_shows_leavers_principals_and_decisions_on_the_import_page(client, ca
     assert "Teachers who left" in page and "Ben Cho: no longer in users.csv" in page and "1 caseload ended" in page
     assert "Principals to invite" in page and "Pat Reyes &lt;pat@example.org&gt;, Roosevelt Elementary School" in page
     assert "Ana Lopez teaches at 2 schools" in page
+
+
+def test_it_cancels_the_scheduled_steps_of_a_teacher_who_left(
+    cast, implementing_challenge, tomorrow_at_ten, django_capture_on_commit_callbacks, mailoutbox
+):
+    from coaching import services as coaching
+    from coaching.models import Step
+
+    Teacher.objects.filter(pk=cast.teacher.pk).update(sourced_id="t-9")  # Maria came from the roster
+    with django_capture_on_commit_callbacks(execute=True):
+        coaching.step_log(
+            challenge=implementing_challenge, kind=Step.Kind.PLAN_MEETING, done=False, starts_at=tomorrow_at_ten,
+            minutes=45,
+        )  # fmt: skip
+    with django_capture_on_commit_callbacks(execute=True):
+        counts = _succeeded(run_import(cast.district, oneroster(SCHOOLS, [user("t-1", "Ana", "Lopez")])))
+
+    assert counts["left"] == [{"name": "Maria Rivera", "reason": GONE_FROM_BULK, "caseloads_ended": 1}]
+    assert ["METHOD:CANCEL" in m.message().as_string() for m in mailoutbox] == [False, True]
