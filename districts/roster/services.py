@@ -219,10 +219,9 @@ def _end_leavers(district: District, plan: Plan) -> list[dict]:
     ended = Counter(enrollment.teacher_id for enrollment in ending)
     active.update(ends_on=Greatest(Value(timezone.localdate()), F("starts_on")))
     enrollment_steps_cancel(enrollments=ending)  # their scheduled steps leave both calendars (METHOD:CANCEL)
-    # Named: whoever this upload took off a caseload, and whoever its rows mark as gone. A teacher missing
-    # from bulk files import after import, long off every caseload, is not news: counted, not named.
-    named = [(pk, sid, name) for pk, sid, name in leavers if ended.get(pk) or reasons[sid] != GONE_FROM_BULK]
-    listed = [{"name": name, "reason": reasons[sid], "caseloads_ended": ended.get(pk, 0)} for pk, sid, name in named]
+    # Every one is named, also a teacher long off every caseload whom bulk files keep leaving out: the
+    # admin sees whose records are still kept (to erase them when the data agreement asks).
+    listed = [{"name": name, "reason": reasons[sid], "caseloads_ended": ended.get(pk, 0)} for pk, sid, name in leavers]
     return sorted(listed, key=lambda leaver: leaver["name"].casefold())
 
 
@@ -260,7 +259,7 @@ def _write(district: District, plan: Plan, kind: str) -> dict:
         counts["principals_to_invite"] = leaders
         notes.append(
             f"The roster lists {len(leaders)} school administrator{'s' * (len(leaders) > 1)} not yet in Cadence: "
-            "they are listed below as principals to invite. Cadence invites nobody by itself."
+            "see “Principals to invite”. Cadence invites nobody by itself: invite them from People."
         )
     if notes:
         counts["notes"] = notes
