@@ -14,13 +14,21 @@ class Reach:
     """How a model's rows reach what visibility is decided by, as ORM paths (see accounts.scoping).
 
     district: the District the row belongs to; school: its School ("" when none); coach: the coach
-    whose confidential work it is ("" when not confidential); consent: for stories, the boolean field
-    that records the teacher's consent for each audience ("principal", "district").
+    whose confidential work it is ("" when not confidential); enrollment: the caseload entry (the
+    teacher on that coach's caseload) the confidential row belongs to, "pk" on the caseload entry's
+    own model — a row whose enrollment is empty (a school-wide activity) is the coach's own work;
+    consent: for stories, the boolean field that records the teacher's consent for each audience
+    ("principal", "district").
+
+    The caseload entry's model (the one whose enrollment is "pk") has a queryset with `active()`
+    (the entries on a caseload today) and `end(day)` (take them off it), which scoping and the
+    services of accounts use without importing the app that defines it.
     """
 
     district: str
     school: str = ""
     coach: str = ""
+    enrollment: str = ""
     consent: dict[str, str] = field(default_factory=dict)
 
 

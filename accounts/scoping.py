@@ -3,11 +3,26 @@
 Every view, selector, export and task that touches a district's data starts from a function here:
 
 - a teacher's coaching record (challenge, steps, reflections, ITU, touchpoints, stories) belongs to
-  the teacher's coach alone: `coach_records`, `get_confidential`;
+  the teacher's coach alone, and only while they coach the teacher: `coach_records`,
+  `get_confidential` (the rule below);
 - the district's own things (programs, goals, the library, people, imports, exports) are reached
   only from the viewer's district: `in_district`, `get_in_district`;
 - schools: a principal sees their own, everyone else their whole district: `schools`, `summary_school`;
 - stories of impact reach a leader only with the teacher's consent for that audience: `shared_stories`.
+
+Who may read a teacher's confidential record is decided at each request from what is true *now*:
+
+1. the reader's account is active and their current role is coach (a coach made principal or
+   district admin reads nothing of their former caseload: 403, like any leader);
+2. the record's enrollment (its `reach.enrollment`) is theirs and active: not ended, and its program
+   not over (coaching.models.active_enrollment). An ended enrollment (ended by the admin, by a move
+   to another coach, or by the program's last day passing) closes the record to everyone: the coach
+   who wrote it included (404). The new coach of a moved teacher starts a fresh record.
+
+What ends enrollments besides the admin's "end" and "move": a role change away from coach, a
+deactivation, and removing a school from a coach's schools (the enrollments of teachers at that
+school) end them in the same transaction (accounts.services). Nothing restores them: a reactivated
+or re-appointed coach starts with an empty caseload, which the admin fills again on Caseloads.
 
 Another district's object is a 404 whatever the role ("to prevent information leakage"); an object of
 the viewer's own district that their role may not open is a 403.
@@ -17,8 +32,11 @@ a school, a coach and a caseload entry with a `reach` (accounts.models.Reach); e
 built from it, so a new model cannot be scoped by a path written somewhere else.
 """
 
+from collections.abc import Iterable
+
+from django.apps import apps
 from django.core.exceptions import PermissionDenied
-from django.db.models import Model, QuerySet
+from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 
 from accounts.models import District, Membership, Reach, Role, School, User
@@ -108,16 +126,70 @@ def at_visible_schools(membership: Membership, model: type[Model] | QuerySet) ->
 # --- confidential coaching records -----------------------------------------------------------------
 
 
-def coach_records(user: User, model: type[Model]) -> QuerySet:
-    """The rows of a confidential model that belong to this coach's work (and no one else's).
+def _caseload_model() -> type[Model]:
+    """The model of caseload entries: the one whose reach says its enrollment is itself ("pk")."""
+    entries = [
+        m for m in apps.get_models() if isinstance(getattr(m, "reach", None), Reach) and m.reach.enrollment == "pk"
+    ]
+    if len(entries) != 1:
+        raise TypeError(f"Exactly one model must be the caseload entry (reach enrollment='pk'), not {entries}.")
+    return entries[0]
 
-    `model.reach.coach` names the owning coach. Anyone who is not a coach gets nothing.
+
+def caseload(user: User, *, at_schools: Iterable[School] | None = None) -> QuerySet:
+    """This person's active caseload entries (enrollments), at these schools only when given.
+
+    Whatever their role or account is now: the services that change a role, a coach's schools or an
+    account use it to end what the change takes away. Not a read of confidential content.
     """
+    model = _caseload_model()
+    reach = _reach(model)
+    entries = model._default_manager.active().filter(**{reach.coach: user})
+    if at_schools is not None:
+        entries = entries.filter(**{f"{reach.school}__in": list(at_schools)})
+    return entries
+
+
+def caseload_school_path() -> str:
+    """The path from a caseload entry to its teacher's school (for counting a caseload by school)."""
+    return _reach(_caseload_model()).school
+
+
+def may_coach(user: User) -> bool:
+    """A signed-in, active account whose role in its district is coach, now."""
     membership = _membership(user)
+    return membership is not None and membership.role == Role.COACH and user.is_active
+
+
+def coach_records(user: User, model: type[Model]) -> QuerySet:
+    """The rows of a confidential model that this coach may read and change now (and no one else may).
+
+    The rule (DESIGN.md, "Confidentiality and access"; docs/security.md): a row is readable by the
+    coach named by `model.reach.coach`, while that person's account is active, their role is coach,
+    and the row's enrollment (`model.reach.enrollment`) is one of their active enrollments — not
+    ended, in a program that has not ended (coaching.models.active_enrollment). A row without an
+    enrollment (school-wide work) is the coach's own while they are a coach. Anyone else gets nothing.
+    """
     queryset = model._default_manager.all()
-    if membership is None or membership.role != Role.COACH:
+    reach = _reach(model)
+    if not (reach.coach and reach.enrollment):
+        raise TypeError(f"{model.__name__} is not confidential: its reach names no coach and enrollment.")
+    if not may_coach(user):
         return queryset.none()
-    return queryset.filter(**{_reach(model).coach: user})
+    if reach.enrollment == "pk":
+        return queryset.active().filter(**{reach.coach: user})
+    on_caseload = Q(**{f"{reach.enrollment}__in": caseload(user)})
+    if _path_nullable(model, reach.enrollment):
+        on_caseload |= Q(**{f"{reach.enrollment}__isnull": True})
+    return queryset.filter(on_caseload, **{reach.coach: user})
+
+
+def _path_nullable(model: type[Model], path: str) -> bool:
+    """Whether the foreign key at the end of `path` may be empty."""
+    *through, last = path.split("__")
+    for name in through:
+        model = model._meta.get_field(name).related_model
+    return model._meta.get_field(last).null
 
 
 def get_confidential(user: User, queryset: QuerySet, **lookup) -> Model:

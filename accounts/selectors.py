@@ -1,9 +1,10 @@
 """Every read about people. Each starts from the district the district admin belongs to."""
 
-from django.db.models import BooleanField, Case, Prefetch, QuerySet, When
+from django.db.models import BooleanField, Case, Count, F, Prefetch, QuerySet, When
 from django.utils import timezone
 
-from accounts.models import District, Invitation, Membership, School, token_hash
+from accounts import scoping
+from accounts.models import District, Invitation, Membership, School, User, token_hash
 
 
 def people(district: District, *, role: str = "") -> QuerySet[Membership]:
@@ -33,3 +34,12 @@ def pending_invitations(district: District, *, role: str = "") -> QuerySet[Invit
 
 def invitation_for_token(token: str) -> Invitation | None:
     return Invitation.objects.select_related("district").filter(token_hash=token_hash(token)).first()
+
+
+def caseload_by_school(user: User) -> list[tuple[str, int]]:
+    """(school name, teachers) of this person's active caseload, by school name: what a change of their role,
+    schools or account would end (accounts.services). Counts only, no coaching content."""
+    entries = scoping.caseload(user)
+    school = scoping.caseload_school_path()
+    rows = entries.values(name=F(f"{school}__name")).annotate(n=Count("pk")).order_by("name")
+    return [(row["name"], row["n"]) for row in rows]

@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
-from accounts import audit
+from accounts import audit, scoping
 from accounts.models import AuditEvent, District, Invitation, Membership, Role, School, User, token_hash
 from config.celery import enqueue
 
@@ -171,19 +171,41 @@ def _describe(membership: Membership) -> dict:
     return {"role": membership.role, "schools": sorted(school.name for school in membership.schools.all())}
 
 
+def _end_caseload(user: User, *, at_schools: Iterable[School] | None = None) -> int:
+    """End the user's active enrollments (at these schools only, when given) today; how many ended.
+
+    Access to a teacher's record follows an active enrollment (accounts.scoping), so a change that
+    takes away the role, the account or the school ends the enrollments with it, in the caller's
+    transaction, rather than leave them for the rule to ignore (they would still count as caseloads).
+    """
+    return scoping.caseload(user, at_schools=at_schools).end(timezone.localdate())
+
+
 @transaction.atomic
 def member_update(*, actor: User, membership: Membership, role: str, schools: Iterable[School]) -> Membership:
+    """Change a person's role and schools.
+
+    A coach who stops being a coach loses their whole caseload; a coach who leaves a school loses the
+    enrollments of that school's teachers: those enrollments end today, in this transaction, and
+    their records close (accounts.scoping). The audit line says how many ended.
+    """
     if membership.user_id == actor.pk and role != Role.DISTRICT_ADMIN:
         raise ValidationError(
             {"role": "You can't remove your own district admin role: ask another district admin to do it."}
         )
     schools = _check_schools(membership.district, role, schools)
     before = _describe(membership)
+    was_coach, left = membership.role == Role.COACH, set(membership.schools.all()) - set(schools)
     membership.role = role
     membership.full_clean()
     membership.save(update_fields=["role"])
     membership.schools.set(schools)
     after = _describe(membership)
+    ended = 0
+    if was_coach and role != Role.COACH:
+        ended = _end_caseload(membership.user)
+    elif was_coach and left:
+        ended = _end_caseload(membership.user, at_schools=left)
     if after != before:
         audit.record(
             district=membership.district,
@@ -193,13 +215,18 @@ def member_update(*, actor: User, membership: Membership, role: str, schools: It
             user=membership.user_id,
             before=before,
             after=after,
+            **({"enrollments_ended": ended} if ended else {}),
         )
     return membership
 
 
 @transaction.atomic
 def member_set_active(*, actor: User, membership: Membership, active: bool) -> User:
-    """Deactivated people cannot sign in; everything they logged stays."""
+    """Deactivated people cannot sign in; everything they logged stays.
+
+    Deactivating a coach ends their enrollments today (their records close, accounts.scoping);
+    reactivating restores the sign-in only, never the caseload.
+    """
     user = membership.user
     if user.pk == actor.pk:
         raise ValidationError("You can't deactivate yourself: ask another district admin to do it.")
@@ -207,11 +234,13 @@ def member_set_active(*, actor: User, membership: Membership, active: bool) -> U
         return user
     user.is_active = active
     user.save(update_fields=["is_active"])
+    ended = 0 if active else _end_caseload(user)
     audit.record(
         district=membership.district,
         actor=actor,
         action=AuditEvent.Action.REACTIVATE if active else AuditEvent.Action.DEACTIVATE,
         summary=f"{'Reactivated' if active else 'Deactivated'} {user}",
         user=user.pk,
+        **({"enrollments_ended": ended} if ended else {}),
     )
     return user

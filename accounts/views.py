@@ -64,12 +64,25 @@ def member_edit(request, membership_id: int):
     membership = _member(request, membership_id)
     initial = {"role": membership.role, "schools": list(membership.schools.all())}
     form = MemberForm(request.POST or None, initial=initial, district=membership.district)
+    caseload = selectors.caseload_by_school(membership.user)
     if form.is_valid() and run_service(
         form, services.member_update, actor=request.user, membership=membership, **form.cleaned_data
     ):
-        messages.success(request, f"{membership.user} is now {membership.get_role_display().lower()}.")
+        messages.success(request, _member_saved(membership, before=sum(n for _, n in caseload)))
         return redirect("accounts:people")
-    return render(request, "accounts/member_edit.html", {"form": form, "member": membership})
+    context = {"form": form, "member": membership, "caseload": caseload, "caseload_size": sum(n for _, n in caseload)}
+    return render(request, "accounts/member_edit.html", context)
+
+
+def _member_saved(membership: Membership, *, before: int) -> str:
+    saved = f"{membership.user} is now {membership.get_role_display().lower()}."
+    ended = before - scoping.caseload(membership.user).count()
+    if ended:
+        saved += (
+            f" {ended} enrollment{'s' * (ended != 1)} ended today and the records closed: assign the teachers "
+            "to another coach on Caseloads."
+        )
+    return saved
 
 
 @district_admin_required
@@ -78,9 +91,14 @@ def member_deactivate(request, membership_id: int):
     membership = _member(request, membership_id)
     active = request.POST.get("active") == "true"
     if active:
-        success = f"{membership.user} is active again and can sign in."
+        success = (
+            f"{membership.user} is active again and can sign in. Their caseload stays empty until you assign teachers."
+        )
     else:
+        size = scoping.caseload(membership.user).count()
         success = f"{membership.user} is deactivated and can no longer sign in. Everything they logged stays."
+        if size:
+            success += f" Their {size} enrollment{'s' * (size != 1)} ended today."
     return _act(request, success, services.member_set_active, membership=membership, active=active)
 
 

@@ -3,6 +3,7 @@ import datetime
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from accounts.models import District, Reach, School
@@ -12,13 +13,27 @@ MAX_MINUTES = 8 * 60
 
 def active_enrollment(path: str = "") -> models.Q:
     """The one rule of an active enrollment (the teacher is on the coach's caseload now), as a filter on
-    the enrollment at `path` ("" for the Enrollment itself; "enrollments" from a Teacher or coach)."""
-    return models.Q(**{f"{path}__ends_on__isnull" if path else "ends_on__isnull": True})
+    the enrollment at `path` ("" for the Enrollment itself; "enrollments" from a Teacher or coach).
+
+    Active: not ended (`ends_on` empty) and its program not over (the program's last day is today or
+    later). A program that ended takes its caseloads with it, and with them the coach's access to
+    the records (accounts.scoping); a new school year is a new program with new enrollments.
+    """
+    prefix = f"{path}__" if path else ""
+    return models.Q(**{f"{prefix}ends_on__isnull": True, f"{prefix}program__ends_on__gte": timezone.localdate()})
 
 
 class EnrollmentQuerySet(models.QuerySet):
     def active(self) -> "EnrollmentQuerySet":
         return self.filter(active_enrollment())
+
+    def end(self, day: datetime.date) -> int:
+        """Take these enrollments off their caseloads on `day` (never before they started); returns how many.
+
+        The one write that ends an enrollment, for the district admin's "end" and "move" and for the
+        role, school and sign-in changes of accounts.services.
+        """
+        return self.update(ends_on=Greatest(models.F("starts_on"), models.Value(day, output_field=models.DateField())))
 
 
 class LibraryQuerySet(models.QuerySet):
@@ -116,7 +131,7 @@ class Teacher(models.Model):
 class Enrollment(models.Model):
     """A teacher on a coach's caseload within a program."""
 
-    reach = Reach(district="program__district", school="teacher__school", coach="coach")
+    reach = Reach(district="program__district", school="teacher__school", coach="coach", enrollment="pk")
     program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="enrollments")
     coach = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="enrollments")
     teacher = models.ForeignKey(Teacher, on_delete=models.CASCADE, related_name="enrollments")
@@ -177,7 +192,10 @@ class Strategy(models.Model):
 
 class Challenge(models.Model):
     reach = Reach(
-        district="enrollment__program__district", school="enrollment__teacher__school", coach="enrollment__coach"
+        district="enrollment__program__district",
+        school="enrollment__teacher__school",
+        coach="enrollment__coach",
+        enrollment="enrollment",
     )
 
     class Status(models.TextChoices):
@@ -289,6 +307,7 @@ class Cycle(models.Model):
         district="challenge__enrollment__program__district",
         school="challenge__enrollment__teacher__school",
         coach="challenge__enrollment__coach",
+        enrollment="challenge__enrollment",
     )
     challenge = models.ForeignKey(Challenge, on_delete=models.CASCADE, related_name="cycles")
     number = models.PositiveSmallIntegerField()
@@ -314,6 +333,7 @@ class Step(models.Model):
         district="cycle__challenge__enrollment__program__district",
         school="cycle__challenge__enrollment__teacher__school",
         coach="cycle__challenge__enrollment__coach",
+        enrollment="cycle__challenge__enrollment",
     )
 
     class Kind(models.TextChoices):
@@ -386,7 +406,10 @@ class ITURating(models.Model):
     """Impactful technology use, rated at baseline, optionally mid-way, and at the end."""
 
     reach = Reach(
-        district="enrollment__program__district", school="enrollment__teacher__school", coach="enrollment__coach"
+        district="enrollment__program__district",
+        school="enrollment__teacher__school",
+        coach="enrollment__coach",
+        enrollment="enrollment",
     )
 
     class Phase(models.TextChoices):
@@ -434,7 +457,8 @@ class ITUScore(models.Model):
 class Activity(models.Model):
     """A coach's work beyond the 1:1 cycle, and informal touchpoints with a teacher."""
 
-    reach = Reach(district="coach__membership__district", school="school", coach="coach")
+    # A touchpoint belongs to its enrollment; school-wide work (no enrollment) is the coach's own.
+    reach = Reach(district="coach__membership__district", school="school", coach="coach", enrollment="enrollment")
 
     class Kind(models.TextChoices):
         TOUCHPOINT = "touchpoint", "Informal touchpoint"
@@ -479,6 +503,7 @@ class ImpactStory(models.Model):
         district="enrollment__program__district",
         school="enrollment__teacher__school",
         coach="coach",
+        enrollment="enrollment",
         consent={"principal": "share_with_principal", "district": "share_with_district"},
     )
     coach = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="impact_stories")

@@ -29,13 +29,13 @@ CASELOAD_WARNING = 16  # caseloads of ~10 are recommended; 16+ is a warning sign
 
 
 def coach_enrollments(user: User) -> QuerySet[Enrollment]:
-    """Every enrollment of this coach's, ended ones too."""
+    """The enrollments whose records this coach may open: their active ones (accounts.scoping's rule)."""
     return scoping.coach_records(user, Enrollment)
 
 
 def caseload(user: User) -> QuerySet[Enrollment]:
-    """The coach's current caseload: active enrollments only."""
-    return coach_enrollments(user).active()
+    """The coach's current caseload: active enrollments only (an ended one is closed to them too)."""
+    return coach_enrollments(user)
 
 
 def coach_challenges(user: User) -> QuerySet[Challenge]:
@@ -51,7 +51,7 @@ def coach_activities(user: User) -> QuerySet[Activity]:
 
 
 def coach_stories(user: User) -> QuerySet[ImpactStory]:
-    """A coach's own stories; no one else's, whoever's caseload the teacher is on now."""
+    """A coach's own stories of teachers on their caseload now; no one else's."""
     return scoping.coach_records(user, ImpactStory).select_related("enrollment__teacher")
 
 

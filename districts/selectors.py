@@ -11,7 +11,10 @@ from accounts.models import District, Membership, Role, School, User
 from coaching.models import Enrollment, Goal, Program, Strategy, Teacher, Tool, active_enrollment
 from districts.models import SignInProvider
 
-ACTIVE = active_enrollment("enrollments")
+
+def _active():
+    """Active enrollments as a filter from a program or coach (built per call: "active" depends on today)."""
+    return active_enrollment("enrollments")
 
 
 def active_coaches(district: District) -> QuerySet[User]:
@@ -25,7 +28,7 @@ def programs(membership: Membership) -> QuerySet[Program]:
         Prefetch("coaches", queryset=User.objects.order_by("full_name")),
     )
     if membership.is_district_admin:
-        qs = qs.annotate(active_count=Count("enrollments", filter=ACTIVE))
+        qs = qs.annotate(active_count=Count("enrollments", filter=_active()))
     return qs
 
 
@@ -46,8 +49,8 @@ def program_coaches(program: Program) -> list[User]:
     """The program's coaches, each with `in_program` (active here) and `total` (active anywhere) caseloads."""
     return list(
         program.coaches.annotate(
-            in_program=Count("enrollments", filter=ACTIVE & Q(enrollments__program=program)),
-            total=Count("enrollments", filter=ACTIVE),
+            in_program=Count("enrollments", filter=_active() & Q(enrollments__program=program)),
+            total=Count("enrollments", filter=_active()),
         ).order_by("full_name", "email")
     )
 

@@ -209,13 +209,15 @@ def _require_active_enrollment(actor: User, enrollment: Enrollment) -> None:
 
 @transaction.atomic
 def enrollment_end(*, actor: User, enrollment: Enrollment) -> Enrollment:
-    """Take a teacher off a caseload today. The coach keeps the confidential history of the work.
+    """Take a teacher off a caseload today.
 
-    The steps still scheduled with the teacher are not going to happen: calendars get their cancellation.
+    The record of the work stays (for the district's export, or erasure) but closes: from today no
+    one opens it in Cadence, the coach who wrote it included (accounts.scoping). The steps still
+    scheduled with the teacher are not going to happen: calendars get their cancellation.
     """
     _require_active_enrollment(actor, enrollment)
-    enrollment.ends_on = max(timezone.localdate(), enrollment.starts_on)
-    enrollment.save(update_fields=["ends_on"])
+    Enrollment.objects.filter(pk=enrollment.pk).end(timezone.localdate())
+    enrollment.refresh_from_db(fields=["ends_on"])
     enrollment_steps_cancel(enrollments=[enrollment])
     return enrollment
 
@@ -224,7 +226,8 @@ def enrollment_end(*, actor: User, enrollment: Enrollment) -> Enrollment:
 def enrollment_move(*, actor: User, enrollment: Enrollment, coach: User) -> Enrollment:
     """Move a teacher to another coach of the program: a new enrollment, so the new coach starts fresh.
 
-    Coaching records stay confidential to the coach who wrote them; nothing moves with the teacher.
+    Nothing moves with the teacher: the old enrollment ends, and its record closes to everyone, the
+    coach who wrote it included (accounts.scoping).
     """
     _require_active_enrollment(actor, enrollment)
     if coach.pk == enrollment.coach_id:

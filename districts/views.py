@@ -161,8 +161,9 @@ def enrollment_move(request, enrollment_id: int):
             messages.success(request, f"{enrollment.teacher} moved to {moved.coach}'s caseload.")
             return redirect(_back_to_caseload(enrollment))
     intro = (
-        f"{enrollment.teacher} leaves {enrollment.coach}'s caseload today. {enrollment.coach} keeps the confidential "
-        "history of their work together; the new coach starts fresh, with a new challenge."
+        f"{enrollment.teacher} leaves {enrollment.coach}'s caseload today, and the record of their work together "
+        f"closes: from today no one can open it, {enrollment.coach} included. The new coach starts fresh, with a "
+        "new challenge."
     )
     title = f"Move {enrollment.teacher} to another coach"
     return _form_page(request, form, title=title, intro=intro, submit="Move", cancel=_back_to_caseload(enrollment))
@@ -178,8 +179,9 @@ def enrollment_end(request, enrollment_id: int):
             messages.success(request, f"{enrollment.teacher} is off {enrollment.coach}'s caseload.")
             return redirect(_back_to_caseload(enrollment))
     intro = (
-        f"{enrollment.teacher} leaves {enrollment.coach}'s caseload in {enrollment.program} today. "
-        f"{enrollment.coach} keeps the confidential history of their work together."
+        f"{enrollment.teacher} leaves {enrollment.coach}'s caseload in {enrollment.program} today. The record of "
+        f"their work together closes: from today no one can open it in Cadence, {enrollment.coach} included "
+        "(it stays in the district's data export until the teacher is erased)."
     )
     title = f"End {enrollment.teacher}'s coaching with {enrollment.coach}?"
     back = _back_to_caseload(enrollment)

@@ -131,6 +131,7 @@ def test_it_changes_a_role_and_schools_and_audits_it(cast, client):
         "user": cast.alice.pk,
         "before": {"role": "coach", "schools": ["Lincoln Middle School"]},
         "after": {"role": "principal", "schools": ["Adams Elementary"]},
+        "enrollments_ended": 1,  # Maria's: a principal coaches no one (test_access_transitions.py)
     }
 
 
@@ -175,9 +176,9 @@ def test_it_deactivates_and_keeps_everything_they_logged(cast, client):
     assert "is deactivated and can no longer sign in" in response.content.decode()
     cast.alice.refresh_from_db()
     assert not cast.alice.is_active
-    assert Enrollment.objects.filter(coach=cast.alice).count() == 1
+    assert Enrollment.objects.filter(coach=cast.alice).count() == 1  # ended, not deleted
     event = AuditEvent.objects.get(action=AuditEvent.Action.DEACTIVATE)
-    assert event.actor == cast.dana and event.details == {"user": cast.alice.pk}
+    assert event.actor == cast.dana and event.details == {"user": cast.alice.pk, "enrollments_ended": 1}
 
 
 def test_it_signs_out_a_deactivated_person(cast, client):
