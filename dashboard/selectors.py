@@ -1,18 +1,29 @@
 """Reads for principals and district admins: numbers, never rows of teacher content.
 
-Every figure about teachers goes through `suppress`, so that a group of fewer than the district's
-k teachers shows as "fewer than k" and no single teacher can be singled out (DESIGN.md,
-"Confidentiality"). Query counts are fixed: each aggregate is one grouped query, whatever the number
-of schools, teachers or steps.
+One suppression rule, decided by one function (`suppress`): any figure derived from teachers'
+records over fewer than the district's k teachers reads "fewer than k", so that no single teacher
+can be singled out (DESIGN.md, "Confidentiality"). "Over" is counted twice, and either being 1 to
+k-1 hides the figure:
 
-What is deliberately not suppressed: school-wide work (principal meetings, PLCs; it is about the
-coach's work at the school, not a teacher) and per-coach progress, which the access table gives to
-district admins as counts.
+- the figure's own teachers (the teachers whose records it counts: a cell of 2 visits by 2
+  teachers is over 2 teachers), and
+- its row's group (a school's teachers, a coach's teachers: everyone enrolled in a running
+  program, ended enrollments included, whose records the row is computed from). A zero over a
+  group of 3 says something about each of the 3, so it is hidden too; a zero over no one, or over
+  k or more, is shown.
+
+Every figure of every row is a `Figure` built by `suppress`; no row carries a raw number about
+teachers. What is deliberately shown as it is: the size of a coach's caseload (the district admin
+assigns it and sees it on the caseload pages) and school-wide work (principal meetings, PLCs: about
+the coach's work at the school, not a teacher). Query counts are fixed: each aggregate is one
+grouped query, whatever the number of schools, teachers or steps.
 
 Differencing: no table shows a total beside parts that may be suppressed (the total would give the
-suppressed part away). One residual risk is accepted: a count and the population it is part of are
-both shown (6 teachers enrolled, 5 active), so a small complement (1 not active) can be inferred,
-though not who it is.
+suppressed part away). Residual risks accepted: a count and the population it is part of are both
+shown (6 teachers enrolled, 5 active), so a small complement (1 not active) can be inferred, though
+not who it is; and a school's row and its coaches' rows measure different things (teachers active
+in 30 days, minutes; steps and challenges per coach), so they do not subtract into one another, but
+a district with one school and two coaches should keep that in mind.
 """
 
 import datetime
@@ -62,17 +73,20 @@ class Figure:
         return f"fewer than {self.k}" if self.value is None else f"{self.value:,}"
 
 
-def suppress(value: int, *, teachers: int, k: int) -> Figure:
-    """`value`, computed over `teachers` teachers, unless that group has 1 to k-1 of them.
+def suppress(value: int, *, teachers: int, k: int, group: int | None = None) -> Figure:
+    """`value`, computed from the records of `teachers` teachers out of a `group` of teachers (the row's:
+    a school's or a coach's; `teachers` itself when not given), unless either has 1 to k-1 of them.
 
-    Zero is shown: "no teacher" singles nobody out.
+    The one decision of suppression: every figure a leader sees is built here. Zero is shown when the
+    group is empty or has at least k teachers ("none of them" singles nobody out).
     """
-    return Figure(None if 0 < teachers < k else value, k)
+    small = 0 < teachers < k or (group is not None and 0 < group < k)
+    return Figure(None if small else value, k)
 
 
-def count(teachers: int, *, k: int) -> Figure:
-    """A count of teachers is its own group."""
-    return suppress(teachers, teachers=teachers, k=k)
+def count(teachers: int, *, k: int, group: int | None = None) -> Figure:
+    """A count of teachers is its own group (and part of its row's, when given)."""
+    return suppress(teachers, teachers=teachers, k=k, group=group)
 
 
 # --- the population: enrollments of the programs running today ----------------------------------
@@ -92,12 +106,14 @@ def _by_school(rows) -> dict[int, dict]:
 
 
 def _participation(enrollments: QuerySet[Enrollment], today: datetime.date) -> dict[int, dict]:
-    """Per school: teachers on a caseload now, and how many of them were contacted lately."""
+    """Per school: its teachers (the group every figure of the row is over), those on a caseload now,
+    and how many of them were contacted lately."""
     on_caseload = active_enrollment()
     contacted = on_caseload & Q(last_contact_on__gte=today - datetime.timedelta(days=CONTACT_DAYS))
     return _by_school(
         enrollments.values(at_school=F("teacher__school"))
         .annotate(
+            group=Count("teacher", distinct=True),  # the school's teachers, ended enrollments included
             enrolled=Count("teacher", distinct=True, filter=on_caseload),
             contacted=Count("teacher", distinct=True, filter=contacted),
         )
@@ -178,17 +194,18 @@ def school_figures(
     for school in schools:
         p, s, w = participation.get(school.pk, {}), steps.get(school.pk, {}), school_wide.get(school.pk, {})
         minutes = s.get("minutes", 0) + reflections.get(school.pk, 0) + touchpoints.get(school.pk, 0)
+        group = p.get("group", 0)
         by_kind = [
-            (label, suppress(s.get(f"{kind}_steps", 0), teachers=s.get(f"{kind}_teachers", 0), k=k))
+            (label, suppress(s.get(f"{kind}_steps", 0), teachers=s.get(f"{kind}_teachers", 0), k=k, group=group))
             for kind, label in Step.Kind.choices
         ]
         result.append(
             SchoolFigures(
                 school=school,
-                enrolled=count(p.get("enrolled", 0), k=k),
-                active=count(s.get("active", 0), k=k),
-                contacted=count(p.get("contacted", 0), k=k),
-                coaching_minutes=suppress(minutes, teachers=coached.get(school.pk, 0), k=k),
+                enrolled=count(p.get("enrolled", 0), k=k, group=group),
+                active=count(s.get("active", 0), k=k, group=group),
+                contacted=count(p.get("contacted", 0), k=k, group=group),
+                coaching_minutes=suppress(minutes, teachers=coached.get(school.pk, 0), k=k, group=group),
                 school_wide_minutes=w.get("minutes", 0),
                 school_wide_count=w.get("count", 0),
                 steps=by_kind,
@@ -207,11 +224,13 @@ class ChallengeRow:
 def challenge_categories(
     district: District, school: School, *, today: datetime.date | None = None
 ) -> list[ChallengeRow]:
-    """Challenges by category, open and closed; each cell suppressed by its own teachers."""
+    """Challenges by category, open and closed; each cell suppressed by its own teachers and the school's."""
     today = today or timezone.localdate()
     teacher, closed = "enrollment__teacher", Q(status=Status.CLOSED)
+    enrollments = current_enrollments(district, today).filter(teacher__school=school)
+    group = enrollments.values("teacher").distinct().count()
     rows = (
-        Challenge.objects.filter(enrollment__in=current_enrollments(district, today).filter(teacher__school=school))
+        Challenge.objects.filter(enrollment__in=enrollments)
         .values("category")
         .annotate(
             open=Count("pk", filter=~closed),
@@ -226,7 +245,7 @@ def challenge_categories(
 
     def cell(category: str, which: str) -> Figure:
         row = cells.get(category, {})
-        return suppress(row.get(which, 0), teachers=row.get(f"{which}_teachers", 0), k=k)
+        return suppress(row.get(which, 0), teachers=row.get(f"{which}_teachers", 0), k=k, group=group)
 
     labels = [*ChallengeCategory.choices, ("", "Not chosen yet (still identifying)")]
     return [
@@ -240,34 +259,54 @@ def challenge_categories(
 @dataclass(frozen=True)
 class CoachProgress:
     coach: User
-    caseload: int
-    steps_done: int  # in the last ACTIVE_DAYS days
-    challenges: list[int]  # per status, in Challenge.Status order
+    caseload: int  # active enrollments: shown as it is (the admin assigns caseloads)
+    steps_done: Figure  # in the last ACTIVE_DAYS days
+    challenges: list[Figure]  # per status, in Challenge.Status order
 
 
 def coach_progress(district: District, *, now: datetime.datetime | None = None) -> list[CoachProgress]:
+    """Each coach's caseload, steps done lately and challenges per status, over the running programs.
+
+    Every figure but the caseload size is suppressed by its own teachers and by the coach's group
+    (every teacher enrolled with them in a running program, ended enrollments included), so a coach
+    with fewer than k teachers shows "fewer than k" throughout.
+    """
     now = now or timezone.now()
     enrollments = current_enrollments(district, timezone.localdate(now))
     coaches = scoping.district_rows(district, User).filter(membership__role=Role.COACH)
-    caseloads = enrollments.active().values("coach").annotate(n=Count("pk"))
+    groups = enrollments.values("coach").annotate(
+        caseload=Count("pk", filter=active_enrollment()), teachers=Count("teacher", distinct=True)
+    )
+    teacher = "cycle__challenge__enrollment__teacher"
     steps = Step.objects.filter(
         done=True,
         starts_at__gte=now - datetime.timedelta(days=ACTIVE_DAYS),
         cycle__challenge__enrollment__in=enrollments,
     ).values(coach=F("cycle__challenge__enrollment__coach"))
     challenges = Challenge.objects.filter(enrollment__in=enrollments).values("status", coach=F("enrollment__coach"))
-    caseload = {row["coach"]: row["n"] for row in caseloads.order_by()}
-    done = {row["coach"]: row["n"] for row in steps.annotate(n=Count("pk")).order_by()}
-    by_status = {(row["coach"], row["status"]): row["n"] for row in challenges.annotate(n=Count("pk")).order_by()}
-    return [
-        CoachProgress(
-            coach=coach,
-            caseload=caseload.get(coach.pk, 0),
-            steps_done=done.get(coach.pk, 0),
-            challenges=[by_status.get((coach.pk, status), 0) for status in Status.values],
+    group = {row["coach"]: row for row in groups.order_by()}
+    done = {row["coach"]: row for row in steps.annotate(n=Count("pk"), t=Count(teacher, distinct=True)).order_by()}
+    by_status = {
+        (row["coach"], row["status"]): row
+        for row in challenges.annotate(n=Count("pk"), t=Count("enrollment__teacher", distinct=True)).order_by()
+    }
+    k = district.suppression_k
+
+    def figure(row: dict | None, teachers: int) -> Figure:
+        return suppress(row["n"] if row else 0, teachers=row["t"] if row else 0, k=k, group=teachers)
+
+    rows = []
+    for coach in coaches:
+        g = group.get(coach.pk, {"caseload": 0, "teachers": 0})
+        rows.append(
+            CoachProgress(
+                coach=coach,
+                caseload=g["caseload"],
+                steps_done=figure(done.get(coach.pk), g["teachers"]),
+                challenges=[figure(by_status.get((coach.pk, status)), g["teachers"]) for status in Status.values],
+            )
         )
-        for coach in coaches
-    ]
+    return rows
 
 
 # --- impact stories ---------------------------------------------------------------------------------

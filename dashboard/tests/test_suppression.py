@@ -1,0 +1,179 @@
+"""One suppression rule everywhere (issue 7, item 2): any figure derived from teachers' records over
+fewer than k teachers reads "fewer than k" — in every table and row, zero included; only a coach's
+caseload size (and school-wide work, which is about no teacher) is shown as it is."""
+
+import dataclasses
+import datetime
+
+import pytest
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from accounts.models import Role
+from coaching.models import Challenge, Cycle, Enrollment, Step
+from dashboard import selectors
+from dashboard.selectors import Figure
+from dashboard.tests.helpers import Status, enroll
+from testing import factories as f
+from testing.factories import challenge_at
+
+pytestmark = pytest.mark.django_db
+EXAMPLES = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+def _progress(cast) -> dict:
+    return {row.coach: row for row in selectors.coach_progress(cast.district)}
+
+
+def test_it_hides_the_figures_of_a_coach_with_one_teacher(cast, client):
+    """The probe's row: `1 0 0 1 0 0 0 0` told the admin all about Maria."""
+    challenge_at(cast, Status.INVESTIGATE)
+
+    alice = _progress(cast)[cast.alice]
+
+    assert alice.caseload == 1  # the size of a caseload may show: the admin assigns it
+    assert str(alice.steps_done) == "fewer than 5"
+    assert [str(figure) for figure in alice.challenges] == ["fewer than 5"] * len(Status.values)
+    client.force_login(cast.dana)
+    row = client.get(reverse("dashboard:district")).content.decode().split('<th scope="row">Alice</th>')[1]
+    row = row.split("</tr>")[0]
+    assert row.count("fewer than 5") == 1 + len(Status.values)
+
+
+def test_it_hides_a_zero_over_a_small_group(cast):
+    """ "0 steps" over a coach's 4 teachers says something about each of them: hidden too."""
+    enroll(cast, 3)
+
+    assert str(_progress(cast)[cast.alice].steps_done) == "fewer than 5"
+    assert str(selectors.school_figures(cast.district, [cast.school])[0].active) == "fewer than 5"
+
+
+def test_it_shows_a_coachs_figures_over_k_teachers_and_hides_each_small_cell(cast):
+    challenge_at(cast, Status.IDENTIFY)  # Maria
+    enroll(cast, 5, status=Status.REFLECT)  # a full cycle each, three days ago
+
+    alice = _progress(cast)[cast.alice]
+
+    assert alice.caseload == 6 and alice.steps_done == Figure(5 * 3, 5)
+    by_status = dict(zip(Status.values, alice.challenges, strict=True))
+    assert by_status[Status.REFLECT] == Figure(5, 5)
+    assert str(by_status[Status.IDENTIFY]) == "fewer than 5"  # Maria alone
+    assert str(by_status[Status.CLOSED]) == "0"  # none of six teachers: nobody singled out
+
+
+def test_it_keeps_the_district_overview_note_in_step_with_the_rule(cast, client):
+    client.force_login(cast.dana)
+    page = " ".join(client.get(reverse("dashboard:district")).content.decode().split())
+    assert "any figure computed from the records of fewer than 5 teachers" in page
+    assert "a coach's caseload size" in page
+    assert "Zero is shown." not in page
+
+
+# --- the property: random small districts ------------------------------------------------------------
+
+
+def _teacher_row():
+    return st.fixed_dictionaries(
+        {
+            "school": st.integers(0, 2),
+            "coach": st.integers(0, 2),
+            "ended": st.booleans(),
+            "status": st.none() | st.sampled_from(Status.values),
+            "recent_step": st.booleans(),
+        }
+    )
+
+
+DISTRICTS = st.fixed_dictionaries(
+    {
+        "k": st.integers(2, 6),
+        "schools": st.integers(1, 3),
+        "coaches": st.integers(1, 3),
+        "teachers": st.lists(_teacher_row(), max_size=9),
+    }
+)
+
+
+def _build(spec) -> tuple:
+    """A district as the spec says, written straight to the tables the selectors read."""
+    district = f.DistrictFactory(suppression_k=spec["k"])
+    schools = [f.SchoolFactory(district=district) for _ in range(spec["schools"])]
+    coaches = []
+    for _ in range(spec["coaches"]):
+        coach = f.UserFactory()
+        f.MembershipFactory(user=coach, district=district, role=Role.COACH)
+        coaches.append(coach)
+    today = timezone.localdate()
+    program = f.ProgramFactory(district=district, starts_on=today - datetime.timedelta(days=60))
+    strategy = f.StrategyFactory(district=district)
+    recent = timezone.now() - datetime.timedelta(days=2)
+    for row in spec["teachers"]:
+        school, coach = schools[row["school"] % len(schools)], coaches[row["coach"] % len(coaches)]
+        teacher = f.TeacherFactory(school=school)
+        enrollment = Enrollment.objects.create(
+            program=program, coach=coach, teacher=teacher, starts_on=today - datetime.timedelta(days=50),
+            ends_on=today if row["ended"] else None, last_contact_on=today,
+        )  # fmt: skip
+        if row["status"]:
+            challenge = Challenge.objects.create(enrollment=enrollment, status=row["status"], title="t")
+            if row["recent_step"]:
+                cycle = Cycle.objects.create(challenge=challenge, number=1, strategy=strategy)
+                Step.objects.create(cycle=cycle, kind=Step.Kind.PLAN_MEETING, starts_at=recent, done=True)
+    return district, schools, coaches
+
+
+def _figures(row) -> list[Figure]:
+    """Every Figure of a row, and a check that no other number about teachers hides in it."""
+    figures = []
+    for field in dataclasses.fields(row):
+        value = getattr(row, field.name)
+        if field.name in ("caseload", "school_wide_minutes", "school_wide_count"):
+            assert isinstance(value, int)
+        elif isinstance(value, Figure):
+            figures.append(value)
+        elif isinstance(value, list):
+            for item in value:
+                figure = item[1] if isinstance(item, tuple) else item
+                assert isinstance(figure, Figure), (field.name, item)
+                figures.append(figure)
+        else:
+            assert not isinstance(value, int | float), f"{field.name} is a raw number"
+    return figures
+
+
+def _check(district, schools, coaches) -> None:
+    k = district.suppression_k
+    small = range(1, k)
+    enrollments = list(Enrollment.objects.filter(program__district=district).select_related("teacher"))
+    for row in selectors.coach_progress(district):
+        group = {e.teacher_id for e in enrollments if e.coach_id == row.coach.pk}
+        assert row.caseload == sum(1 for e in enrollments if e.coach_id == row.coach.pk and e.ends_on is None)
+        figures = _figures(row)
+        if len(group) in small:
+            assert all(figure.suppressed for figure in figures), (len(group), row)
+        stepped = Step.objects.filter(cycle__challenge__enrollment__coach=row.coach, done=True)
+        if stepped.values("cycle__challenge__enrollment__teacher").distinct().count() in small:
+            assert row.steps_done.suppressed
+        for status, figure in zip(Status.values, row.challenges, strict=True):
+            teachers = Challenge.objects.filter(enrollment__coach=row.coach, status=status).values(
+                "enrollment__teacher"
+            )
+            if teachers.distinct().count() in small:
+                assert figure.suppressed
+    for row in selectors.school_figures(district, schools):
+        group = {e.teacher_id for e in enrollments if e.teacher.school_id == row.school.pk}
+        if len(group) in small:
+            assert all(figure.suppressed for figure in _figures(row)), (len(group), row)
+        for figure in _figures(row):
+            assert figure.suppressed or figure.value is not None
+
+
+@EXAMPLES
+@given(spec=DISTRICTS)
+def test_it_shows_no_figure_over_1_to_k_minus_1_teachers_in_any_random_district(db, spec):
+    with transaction.atomic():
+        _check(*_build(spec))
+        transaction.set_rollback(True)  # each example starts from an empty database
