@@ -204,6 +204,30 @@ def events_cancel(steps: QuerySet[Step] | Iterable[Step]) -> int:
     return cancelled
 
 
+def events_unname(steps: QuerySet[Step], *, teacher_email: str) -> int:
+    """Before a teacher's erasure: the events of these steps keep only what their cancellation needs.
+
+    The UID, times and the attendees' addresses stay (the CANCEL must reach the calendars that hold the
+    event); the summary no longer names the teacher, and no attendee keeps a name but the coach. The
+    event is deleted once its CANCEL is sent (send_calendar_event). Returns how many events changed.
+    """
+    changed = 0
+    for event in CalendarEvent.objects.select_for_update().filter(step__in=steps.values("pk")):
+        event.summary = UNNAMED_SUMMARY
+        event.attendees = [_unnamed(person, teacher_email) for person in event.attendees]
+        event.uninvited = [_unnamed(person, teacher_email) for person in event.uninvited]
+        event.save(update_fields=["summary", "attendees", "uninvited"])
+        changed += 1
+    return changed
+
+
+UNNAMED_SUMMARY = "Coaching meeting"
+
+
+def _unnamed(person: dict, teacher_email: str) -> dict:
+    return {"email": person["email"]} if person["email"] == teacher_email else person
+
+
 def events_forget(steps: QuerySet[Step]) -> int:
     """Delete the events of steps about to be erased that calendars need not hear about (done steps)."""
     deleted, _ = CalendarEvent.objects.filter(step__in=steps.values("pk"), step__done=True).delete()

@@ -16,6 +16,8 @@ class DataExport(models.Model):
         PENDING = "pending", "Being prepared"
         READY = "ready", "Ready"
         FAILED = "failed", "Failed"
+        # A teacher was erased after it was built: its archive is deleted (it held them).
+        WITHDRAWN = "withdrawn", "Withdrawn"
 
     district = models.ForeignKey(District, on_delete=models.CASCADE, related_name="exports")
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")

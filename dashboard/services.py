@@ -3,13 +3,16 @@
 import datetime
 import io
 import logging
+import re
 import zipfile
 import zoneinfo
 from dataclasses import dataclass
 
+from django.contrib.admin.models import LogEntry
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import connection, models, transaction
-from django.db.models import Model, QuerySet
+from django.db.models import Model, Q, QuerySet
 from django.utils import timezone
 
 from accounts import audit, scoping
@@ -384,14 +387,21 @@ def export_build(*, export_id: int) -> DataExport:
             content = export_archive(district=export.district)
     except Exception as error:
         logger.exception("Export %s failed", export_id)
-        export.status, export.error = (
-            DataExport.Status.FAILED,
-            f"The export could not be built ({type(error).__name__}).",
-        )
-    else:
-        export.status, export.content = DataExport.Status.READY, content
-    export.finished_at = timezone.now()
-    export.save(update_fields=["status", "content", "error", "finished_at"])
+        return export_save(export=export, error=f"The export could not be built ({type(error).__name__}).")
+    return export_save(export=export, content=content)
+
+
+def export_save(*, export: DataExport, content: bytes | None = None, error: str = "") -> DataExport:
+    """Keep a built archive (or the reason it failed) on an export that is still pending.
+
+    Only while pending: an erasure that committed while the archive was being built withdrew the
+    export (teacher_erase), and the archive, read before the erasure, may hold the erased teacher.
+    The conditional UPDATE re-checks the status under the row's lock, so the two cannot cross.
+    """
+    values = {"content": content, "error": error, "finished_at": timezone.now()}
+    values["status"] = DataExport.Status.FAILED if error else DataExport.Status.READY
+    DataExport.objects.filter(pk=export.pk, status=DataExport.Status.PENDING).update(**values)
+    export.refresh_from_db()
     return export
 
 
@@ -413,25 +423,101 @@ def _matches(confirmation: str, name: str) -> bool:
     return " ".join(confirmation.split()).casefold() == " ".join(name.split()).casefold()
 
 
+ERASED_ROW = "This row named a teacher who has since been erased."
+ERASED = "[erased teacher]"
+EXPORT_WITHDRAWN = "A teacher was erased after this export was prepared: request a new export."
+
+
+def _mentions(teacher: Teacher) -> re.Pattern:
+    """What identifies the teacher in free text: their name, e-mail and sourcedId, in any case."""
+    needles = [value.strip() for value in (teacher.name, teacher.email, teacher.sourced_id) if len(value.strip()) >= 3]
+    if not needles:  # a name of one or two letters would match everywhere: match nothing rather
+        return re.compile(r"(?!)")
+    return re.compile("|".join(re.escape(needle) for needle in needles), re.IGNORECASE)
+
+
+def _withdraw_exports(district: District) -> int:
+    """Withdraw every export of the district that holds (or will hold) data read before now."""
+    built = DataExport.objects.filter(
+        district=district, status__in=[DataExport.Status.READY, DataExport.Status.PENDING]
+    )
+    return built.update(status=DataExport.Status.WITHDRAWN, content=None, error=EXPORT_WITHDRAWN)
+
+
+def _scrub_roster_imports(district: District, mentions: re.Pattern) -> int:
+    """Empty the uploads of finished imports and drop the error rows that name the teacher; how many changed.
+
+    An import that is still waiting or running keeps its upload (it needs it); it empties it when it
+    finishes (districts.roster.services), and would add the teacher again if the file lists them.
+    """
+    finished = RosterImport.objects.filter(district=district, finished_at__isnull=False)
+    changed = 0
+    for roster_import in finished.only("pk", "filename", "errors"):
+        errors = [
+            {**error, "message": ERASED_ROW} if mentions.search(error.get("message", "")) else error
+            for error in roster_import.errors
+        ]
+        filename = mentions.sub(ERASED, roster_import.filename)
+        if errors != roster_import.errors or filename != roster_import.filename:
+            RosterImport.objects.filter(pk=roster_import.pk).update(errors=errors, filename=filename)
+            changed += 1
+    finished.exclude(payload=b"").update(payload=b"")
+    return changed
+
+
+def _scrub_logs(district: District, teacher: Teacher, mentions: re.Pattern) -> None:
+    """Take the teacher out of the Django admin's log (the operator's edits of the record) and out of any
+    line of the district's audit log that names them (a roster file named after them)."""
+    enrollments = [str(pk) for pk in teacher.enrollments.values_list("pk", flat=True)]
+    LogEntry.objects.filter(
+        Q(content_type=ContentType.objects.get_for_model(Teacher), object_id=str(teacher.pk))
+        | Q(content_type=ContentType.objects.get_for_model(Enrollment), object_id__in=enrollments)
+    ).delete()
+    for event in AuditEvent.objects.filter(district=district).only("pk", "summary", "details").iterator():
+        details = json.dumps(event.details, ensure_ascii=False)
+        if mentions.search(event.summary) or mentions.search(details):
+            event.summary = mentions.sub(ERASED, event.summary)
+            event.details = json.loads(mentions.sub(ERASED, details))
+            event.save(update_fields=["summary", "details"])
+
+
 @transaction.atomic
 def teacher_erase(*, actor: User, teacher: Teacher, confirmation: str) -> dict[str, int]:
-    """Delete a teacher and every record about them, in every table; returns what was deleted.
+    """Delete a teacher and every record about them, in every table and stored artefact; returns what was
+    deleted (selectors.erasure_counts).
 
     Scheduled steps are cancelled in the calendars they were sent to (coaching.invitations).
     Deleting the Teacher cascades through its enrollments to challenges (candidates, cycles, steps,
     reflections), ITU ratings and scores, touchpoints and impact stories, and the through tables of
-    their standards and tools. There are no rollup tables yet: when there are, rebuild them here.
+    their standards and tools. The copies go too, in the same transaction:
+
+    - the district's exports, built or being built, are withdrawn (their archives deleted): the admin
+      requests a new one;
+    - roster uploads: finished imports' files are emptied (they are already emptied when an import
+      finishes), and error rows that name the teacher are replaced by ERASED_ROW;
+    - the Django admin's log entries about the teacher and their enrollments are deleted, and any
+      audit line that names them is reworded;
+    - the calendar events of scheduled steps keep only what their cancellation needs (UID, times, the
+      attendees' addresses: coaching.invitations.events_unname) until it is sent, then go.
+
+    There are no rollup tables yet: when there are, rebuild them here.
     """
     if not _matches(confirmation, teacher.name):
         raise ValidationError({"confirmation": "Type the teacher's name exactly as shown to confirm."})
     district, teacher_id = teacher.school.district, teacher.pk
     counts = selectors.erasure_counts(teacher)
+    mentions = _mentions(teacher)
+    _scrub_logs(district, teacher, mentions)
     # Calendars that hold a scheduled step get its cancellation (sent, then forgotten, by a task that
-    # needs no row of the teacher's); the calendar events of done steps go now.
+    # needs no row of the teacher's, and names them nowhere); the calendar events of done steps go now.
     enrollments = list(teacher.enrollments.all())
+    steps = Step.objects.filter(cycle__challenge__enrollment__in=enrollments)
     coaching_services.enrollment_steps_cancel(enrollments=enrollments)
-    invitations.events_forget(Step.objects.filter(cycle__challenge__enrollment__in=enrollments))
+    invitations.events_forget(steps)
+    invitations.events_unname(steps, teacher_email=teacher.email)
     teacher.delete()
+    withdrawn = _withdraw_exports(district)
+    scrubbed = _scrub_roster_imports(district, mentions)
     # The audit line keeps the id and the counts but not the name or e-mail: the point of erasure
     # is that nothing identifies the teacher afterwards, the audit log included.
     audit.record(
@@ -441,5 +527,7 @@ def teacher_erase(*, actor: User, teacher: Teacher, confirmation: str) -> dict[s
         summary=f"Erased teacher #{teacher_id} and all their coaching records",
         teacher_id=teacher_id,
         counts=counts,
+        exports_withdrawn=withdrawn,
+        roster_imports_scrubbed=scrubbed,
     )
     return counts

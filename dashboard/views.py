@@ -106,7 +106,11 @@ def erase(request, teacher_id: int):
     if form.is_valid() and run_service(
         form, services.teacher_erase, actor=request.user, teacher=teacher, **form.cleaned_data
     ):
-        messages.success(request, "The teacher and all their coaching records were erased.")
+        messages.success(
+            request,
+            "The teacher and all their coaching records were erased. The district's earlier exports were withdrawn: "
+            "request a new export when you need one.",
+        )
         return redirect("dashboard:data")
     context = {"teacher": teacher, "counts": selectors.erasure_counts(teacher), "form": form}
     return render(request, "dashboard/erase.html", context)

@@ -184,7 +184,10 @@ def test_it_audits_an_erasure_without_the_teachers_name(cast):
     counts = services.teacher_erase(actor=cast.dana, teacher=cast.teacher, confirmation="Maria Rivera")
 
     event = AuditEvent.objects.get(action=Action.ERASE)
-    assert (event.actor, event.details) == (cast.dana, {"teacher_id": teacher_id, "counts": counts})
+    assert (event.actor, event.details) == (
+        cast.dana,
+        {"teacher_id": teacher_id, "counts": counts, "exports_withdrawn": 0, "roster_imports_scrubbed": 0},
+    )
     assert counts["cycle steps"] == 3 and counts["impact stories"] == 1
     logged = event.summary + json.dumps(event.details)
     assert "Maria" not in logged and "maria@example.org" not in logged

@@ -288,9 +288,11 @@ class Progress:
 
 
 def _finish(roster_import: RosterImport, *, status: str, counts=None, errors=None) -> RosterImport:
+    """Record the outcome, and drop the uploaded file: once imported (or rejected) nothing reads it
+    again, and a copy of every teacher's name is one more thing an erasure would have to find."""
     roster_import.status, roster_import.progress, roster_import.finished_at = status, 100, timezone.now()
-    roster_import.counts, roster_import.errors = counts or {}, errors or []
-    roster_import.save(update_fields=["status", "progress", "finished_at", "counts", "errors"])
+    roster_import.counts, roster_import.errors, roster_import.payload = counts or {}, errors or [], b""
+    roster_import.save(update_fields=["status", "progress", "finished_at", "counts", "errors", "payload"])
     return roster_import
 
 
