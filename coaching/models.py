@@ -279,6 +279,7 @@ class StrategyCandidate(models.Model):
         district="challenge__enrollment__program__district",
         school="challenge__enrollment__teacher__school",
         coach="challenge__enrollment__coach",
+        enrollment="challenge__enrollment",
     )
 
     class Source(models.TextChoices):
@@ -379,6 +380,7 @@ class Reflection(models.Model):
         district="challenge__enrollment__program__district",
         school="challenge__enrollment__teacher__school",
         coach="challenge__enrollment__coach",
+        enrollment="challenge__enrollment",
     )
 
     class Decision(models.TextChoices):
@@ -434,6 +436,7 @@ class ITUScore(models.Model):
         district="rating__enrollment__program__district",
         school="rating__enrollment__teacher__school",
         coach="rating__enrollment__coach",
+        enrollment="rating__enrollment",
     )
     FREQUENCY = [(1, "1 · Almost never"), (2, "2"), (3, "3"), (4, "4"), (5, "5 · Almost daily")]
     PROFICIENCY = [(1, "1 · Not at all"), (2, "2"), (3, "3"), (4, "4"), (5, "5 · To a very large extent")]

@@ -2,6 +2,7 @@
 
 import datetime
 import io
+import json
 import logging
 import re
 import zipfile
@@ -438,8 +439,8 @@ def _mentions(teacher: Teacher) -> re.Pattern:
 
 def _withdraw_exports(district: District) -> int:
     """Withdraw every export of the district that holds (or will hold) data read before now."""
-    built = DataExport.objects.filter(
-        district=district, status__in=[DataExport.Status.READY, DataExport.Status.PENDING]
+    built = scoping.district_rows(district, DataExport).filter(
+        status__in=[DataExport.Status.READY, DataExport.Status.PENDING]
     )
     return built.update(status=DataExport.Status.WITHDRAWN, content=None, error=EXPORT_WITHDRAWN)
 
@@ -450,7 +451,7 @@ def _scrub_roster_imports(district: District, mentions: re.Pattern) -> int:
     An import that is still waiting or running keeps its upload (it needs it); it empties it when it
     finishes (districts.roster.services), and would add the teacher again if the file lists them.
     """
-    finished = RosterImport.objects.filter(district=district, finished_at__isnull=False)
+    finished = scoping.district_rows(district, RosterImport).filter(finished_at__isnull=False)
     changed = 0
     for roster_import in finished.only("pk", "filename", "errors"):
         errors = [
@@ -473,7 +474,7 @@ def _scrub_logs(district: District, teacher: Teacher, mentions: re.Pattern) -> N
         Q(content_type=ContentType.objects.get_for_model(Teacher), object_id=str(teacher.pk))
         | Q(content_type=ContentType.objects.get_for_model(Enrollment), object_id__in=enrollments)
     ).delete()
-    for event in AuditEvent.objects.filter(district=district).only("pk", "summary", "details").iterator():
+    for event in scoping.district_rows(district, AuditEvent).only("pk", "summary", "details").iterator():
         details = json.dumps(event.details, ensure_ascii=False)
         if mentions.search(event.summary) or mentions.search(details):
             event.summary = mentions.sub(ERASED, event.summary)
