@@ -3,9 +3,12 @@ from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, Set
 
 from accounts import scoping
 from accounts.models import District, Role, School, User
+from config.forms import SingleLineField
 
 
 class LoginForm(AuthenticationForm):
+    username = SingleLineField(widget=forms.TextInput(attrs={"autocapitalize": "none"}))
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["username"].label = "E-mail address"
@@ -49,7 +52,7 @@ class MemberForm(forms.Form):
 
 class InviteForm(MemberForm):
     email = forms.EmailField(label="E-mail address", widget=forms.EmailInput(attrs={"autocomplete": "off"}))
-    full_name = forms.CharField(label="Full name", max_length=200)
+    full_name = SingleLineField(label="Full name", max_length=200)
 
     field_order = ["email", "full_name", "role", "schools"]
 
@@ -57,7 +60,7 @@ class InviteForm(MemberForm):
 class AcceptForm(SetPasswordMixin, forms.Form):
     """Your name and a password, checked by the site's password validators."""
 
-    full_name = forms.CharField(
+    full_name = SingleLineField(
         label="Full name", max_length=200, widget=forms.TextInput(attrs={"autocomplete": "name"})
     )
     password1, password2 = SetPasswordMixin.create_password_fields("Choose a password", "Repeat the password")

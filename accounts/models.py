@@ -224,6 +224,8 @@ class RosterImport(models.Model):
     progress = models.PositiveSmallIntegerField(default=0)  # percent
     counts = models.JSONField(default=dict, blank=True)  # e.g. {"schools_created": 2, "teachers_updated": 40}
     errors = models.JSONField(default=list, blank=True)  # [{"file": "users.csv", "row": 12, "message": "…"}]
+    # Changes the import made and went on with (control characters in a name became spaces), like errors.
+    warnings = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     finished_at = models.DateTimeField(null=True, blank=True)
 

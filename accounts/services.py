@@ -18,6 +18,7 @@ from django.utils.crypto import salted_hmac
 from accounts import audit, scoping
 from accounts.models import AuditEvent, District, Invitation, Membership, Role, School, User, token_hash
 from config.celery import enqueue
+from config.text import single_line
 
 INVITATION_LIFETIME = datetime.timedelta(days=7)
 logger = logging.getLogger(__name__)
@@ -128,7 +129,7 @@ def invitation_email_send(*, invitation_id: int) -> bool:
     with timezone.override(zoneinfo.ZoneInfo(invitation.district.timezone)):  # the expiry date, as they live it
         message = render_to_string("accounts/email/invitation.txt", context)
     send_mail(
-        subject=f"You're invited to Cadence for {invitation.district}",
+        subject=single_line(f"You're invited to Cadence for {invitation.district}"),
         message=message,
         from_email=settings.DEFAULT_FROM_EMAIL,
         recipient_list=[invitation.email],

@@ -21,6 +21,7 @@ from coaching.models import (
     StrategyCandidate,
     Tool,
 )
+from config.forms import ModelForm, SingleLineField
 from standards.catalog import DEFAULT_TAGS
 from standards.models import Standard
 
@@ -94,12 +95,12 @@ class IdentifyForm(TaggedForm):
 
 
 class LibraryFilterForm(forms.Form):
-    q = forms.CharField(label="Search", required=False, max_length=200)
+    q = SingleLineField(label="Search", required=False, max_length=200)
     category = forms.ChoiceField(choices=[("", "Any category"), *ChallengeCategory.choices], required=False)
     itu_indicator = forms.ChoiceField(
         label="ITU indicator", choices=[("", "Any ITU indicator"), *ITUIndicator.choices], required=False
     )
-    subject = forms.CharField(required=False, max_length=100)
+    subject = SingleLineField(required=False, max_length=100)
     grade_band = forms.ChoiceField(choices=[("", "Any grade band"), *GradeBand.choices], required=False)
 
 
@@ -113,7 +114,7 @@ class CandidateForm(forms.Form):
         self.fields["strategy"].queryset = scoping.district_rows(district, Strategy).active()
 
 
-class NewStrategyForm(forms.ModelForm):
+class NewStrategyForm(ModelForm):
     source = forms.ChoiceField(choices=StrategyCandidate.Source.choices)
     notes = forms.CharField(required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 2}))
 
@@ -263,7 +264,7 @@ class ActivityForm(TaggedForm):
 
 class StoryForm(forms.Form):
     enrollment = forms.ModelChoiceField(queryset=None, label="Teacher")
-    title = forms.CharField(max_length=200)
+    title = SingleLineField(max_length=200)
     story = forms.CharField(
         max_length=10000,
         widget=forms.Textarea(attrs={"rows": 6}),

@@ -15,6 +15,11 @@ The organizer is Cadence's sending address with the coach's name ("Alice via Cad
 an attendee (who scheduled it, so already accepted), the teacher another when invited. The UID
 `step-<id>@<host>` holds the installation's host, so two districts' events never collide, and stays
 the same across reschedules.
+
+Every value from people (a teacher's, school's or coach's name) goes into an e-mail header or a
+calendar line through config.text.single_line: forms and imports keep control characters out of what
+is stored, and this keeps a value stored any other way (the Django admin, an older import) from
+breaking a header or a calendar line. E-mail addresses are validated wherever they are entered.
 """
 
 import datetime
@@ -33,6 +38,7 @@ from icalendar import Calendar, Event, vCalAddress, vText
 
 from coaching.models import Activity, CalendarEvent, Step
 from config.celery import enqueue
+from config.text import single_line
 
 logger = logging.getLogger(__name__)
 
@@ -77,7 +83,7 @@ def _calendar(method: str) -> Calendar:
 def _address(person: dict, **params: str) -> vCalAddress:
     address = vCalAddress(f"mailto:{person['email']}")
     if person.get("name"):
-        address.params["cn"] = vText(person["name"])
+        address.params["cn"] = vText(single_line(person["name"]))
     address.params.update(params)
     return address
 
@@ -99,9 +105,9 @@ def event_calendar(event: CalendarEvent, *, method: str, attendees: list[dict] |
     vevent.add("dtstamp", _utc(timezone.now()))
     vevent.add("dtstart", _utc(event.starts_at))
     vevent.add("dtend", _utc(event.ends_at))
-    vevent.add("summary", event.summary)
+    vevent.add("summary", single_line(event.summary))
     if event.location:
-        vevent.add("location", event.location)
+        vevent.add("location", single_line(event.location))
     vevent.add("status", "CANCELLED" if method == CANCEL else "CONFIRMED")
     vevent.add("transp", "OPAQUE")
     coach_name = event.attendees[0]["name"] if event.attendees else ""
@@ -121,15 +127,15 @@ def event_calendar(event: CalendarEvent, *, method: str, attendees: list[dict] |
 def _step_facts(step: Step) -> dict:
     enrollment = step.cycle.challenge.enrollment
     coach, teacher = enrollment.coach, enrollment.teacher
-    attendees = [{"email": coach.email, "name": str(coach)}]
+    attendees = [{"email": coach.email, "name": single_line(coach)}]
     if step.invite_teacher and teacher.email:
-        attendees.append({"email": teacher.email, "name": teacher.name})
+        attendees.append({"email": teacher.email, "name": single_line(teacher.name)})
     return {
         "coach": coach,
         "starts_at": step.starts_at,
         "ends_at": step.starts_at + datetime.timedelta(minutes=step.minutes),
-        "summary": f"{step.get_kind_display()} with {teacher.name}",
-        "location": teacher.school.name,
+        "summary": single_line(f"{step.get_kind_display()} with {teacher.name}"),
+        "location": single_line(teacher.school.name),
         "attendees": attendees,
         "time_zone": enrollment.program.district.timezone,
     }
@@ -253,7 +259,7 @@ def _message(event: CalendarEvent, *, method: str, to: list[dict]) -> EmailMulti
         )
     ics = event_calendar(event, method=method, attendees=to)
     message = EmailMultiAlternatives(
-        subject=subject, body=body, from_email=settings.DEFAULT_FROM_EMAIL, to=[p["email"] for p in to]
+        subject=single_line(subject), body=body, from_email=settings.DEFAULT_FROM_EMAIL, to=[p["email"] for p in to]
     )
     # RFC 6047: the iTIP object as a text/calendar alternative with its method (what Outlook and Gmail
     # show as an invitation); the same object as a file for every other mail client.
@@ -302,7 +308,7 @@ def unsent_events(*, limit: int = 500) -> list[int]:
 def feed_calendar(*, coach_name: str, steps: Iterable[Step], activities: Iterable[Activity]) -> bytes:
     """A `METHOD:PUBLISH` calendar of the coach's steps and activities: titles and times, never notes."""
     cal = _calendar(PUBLISH)
-    cal.add("x-wr-calname", f"Cadence · {coach_name}")
+    cal.add("x-wr-calname", single_line(f"Cadence · {coach_name}"))
     cal.add("refresh-interval", datetime.timedelta(hours=1), parameters={"value": "DURATION"})
     cal.add("x-published-ttl", "PT1H")
     stamp = _utc(timezone.now())
@@ -314,8 +320,8 @@ def feed_calendar(*, coach_name: str, steps: Iterable[Step], activities: Iterabl
         vevent.add("dtstamp", stamp)
         vevent.add("dtstart", _utc(step.starts_at))
         vevent.add("dtend", _utc(step.starts_at + datetime.timedelta(minutes=step.minutes)))
-        vevent.add("summary", f"{step.get_kind_display()} with {teacher.name}")
-        vevent.add("location", teacher.school.name)
+        vevent.add("summary", single_line(f"{step.get_kind_display()} with {teacher.name}"))
+        vevent.add("location", single_line(teacher.school.name))
         vevent.add("status", "CONFIRMED")
         cal.add_component(vevent)
     for activity in activities:
@@ -328,7 +334,7 @@ def feed_calendar(*, coach_name: str, steps: Iterable[Step], activities: Iterabl
         vevent.add("dtstamp", stamp)
         vevent.add("dtstart", activity.held_on)
         vevent.add("dtend", activity.held_on + datetime.timedelta(days=1))
-        vevent.add("summary", f"{title} ({activity.minutes} min)")
+        vevent.add("summary", single_line(f"{title} ({activity.minutes} min)"))
         vevent.add("transp", "TRANSPARENT")
         cal.add_component(vevent)
     return cal.to_ical()

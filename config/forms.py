@@ -1,4 +1,5 @@
-"""How views call services: a service's ValidationError becomes what the person reads on the page."""
+"""How views call services (a service's ValidationError becomes what the person reads on the page), and the
+fields every form shares: one-line text refuses control characters."""
 
 from collections.abc import Callable
 from typing import TypeVar
@@ -6,9 +7,47 @@ from typing import TypeVar
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.http import HttpRequest
 
+from config.text import SINGLE_LINE_MESSAGE, has_control_characters
+
 T = TypeVar("T")
+
+
+def refuse_control_characters(value: str) -> None:
+    """A validator: one line of text, without line breaks, tabs or any other control character (config.text)."""
+    if has_control_characters(value):
+        raise ValidationError(SINGLE_LINE_MESSAGE, code="control_characters")
+
+
+class SingleLineField(forms.CharField):
+    """The text field of every one-line value (names, titles, searches): it refuses control characters, so a
+    name typed with a line break can never become a second e-mail header or calendar line. Multi-line text
+    (notes) uses a Textarea and keeps its line breaks."""
+
+    default_validators = [refuse_control_characters]
+
+
+def single_line_formfield(db_field: models.Field, **kwargs) -> forms.Field | None:
+    """A ModelForm's field for a model field: a plain CharField (no choices) becomes a SingleLineField."""
+    if type(db_field) is models.CharField and not db_field.choices:
+        kwargs.setdefault("form_class", SingleLineField)
+    return db_field.formfield(**kwargs)
+
+
+class _SingleLineModelFormMetaclass(forms.models.ModelFormMetaclass):
+    """Gives every subclass's Meta the formfield callback (Django reads it from each form's own Meta)."""
+
+    def __new__(mcs, name, bases, attrs):
+        meta = attrs.get("Meta")
+        if meta is not None and not hasattr(meta, "formfield_callback"):
+            meta.formfield_callback = staticmethod(single_line_formfield)
+        return super().__new__(mcs, name, bases, attrs)
+
+
+class ModelForm(forms.ModelForm, metaclass=_SingleLineModelFormMetaclass):
+    """Cadence's ModelForm: its one-line text fields are SingleLineFields, like every hand-written form's."""
 
 
 def run_service(form: forms.Form, service: Callable[..., T], **kwargs) -> T | None:

@@ -29,6 +29,7 @@ from django.utils import timezone
 from accounts import scoping
 from accounts.models import Membership, Role, User
 from coaching.selectors import CONTACT_DAYS, STALE_VISIT_DAYS, coach_home
+from config.text import single_line
 from dashboard import selectors
 from dashboard.models import DigestSetting
 
@@ -160,7 +161,10 @@ def send_digest(*, user_id: int, now: datetime.datetime | None = None) -> bool:
         if digest is None:
             return False  # nothing to say today: marked, so the next run does not look again
         EmailMessage(
-            subject=digest.subject, body=digest.body, from_email=settings.DEFAULT_FROM_EMAIL, to=[membership.user.email]
+            subject=single_line(digest.subject),
+            body=digest.body,
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            to=[membership.user.email],
         ).send()
         return True
 

@@ -1,6 +1,7 @@
 from django import forms
 
 from accounts.models import AuditEvent
+from config.forms import SingleLineField
 from dashboard.models import DigestSetting
 
 
@@ -15,11 +16,11 @@ class SchoolPickerForm(forms.Form):
 
 
 class TeacherSearchForm(forms.Form):
-    q = forms.CharField(label="Teacher's name", max_length=200)
+    q = SingleLineField(label="Teacher's name", max_length=200)
 
 
 class EraseForm(forms.Form):
-    confirmation = forms.CharField(
+    confirmation = SingleLineField(
         label="Type the teacher's name to confirm",
         max_length=200,
         widget=forms.TextInput(attrs={"autocomplete": "off"}),

@@ -5,13 +5,14 @@ from django.utils import timezone
 from accounts import scoping
 from accounts.models import District
 from coaching.models import GradeBand, Program, Strategy, Teacher, Tool
+from config.forms import ModelForm, SingleLineField
 from districts import selectors, services
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class ProgramForm(forms.Form):
-    name = forms.CharField(max_length=200, help_text="For example “2026–27 instructional technology coaching”.")
+    name = SingleLineField(max_length=200, help_text="For example “2026–27 instructional technology coaching”.")
     starts_on = forms.DateField(label="Starts on", widget=DATE)
     ends_on = forms.DateField(label="Ends on", widget=DATE)
     schools = forms.ModelMultipleChoiceField(
@@ -62,7 +63,7 @@ class ProgramForm(forms.Form):
 
 class SchoolGoalForm(forms.Form):
     school = forms.ModelChoiceField(queryset=None)
-    title = forms.CharField(label="Goal", max_length=300, help_text="What the school is working towards this year.")
+    title = SingleLineField(label="Goal", max_length=300, help_text="What the school is working towards this year.")
 
     def __init__(self, *args, schools, **kwargs):
         super().__init__(*args, **kwargs)
@@ -72,9 +73,9 @@ class SchoolGoalForm(forms.Form):
 class CaseloadFilterForm(forms.Form):
     program = forms.ModelChoiceField(queryset=None, empty_label=None)
     school = forms.ModelChoiceField(queryset=None, required=False, empty_label="Any school")
-    subject = forms.CharField(required=False, max_length=100)
+    subject = SingleLineField(required=False, max_length=100)
     grade_band = forms.ChoiceField(choices=[("", "Any grade band"), *GradeBand.choices], required=False)
-    q = forms.CharField(label="Name or e-mail", required=False, max_length=200)
+    q = SingleLineField(label="Name or e-mail", required=False, max_length=200)
     unassigned = forms.BooleanField(label="Only teachers not on a caseload in this program", required=False)
 
     def __init__(self, data, *, district: District, **kwargs):
@@ -121,7 +122,7 @@ class ConfirmForm(forms.Form):
     """Nothing to fill in: posting it (with its CSRF token) confirms; a refusal shows as its error."""
 
 
-class LibraryForm(forms.ModelForm):
+class LibraryForm(ModelForm):
     def __init__(self, *args, district: District, **kwargs):
         super().__init__(*args, **kwargs)
         self.district = district

@@ -22,6 +22,7 @@ MODULE_LAYER = {
     "celery": 1,  # config: the Celery app and `enqueue` (by task name)
     "catalog": 1,  # standards as data, loaded by a migration
     "spreadsheets": 1,  # config: the one CSV writer
+    "text": 1,  # config: one-line text for headers and calendar lines
     "log_filters": 1,  # config: redaction of secrets in log records
     "scoping": 1,  # visibility, from the models' `reach`
     "audit": 1,

@@ -19,6 +19,7 @@ from django.core.validators import validate_email
 
 from accounts.models import School
 from coaching.models import GradeBand, Teacher
+from config.text import has_control_characters, single_line
 
 # A zip can unpack to far more than it weighs: the files we read from one may not exceed this.
 MAX_UNZIPPED_BYTES = 200 * 1024 * 1024
@@ -77,23 +78,37 @@ _ZIP_ERRORS = (
 Row = tuple[int, dict[str, str]]  # (row number as a spreadsheet shows it, header = 1; {column: value})
 
 
+def _capped(rows: list[dict], what: str) -> list[dict]:
+    if len(rows) <= MAX_ERRORS:
+        return rows
+    return [*rows[:MAX_ERRORS], {"file": "", "row": None, "message": f"… and {len(rows) - MAX_ERRORS} more {what}."}]
+
+
 class Problems:
-    """Every problem found in an upload, as the import's page lists them: file, row (header = 1), reason."""
+    """Every problem found in an upload, as the import's page lists them: file, row (header = 1), reason.
+
+    Warnings are changes the import made and went on with (a name's line breaks became spaces): they do
+    not stop it, and the page lists them beside the counts.
+    """
 
     def __init__(self) -> None:
         self.errors: list[dict] = []
+        self.warnings: list[dict] = []
 
     def add(self, file: str, row: int | None, message: str) -> None:
         self.errors.append({"file": file, "row": row, "message": message})
+
+    def warn(self, file: str, row: int | None, message: str) -> None:
+        self.warnings.append({"file": file, "row": row, "message": message})
 
     def __bool__(self) -> bool:
         return bool(self.errors)
 
     def listed(self) -> list[dict]:
-        if len(self.errors) <= MAX_ERRORS:
-            return self.errors
-        more = len(self.errors) - MAX_ERRORS
-        return [*self.errors[:MAX_ERRORS], {"file": "", "row": None, "message": f"… and {more} more problems."}]
+        return _capped(self.errors, "problems")
+
+    def listed_warnings(self) -> list[dict]:
+        return _capped(self.warnings, "changes")
 
 
 @dataclass
@@ -206,11 +221,21 @@ def _read_csv(file: str, data: bytes, problems: Problems, label: str | None = No
             return None
         for number, values in enumerate(reader, start=2):  # noqa: B007 - a blank row still counts
             if any(value.strip() for value in values):
-                rows.append((number, {name: _cell(values, i) for name, i in columns.items()}))
+                rows.append((number, _one_line(label, number, {name: _cell(values, i) for name, i in columns.items()},
+                                                problems)))  # fmt: skip
     except csv.Error as error:
         problems.add(label, number + 1, f"This row is not valid CSV ({error}).")
         return None
     return rows
+
+
+def _one_line(label: str, number: int, row: dict[str, str], problems: Problems) -> dict[str, str]:
+    """Every value we read is one line (a name, an id, an address): control characters — a line break
+    inside a quoted cell, a tab, NEL… (config.text) — become spaces, with a warning naming the columns."""
+    changed = [name for name, value in row.items() if has_control_characters(value)]
+    for name in changed:
+        problems.warn(label, number, f"{name} had line breaks or other control characters: each run became a space.")
+    return {name: single_line(value) if name in changed else value for name, value in row.items()}
 
 
 def _columns(header: list[str], names: Iterable[str]) -> dict[str, int]:

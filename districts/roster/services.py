@@ -287,12 +287,14 @@ class Progress:
         self(5 + (CHECKED_PERCENT - 5) * done // max(total, 1))
 
 
-def _finish(roster_import: RosterImport, *, status: str, counts=None, errors=None) -> RosterImport:
+def _finish(roster_import: RosterImport, *, status: str, counts=None, errors=None, warnings=None) -> RosterImport:
     """Record the outcome, and drop the uploaded file: once imported (or rejected) nothing reads it
     again, and a copy of every teacher's name is one more thing an erasure would have to find."""
     roster_import.status, roster_import.progress, roster_import.finished_at = status, 100, timezone.now()
     roster_import.counts, roster_import.errors, roster_import.payload = counts or {}, errors or [], b""
-    roster_import.save(update_fields=["status", "progress", "finished_at", "counts", "errors", "payload"])
+    roster_import.warnings = warnings or []
+    fields = ["status", "progress", "finished_at", "counts", "errors", "warnings", "payload"]
+    roster_import.save(update_fields=fields)
     return roster_import
 
 
@@ -321,11 +323,14 @@ def import_run(*, roster_import: RosterImport) -> RosterImport:
     plan = _check(roster_import, problems, progress)
     if problems:
         counts = {"problems": len(problems.errors)}  # there may be more than are listed
-        return _finish(roster_import, status=Status.FAILED, counts=counts, errors=problems.listed())
+        return _finish(
+            roster_import, status=Status.FAILED, counts=counts, errors=problems.listed(),
+            warnings=problems.listed_warnings(),
+        )  # fmt: skip
     progress(CHECKED_PERCENT)
     with transaction.atomic():
         counts = _write(roster_import.district, plan, roster_import.kind)
-        return _finish(roster_import, status=Status.SUCCEEDED, counts=counts)
+        return _finish(roster_import, status=Status.SUCCEEDED, counts=counts, warnings=problems.listed_warnings())
 
 
 def import_crashed(*, roster_import: RosterImport) -> RosterImport:
