@@ -8,6 +8,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
+NO_ENROLLMENT = "-"  # Reach.enrollment of a coach's own row that belongs to no teacher's caseload entry
+
 
 @dataclass(frozen=True)
 class Reach:
@@ -19,6 +21,9 @@ class Reach:
     own model — a row whose enrollment is empty (a school-wide activity) is the coach's own work;
     consent: for stories, the boolean field that records the teacher's consent for each audience
     ("principal", "district").
+
+    A confidential row that is the coach's own and no teacher's (a calendar feed) says so with
+    `enrollment=NO_ENROLLMENT`, so that forgetting the path on a teacher's record is never read as that.
 
     The caseload entry's model (the one whose enrollment is "pk") has a queryset with `active()`
     (the entries on a caseload today) and `end(day)` (take them off it), which scoping and the

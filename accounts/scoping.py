@@ -39,7 +39,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 
-from accounts.models import District, Membership, Reach, Role, School, User
+from accounts.models import NO_ENROLLMENT, District, Membership, Reach, Role, School, User
 
 CONFIDENTIAL = "Coaching records are confidential to the teacher's coach."
 
@@ -176,6 +176,8 @@ def coach_records(user: User, model: type[Model]) -> QuerySet:
         raise TypeError(f"{model.__name__} is not confidential: its reach names no coach and enrollment.")
     if not may_coach(user):
         return queryset.none()
+    if reach.enrollment == NO_ENROLLMENT:  # the coach's own, no teacher's: theirs while they coach
+        return queryset.filter(**{reach.coach: user})
     if reach.enrollment == "pk":
         return queryset.active().filter(**{reach.coach: user})
     on_caseload = Q(**{f"{reach.enrollment}__in": caseload(user)})

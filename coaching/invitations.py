@@ -231,7 +231,8 @@ UNNAMED_SUMMARY = "Coaching meeting"
 
 
 def _unnamed(person: dict, teacher_email: str) -> dict:
-    return {"email": person["email"]} if person["email"] == teacher_email else person
+    # CN is the address itself: some readers show the address when CN is missing, others nothing.
+    return {"email": person["email"], "name": person["email"]} if person["email"] == teacher_email else person
 
 
 def events_forget(steps: QuerySet[Step]) -> int:

@@ -6,7 +6,7 @@ from django.db import models
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
-from accounts.models import District, Reach, School
+from accounts.models import NO_ENROLLMENT, District, Reach, School
 
 MAX_MINUTES = 8 * 60
 
@@ -534,7 +534,9 @@ class CalendarEvent(models.Model):
     been sent the row is deleted, and nothing of the teacher stays.
     """
 
-    reach = Reach(district="coach__membership__district", coach="coach")
+    reach = Reach(
+        district="coach__membership__district", coach="coach", enrollment="step__cycle__challenge__enrollment"
+    )
     uid = models.CharField("UID", max_length=255, unique=True)
     step = models.OneToOneField(Step, on_delete=models.SET_NULL, null=True, blank=True, related_name="calendar_event")
     coach = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
@@ -569,7 +571,7 @@ class CalendarFeed(models.Model):
     the feed is found by the hash of the token it is given. A new link replaces the nonce: the old one is dead.
     """
 
-    reach = Reach(district="coach__membership__district", coach="coach")
+    reach = Reach(district="coach__membership__district", coach="coach", enrollment=NO_ENROLLMENT)
     coach = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feed")
     token_nonce = models.CharField(max_length=64, editable=False)
     token_hash = models.CharField(max_length=64, unique=True, editable=False)

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from accounts import scoping
 from accounts import services as people
-from accounts.models import AuditEvent, Reach, Role
+from accounts.models import NO_ENROLLMENT, AuditEvent, Reach, Role
 from accounts.tests.test_permission_matrix import CONFIDENTIAL, LOGIN, MATRIX, OK, _outcome
 from coaching.models import Enrollment, Program
 from districts import services as districts
@@ -166,7 +166,9 @@ def _confidential_models():
 def test_it_makes_every_confidential_model_say_which_enrollment_it_belongs_to():
     models = _confidential_models()
     assert {m.__name__ for m in models} >= {"Enrollment", "Challenge", "Cycle", "Step", "ITURating", "Activity"}
+    # Each names its path to the caseload entry, or says it belongs to no teacher (NO_ENROLLMENT).
     assert [m.__name__ for m in models if not m.reach.enrollment] == []
+    assert {m.__name__ for m in models if m.reach.enrollment == NO_ENROLLMENT} <= {"CalendarFeed"}
 
 
 @pytest.mark.parametrize("change", [deactivated, to_principal, enrollments_ended, program_ended])
@@ -174,14 +176,17 @@ def test_it_returns_no_confidential_row_after_the_change_even_to_a_session_that_
     from dashboard.tests.helpers import full_record
 
     full_record(cast.enrollment, strategy=cast.strategy, tool=cast.tool)
+    f.log(f.challenge_at(cast, "implement"), "plan_meeting", days=2, done=False)  # a calendar event too
     before = {m.__name__: scoping.coach_records(cast.alice, m).count() for m in _confidential_models()}
-    assert all(before.values()), before
+    assert {name for name, n in before.items() if n} >= {
+        "Enrollment", "Challenge", "StrategyCandidate", "Cycle", "Step", "Reflection", "ITURating", "ITUScore",
+        "Activity", "ImpactStory", "CalendarEvent",
+    }, before  # fmt: skip
 
     change(cast)
     cast.alice.refresh_from_db()  # the membership and account as a request signed in earlier would load them
 
     after = {m.__name__: scoping.coach_records(cast.alice, m).count() for m in _confidential_models()}
-    # School-wide activities (no enrollment) are the coach's own work and stay hers while she coaches.
     assert after == dict.fromkeys(before, 0)
 
 

@@ -27,8 +27,8 @@ from icalendar import Calendar
 
 from accounts.models import RosterImport
 from coaching import services as coaching
-from coaching.invitations import send_step_invitation
-from coaching.models import Challenge, Step, Teacher
+from coaching.invitations import send_calendar_event
+from coaching.models import CalendarEvent, Challenge, Step, Teacher
 from config.forms import SingleLineField
 from config.text import CONTROL_CHARACTERS, single_line
 from testing import factories as f
@@ -86,7 +86,9 @@ def assert_well_formed(message, *, recipients: list[str]) -> None:
     for value in (message.subject, str(parsed["subject"])):
         assert not CONTROL_CHARACTERS.search(value), repr(value)
     [(_, ics, _)] = message.attachments
+    [(alternative, _)] = message.alternatives  # the same iTIP object as a text/calendar part
     ics = ics.encode() if isinstance(ics, str) else ics
+    assert alternative.encode() == ics
     assert ics.endswith(b"\r\n") and b"\r\n\r\n" not in ics
     unfolded = ics.replace(b"\r\n ", b"").decode()
     for line in unfolded.split("\r\n")[:-1]:
@@ -238,8 +240,12 @@ def test_it_builds_a_well_formed_invitation_whatever_is_stored(cast, implementin
         type(cast.alice).objects.filter(pk=cast.alice.pk).update(full_name=coach)
         step = coaching.step_log(challenge=implementing_challenge, kind=Step.Kind.PLAN_MEETING, starts_at=f.at(2, 10),
                                  done=False, invite_teacher=True)  # fmt: skip
+        # And the calendar event as it might have been stored before: raw names in every field.
+        attendees = [{"email": "alice@example.org", "name": coach}, {"email": "maria@example.org", "name": name}]
+        CalendarEvent.objects.filter(step=step).update(summary=f"Planning meeting with {name}"[:300],
+                                                       location=school[:200], attendees=attendees)  # fmt: skip
 
-        assert send_step_invitation(step_id=step.pk)
+        assert send_calendar_event(event_id=step.calendar_event.pk) == 1
 
         [message] = mail.outbox
         assert_well_formed(message, recipients=["alice@example.org", "maria@example.org"])

@@ -19,6 +19,7 @@ from django.apps import apps
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.sessions.models import Session
+from django.core import mail
 from django.db import models
 from django.urls import reverse
 
@@ -228,3 +229,24 @@ def test_it_finds_the_teacher_in_a_sent_invitation_when_there_is_one(nora, setti
         callback()
     [sent] = files_mentioning(Path(settings.EMAIL_FILE_PATH), MARKER)
     assert MARKER in Path(sent).read_text()
+
+
+def test_it_cancels_a_sent_invitation_without_naming_the_teacher(
+    cast, nora, settings, django_capture_on_commit_callbacks
+):
+    """An invitation already in her calendar is cancelled after the erasure: the CANCEL reaches her address
+    (calendars must hear), and says nothing else of her; then its calendar event is gone."""
+    teacher, queued = nora
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    for callback in queued:  # the invitation went out before the erasure
+        callback()
+    mail.outbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.teacher_erase(actor=cast.dana, teacher=teacher, confirmation=NAME)
+
+    [cancel] = mail.outbox
+    assert cancel.recipients() == ["alice@example.org", EMAIL] and cancel.subject.startswith("Cancelled: ")
+    everything = cancel.message().as_string() + "".join(_texts(part[1])[0] for part in cancel.attachments)
+    assert MARKER.lower() not in everything.lower().replace(EMAIL, "")
+    assert tables_mentioning(MARKER) == []

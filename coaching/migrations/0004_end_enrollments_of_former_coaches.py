@@ -20,7 +20,7 @@ def end_former_coaches_enrollments(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("coaching", "0002_impactstory"),
+        ("coaching", "0003_step_sequence_calendarevent_calendarfeed"),
         ("accounts", "0003_audit_reactivate"),
     ]
 
