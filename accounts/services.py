@@ -177,9 +177,17 @@ def _end_caseload(user: User, *, at_schools: Iterable[School] | None = None) -> 
 
     Access to a teacher's record follows an active enrollment (accounts.scoping), so a change that
     takes away the role, the account or the school ends the enrollments with it, in the caller's
-    transaction, rather than leave them for the rule to ignore (they would still count as caseloads).
+    transaction, rather than leave them for the rule to ignore (they would still count as caseloads), and
+    calendars hear that their scheduled steps are cancelled once it commits.
     """
-    return scoping.caseload(user, at_schools=at_schools).end(timezone.localdate())
+    entries = scoping.caseload(user, at_schools=at_schools)
+    ids = list(entries.values_list("pk", flat=True))
+    if ids:
+        entries.model._default_manager.filter(pk__in=ids).end(timezone.localdate())
+        # Their scheduled steps are not going to happen: calendars get the cancellation (by task: coaching
+        # is above accounts).
+        transaction.on_commit(lambda: enqueue("coaching.tasks.cancel_ended_enrollments_steps", *ids))
+    return len(ids)
 
 
 @transaction.atomic

@@ -327,6 +327,15 @@ def enrollment_steps_cancel(*, enrollments: Iterable[Enrollment]) -> int:
     return invitations.events_cancel(steps)
 
 
+@transaction.atomic
+def ended_enrollments_steps_cancel(*, enrollment_ids: Iterable[int]) -> int:
+    """Cancel in calendars the scheduled steps of enrollments ended by a change made where coaching cannot be
+    called (accounts.services: a role change, a deactivation, a coach leaving a school), which queues
+    this by task after its commit. Enrollments still active are left alone; returns how many steps."""
+    ended = Enrollment.objects.filter(pk__in=list(enrollment_ids), ends_on__isnull=False)
+    return enrollment_steps_cancel(enrollments=ended)
+
+
 # --- the coach's calendar feed ---------------------------------------------------------------------
 
 

@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from coaching import invitations
+from coaching import invitations, services
 from coaching.models import CalendarEvent
 
 
@@ -25,3 +25,9 @@ def relay_calendar_events() -> None:
     """Celery beat: queue again every calendar change whose task was lost (the broker was down)."""
     for event_id in invitations.unsent_events():
         send_calendar_event.delay(event_id)
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def cancel_ended_enrollments_steps(*enrollment_ids: int) -> None:
+    """Calendars hear that the steps of enrollments a role, school or account change ended are cancelled."""
+    services.ended_enrollments_steps_cancel(enrollment_ids=enrollment_ids)

@@ -270,3 +270,21 @@ def test_it_says_nothing_about_a_caseload_for_a_coach_without_one(cast, client):
     url = reverse("accounts:member_edit", kwargs={"membership_id": cast.bob.membership.pk})
     page = " ".join(client.get(url).content.decode().split())
     assert "Bob has no teachers on a caseload now." in page
+
+
+@pytest.mark.parametrize("change", [to_principal, deactivated, moved_to_another_school])
+def test_it_cancels_the_scheduled_steps_of_the_enrollments_a_change_ends(
+    cast, change, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):  # the invitation goes out
+        step = f.log(f.challenge_at(cast, "implement"), "plan_meeting", days=2, done=False, invite_teacher=True)
+    mailoutbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        change(cast)
+
+    [cancel] = mailoutbox
+    assert cancel.subject.startswith("Cancelled: Planning meeting with Maria Rivera")
+    assert cancel.recipients() == ["alice@example.org", "maria@example.org"]
+    step.calendar_event.refresh_from_db()
+    assert step.calendar_event.cancelled
