@@ -2,7 +2,6 @@
 
 import datetime
 import io
-import json
 import logging
 import re
 import zipfile
@@ -445,22 +444,39 @@ def _withdraw_exports(district: District) -> int:
     return built.update(status=DataExport.Status.WITHDRAWN, content=None, error=EXPORT_WITHDRAWN)
 
 
+def _unnamed(value, mentions: re.Pattern):
+    """`value` (text, or a structure of lists and dicts holding text) with every mention of the teacher
+    replaced by ERASED."""
+    if isinstance(value, str):
+        return mentions.sub(ERASED, value)
+    if isinstance(value, list):
+        return [_unnamed(item, mentions) for item in value]
+    if isinstance(value, dict):
+        return {key: _unnamed(item, mentions) for key, item in value.items()}
+    return value
+
+
 def _scrub_roster_imports(district: District, mentions: re.Pattern) -> int:
-    """Empty the uploads of finished imports and drop the error rows that name the teacher; how many changed.
+    """Empty the uploads of finished imports, replace the error rows that name the teacher, and take their
+    name out of the results (the teachers who left); returns how many imports changed.
 
     An import that is still waiting or running keeps its upload (it needs it); it empties it when it
     finishes (districts.roster.services), and would add the teacher again if the file lists them.
     """
     finished = scoping.district_rows(district, RosterImport).filter(finished_at__isnull=False)
     changed = 0
-    for roster_import in finished.only("pk", "filename", "errors"):
+    for roster_import in finished.only("pk", "filename", "errors", "counts"):
         errors = [
             {**error, "message": ERASED_ROW} if mentions.search(error.get("message", "")) else error
             for error in roster_import.errors
         ]
-        filename = mentions.sub(ERASED, roster_import.filename)
-        if errors != roster_import.errors or filename != roster_import.filename:
-            RosterImport.objects.filter(pk=roster_import.pk).update(errors=errors, filename=filename)
+        scrubbed = {
+            "errors": errors,
+            "filename": mentions.sub(ERASED, roster_import.filename),
+            "counts": _unnamed(roster_import.counts, mentions),
+        }
+        if any(getattr(roster_import, name) != value for name, value in scrubbed.items()):
+            RosterImport.objects.filter(pk=roster_import.pk).update(**scrubbed)
             changed += 1
     finished.exclude(payload=b"").update(payload=b"")
     return changed
@@ -475,10 +491,9 @@ def _scrub_logs(district: District, teacher: Teacher, mentions: re.Pattern) -> N
         | Q(content_type=ContentType.objects.get_for_model(Enrollment), object_id__in=enrollments)
     ).delete()
     for event in scoping.district_rows(district, AuditEvent).only("pk", "summary", "details").iterator():
-        details = json.dumps(event.details, ensure_ascii=False)
-        if mentions.search(event.summary) or mentions.search(details):
-            event.summary = mentions.sub(ERASED, event.summary)
-            event.details = json.loads(mentions.sub(ERASED, details))
+        summary, details = mentions.sub(ERASED, event.summary), _unnamed(event.details, mentions)
+        if (summary, details) != (event.summary, event.details):
+            event.summary, event.details = summary, details
             event.save(update_fields=["summary", "details"])
 
 

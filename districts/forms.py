@@ -157,18 +157,18 @@ class SignInProviderForm(forms.Form):
     """One single sign-on provider's settings. The secret field is never filled in from what is stored."""
 
     enabled = forms.BooleanField(label="Let people sign in this way", required=False)
-    label = forms.CharField(
+    label = SingleLineField(
         label="Button name", max_length=60, required=False, help_text="Shown as “Sign in with …”, e.g. Clever."
     )
-    server_url = forms.CharField(
+    server_url = SingleLineField(
         label="Issuer URL", max_length=300, required=False,
         help_text="The provider's issuer, e.g. https://clever.com (Cadence reads its openid-configuration).",
     )  # fmt: skip
-    tenant = forms.CharField(
+    tenant = SingleLineField(
         label="Tenant ID", max_length=100, required=False,
         help_text="Your district's Microsoft Entra tenant ID (Entra admin center → Overview).",
     )  # fmt: skip
-    client_id = forms.CharField(label="Client ID", max_length=300)
+    client_id = SingleLineField(label="Client ID", max_length=300)
     secret = forms.CharField(
         label="Client secret", max_length=500, required=False,
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),

@@ -30,7 +30,7 @@ from dashboard import services
 from dashboard.models import DataExport
 from dashboard.tests.helpers import full_record, story
 from testing import factories as f
-from testing.roster_files import run_teachers_csv
+from testing.roster_files import oneroster, org, run_import, run_teachers_csv, user
 
 pytestmark = pytest.mark.django_db
 
@@ -249,4 +249,20 @@ def test_it_cancels_a_sent_invitation_without_naming_the_teacher(
     assert cancel.recipients() == ["alice@example.org", EMAIL] and cancel.subject.startswith("Cancelled: ")
     everything = cancel.message().as_string() + "".join(_texts(part[1])[0] for part in cancel.attachments)
     assert MARKER.lower() not in everything.lower().replace(EMAIL, "")
+    assert tables_mentioning(MARKER) == []
+
+
+def test_it_takes_a_teacher_who_left_out_of_the_imports_that_named_them(cast):
+    """A roster import names the teachers it says have gone (in its results): erasing one of them takes the
+    name out of every such result, and leaves the others named."""
+    schools = [org("sch-1", "Lincoln Middle School")]
+    users = [user("t-nora", "Nora", MARKER, email=EMAIL), user("t-ben", "Ben", "Cho")]
+    run_import(cast.district, oneroster(schools, users))
+    gone = run_import(cast.district, oneroster(schools, [user("t-other", "Ann", "Other")]))
+    assert {leaver["name"] for leaver in gone.counts["left"]} == {NAME, "Ben Cho"}
+
+    services.teacher_erase(actor=cast.dana, teacher=Teacher.objects.get(sourced_id="t-nora"), confirmation=NAME)
+
+    gone.refresh_from_db()
+    assert {leaver["name"] for leaver in gone.counts["left"]} == {services.ERASED, "Ben Cho"}
     assert tables_mentioning(MARKER) == []

@@ -25,8 +25,6 @@ from pathlib import PurePosixPath
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, transaction
-from django.db.models import F, Value
-from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from accounts import audit, scoping
@@ -217,7 +215,7 @@ def _end_leavers(district: District, plan: Plan) -> list[dict]:
     active = Enrollment.objects.active().filter(teacher_id__in=[pk for pk, _, _ in leavers])
     ending = list(active.only("pk", "teacher_id"))
     ended = Counter(enrollment.teacher_id for enrollment in ending)
-    active.update(ends_on=Greatest(Value(timezone.localdate()), F("starts_on")))
+    active.end(timezone.localdate())
     enrollment_steps_cancel(enrollments=ending)  # their scheduled steps leave both calendars (METHOD:CANCEL)
     # Every one is named, also a teacher long off every caseload whom bulk files keep leaving out: the
     # admin sees whose records are still kept (to erase them when the data agreement asks).
