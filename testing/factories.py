@@ -1,5 +1,6 @@
 import contextlib
 import datetime
+from pathlib import Path
 
 import factory
 import pytest
@@ -181,3 +182,16 @@ def refused(message: str, *, field: str | None = None):
         assert excinfo.value.message_dict == {field: [message]}
     else:
         assert excinfo.value.messages == [message]
+
+
+def project_app_configs() -> list:
+    """Cadence's own Django apps (a virtualenv inside the checkout holds other apps under BASE_DIR too)."""
+    from django.apps import apps
+    from django.conf import settings
+
+    base = Path(settings.BASE_DIR)
+    return [
+        config
+        for config in apps.get_app_configs()
+        if Path(config.path).is_relative_to(base) and "site-packages" not in Path(config.path).parts
+    ]

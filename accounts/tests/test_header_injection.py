@@ -16,8 +16,6 @@ import re
 
 import pytest
 from django import forms
-from django.apps import apps
-from django.conf import settings as django_settings
 from django.core import mail
 from django.db import transaction
 from django.urls import reverse
@@ -141,9 +139,7 @@ def test_it_shows_the_rows_an_import_changed(cast, client):
 
 def _form_classes():
     """Every form class the apps define (in any module called forms)."""
-    for config in apps.get_app_configs():
-        if not config.path.startswith(str(django_settings.BASE_DIR)):
-            continue
+    for config in f.project_app_configs():
         for module_name in (f"{config.name}.forms", f"{config.name}.roster.forms"):
             try:
                 module = importlib.import_module(module_name)

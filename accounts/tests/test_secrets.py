@@ -11,7 +11,6 @@ import re
 from pathlib import Path
 
 import pytest
-from django.apps import apps
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from kombu.exceptions import OperationalError
@@ -19,6 +18,7 @@ from kombu.exceptions import OperationalError
 from accounts import selectors, services, tasks
 from accounts.models import Role
 from config.celery import enqueue
+from testing.factories import project_app_configs
 
 pytestmark = pytest.mark.django_db
 
@@ -107,8 +107,8 @@ def test_it_gives_every_task_ids_only(settings):
     """What a task takes sits in the broker and in the worker's logs: ids, never a token or an address."""
     from config.celery import app
 
-    for config in apps.get_app_configs():
-        if Path(config.path).is_relative_to(settings.BASE_DIR) and Path(config.path, "tasks.py").exists():
+    for config in project_app_configs():
+        if Path(config.path, "tasks.py").exists():
             importlib.import_module(f"{config.name}.tasks")
     ours = [task for name, task in app.tasks.items() if not name.startswith("celery.")]
     assert {task.name for task in ours} >= {"accounts.tasks.send_invitation", "coaching.tasks.send_calendar_event"}
