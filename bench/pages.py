@@ -109,7 +109,13 @@ def bench_coach(district, school, program, strategy, tool):
         for i in range(TEACHERS_PER_COACH)
     ]
     challenge = services.challenge_start(enrollment=enrollments[0], problems=["Off task"])
-    services.challenge_identify(challenge=challenge, problems=["Off task"], title="Off task", category="instructional")
+    services.challenge_identify(
+        challenge=challenge,
+        problems=["Off task"],
+        title="Off task",
+        improvement="time on task",
+        category="instructional",
+    )
     services.candidate_add(challenge=challenge, strategy=strategy, source="research")
     services.investigation_finish(challenge=challenge)
     services.challenge_select_strategy(challenge=challenge, strategy=strategy, tools=[tool])

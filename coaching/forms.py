@@ -21,6 +21,7 @@ from coaching.models import (
     StrategyCandidate,
     Tool,
 )
+from coaching.moves import step_suggestion
 from config.forms import ModelForm, SingleLineField
 from standards.catalog import DEFAULT_TAGS
 from standards.models import Standard
@@ -50,7 +51,11 @@ class TaggedForm(forms.Form):
             self.initial["standards"] = list(Standard.objects.filter(code__in=DEFAULT_TAGS.get(kind, ())))
 
     def standards_summary(self) -> str:
-        return ", ".join(s.code for s in self.initial.get("standards", []))
+        """The codes ticked now: the defaults, or what was posted when the form comes back with an error."""
+        chosen = self["standards"].value() or []
+        pks = {getattr(value, "pk", value) for value in chosen}
+        valid = [pk for pk in pks if str(pk).isascii() and str(pk).isdigit()]
+        return ", ".join(s.code for s in Standard.objects.filter(pk__in=valid))
 
 
 class BrainstormForm(forms.Form):
@@ -67,7 +72,19 @@ class BrainstormForm(forms.Form):
 
 class IdentifyForm(TaggedForm):
     tag_kind = "identify"
-    title = forms.ChoiceField(label="The challenge to focus on", widget=forms.RadioSelect)
+    title = forms.ChoiceField(
+        label="The problem of practice to focus on",
+        widget=forms.RadioSelect,
+        help_text="The challenge, in the teacher's words: one of the problems you brainstormed.",
+    )
+    improvement = SingleLineField(
+        label="What to improve",
+        max_length=200,
+        help_text=(
+            "What the teacher wants to get better, as a few words that finish “Towards the goal of improving …” in "
+            "the focus statement. For example: “shared accountability in lab groups”."
+        ),
+    )
     category = forms.ChoiceField(choices=ChallengeCategory.choices, widget=forms.RadioSelect)
     root_cause_notes = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 4}),
@@ -82,7 +99,7 @@ class IdentifyForm(TaggedForm):
         label="Aligned goal (optional)",
         help_text="A school or district goal this challenge works towards (3B).",
     )
-    field_order = ["title", "category", "root_cause_notes", "goal", "standards"]
+    field_order = ["title", "improvement", "category", "root_cause_notes", "goal", "standards"]
 
     def __init__(self, *args, challenge, **kwargs):
         super().__init__(*args, **kwargs)
@@ -154,7 +171,9 @@ class StepForm(TaggedForm):
     date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
     time = forms.TimeField(widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
     minutes = forms.IntegerField(min_value=1, max_value=MAX_MINUTES, initial=30)
-    visit_mode = forms.ChoiceField(choices=Step.VisitMode.choices, widget=forms.RadioSelect, required=False)
+    visit_mode = forms.ChoiceField(
+        label="Visit mode", choices=Step.VisitMode.choices, widget=forms.RadioSelect, required=False
+    )
     data_collected = forms.CharField(required=False, max_length=10000, widget=forms.Textarea(attrs={"rows": 2}))
     notes = forms.CharField(
         label="Confidential notes", required=False, max_length=10000, widget=forms.Textarea(attrs={"rows": 3})
@@ -167,6 +186,8 @@ class StepForm(TaggedForm):
 
     def __init__(self, *args, kind: str, **kwargs):
         super().__init__(*args, tag_kind=kind, **kwargs)
+        # Everything else comes pre-filled: the first thing the coach types is the notes.
+        self.fields["notes"].widget.attrs["autofocus"] = True
         now = _now_rounded()
         self.initial.setdefault("date", now.date())
         self.initial.setdefault("time", now.time())
@@ -174,13 +195,17 @@ class StepForm(TaggedForm):
             del self.fields["visit_mode"], self.fields["data_collected"]
         else:
             self.fields["visit_mode"].required = True
+            self.fields["visit_mode"].widget.attrs["class"] = "form-check-input"
 
     @classmethod
-    def for_step(cls, step: Step, data=None) -> "StepForm":
+    def for_step(cls, step: Step, data=None, *, log: bool = False) -> "StepForm":
+        """The step as it is; `log`: ticked done, at a time that lets it save (coaching.moves.step_suggestion)."""
         local = timezone.localtime(step.starts_at)
         fields = ["done", "minutes", "visit_mode", "data_collected", "notes", "next_steps", "invite_teacher"]
         initial = {name: getattr(step, name) for name in fields}
         initial.update(date=local.date(), time=local.time(), standards=list(step.standards.all()))
+        if log and not step.done:
+            initial.update(step_suggestion(cycle=step.cycle, kind=step.kind, step=step))
         return cls(data, kind=step.kind, initial=initial)
 
     def service_fields(self) -> dict:

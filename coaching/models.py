@@ -214,6 +214,8 @@ class Challenge(models.Model):
     enrollment = models.ForeignKey(Enrollment, on_delete=models.CASCADE, related_name="challenges")
     problems = models.JSONField("problems of practice", default=list, blank=True)
     title = models.CharField("challenge", max_length=300, blank=True)
+    # The focus statement needs a thing to improve, not a problem: "Towards the goal of improving <improvement>".
+    improvement = models.CharField("what to improve", max_length=200, blank=True)
     category = models.CharField(max_length=30, choices=ChallengeCategory.choices, blank=True)
     root_cause_notes = models.TextField(blank=True)
     goal = models.ForeignKey(Goal, on_delete=models.SET_NULL, null=True, blank=True, related_name="challenges")
@@ -258,10 +260,15 @@ class Challenge(models.Model):
 
     @property
     def focus_statement(self) -> str:
-        """The model's focus statement (seed: "Select strategy and tool(s)"), with blanks until chosen."""
+        """The model's focus statement (seed: "Select strategy and tool(s)"), with blanks until chosen.
+
+        It names what the teacher wants to improve (a noun phrase), never the problem itself; challenges
+        identified before Cadence asked for it fall back to their title.
+        """
         tools = [tool.name for tool in self.tools.all()] if self.pk else []
+        improving = self.improvement or self.title or "[what to improve]"
         return (
-            f"Towards the goal of improving {self.title or '[challenge]'}, "
+            f"Towards the goal of improving {improving}, "
             f"the teacher will attempt {self.strategy.title if self.strategy_id else '[strategy]'}. "
             f"The teacher will utilize {_join(tools) or '[tool(s)]'} to support this strategy."
         )

@@ -1,7 +1,7 @@
 """Reads for the coach's pages. Each starts from accounts.scoping; query counts do not grow with data."""
 
 import datetime
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
@@ -19,6 +19,7 @@ from coaching.models import (
     Step,
     Strategy,
 )
+from coaching.moves import Move, challenge_moves, cycle_moves, step_log_move, step_suggestion
 
 STALE_VISIT_DAYS = 7
 CONTACT_DAYS = 14  # the model's cadence: contact every ~2 weeks
@@ -76,10 +77,12 @@ def story(user: User, story_id: int) -> ImpactStory:
     return scoping.get_confidential(user, coach_stories(user), pk=story_id)
 
 
-def caseload_rows(user: User) -> QuerySet[Enrollment]:
-    """The caseload, each enrollment annotated with its open challenge's status and title."""
+def caseload_rows(user: User) -> list[Enrollment]:
+    """The caseload, each enrollment annotated with its open challenge's status and title, and with
+    `next_move`: what to do next with that teacher (coaching.moves), in a constant number of queries."""
     open_challenge = Challenge.objects.filter(enrollment=OuterRef("pk")).exclude(status=Challenge.Status.CLOSED)
-    return (
+    cycles = Cycle.objects.prefetch_related("steps")
+    rows = list(
         caseload(user)
         .select_related("teacher__school")
         .annotate(
@@ -87,8 +90,22 @@ def caseload_rows(user: User) -> QuerySet[Enrollment]:
             challenge_status=Subquery(open_challenge.values("status")[:1]),
             challenge_title=Subquery(open_challenge.values("title")[:1]),
         )
+        .prefetch_related(
+            Prefetch(
+                "challenges",
+                queryset=Challenge.objects.exclude(status=Challenge.Status.CLOSED).prefetch_related(
+                    Prefetch("cycles", queryset=cycles)
+                ),
+                to_attr="open_challenges",
+            )
+        )
         .order_by("teacher__name")
     )
+    for row in rows:
+        current = row.open_challenges[0] if row.open_challenges else None
+        moves = challenge_moves(current) if current else []
+        row.next_move = moves[0] if moves else Move("new_challenge", "Start a new challenge", row.teacher_id)
+    return rows
 
 
 @dataclass
@@ -100,10 +117,24 @@ class CoachHome:
     not_contacted: list[Enrollment]
     ready_to_reflect: list[Challenge]
     caseload_size: int
+    greeting: str = "Hello"
+
+
+def greeting(moment: datetime.datetime) -> str:
+    """“Good morning” before noon, “Good afternoon” until 17:00, then “Good evening”, by the local hour of
+    `moment` (the district's own time zone, which accounts.middleware activates for each request)."""
+    hour = timezone.localtime(moment).hour
+    if 5 <= hour < 12:
+        return "Good morning"
+    return "Good afternoon" if 12 <= hour < 17 else "Good evening"
 
 
 def coach_home(user: User, *, now: datetime.datetime | None = None) -> CoachHome:
-    """What now? Scheduled steps, visits waiting for a debrief, and teachers not seen lately."""
+    """What now? Scheduled steps, visits waiting for a debrief, and teachers not seen lately.
+
+    Each scheduled step carries `log_move` (log it, or the earlier step of its cycle that must be logged
+    first) and each waiting visit `next_move` (its debrief), from coaching.moves.
+    """
     now = now or timezone.now()
     today = timezone.localdate(now)
     start_of_day = timezone.make_aware(datetime.datetime.combine(today, datetime.time.min))
@@ -112,8 +143,11 @@ def coach_home(user: User, *, now: datetime.datetime | None = None) -> CoachHome
         coach_steps(user)
         .filter(done=False, starts_at__lt=week_end, cycle__challenge__enrollment__in=caseload(user))
         .select_related("cycle__challenge__enrollment__teacher")
+        .prefetch_related("cycle__steps")
         .order_by("starts_at")
     )
+    for step in scheduled:
+        step.log_move = step_log_move(step, text="Log it")
     debrief_done = Step.objects.filter(cycle=OuterRef("cycle"), kind=Step.Kind.DEBRIEF, done=True)
     stale_visits = list(
         coach_steps(user)
@@ -126,8 +160,12 @@ def coach_home(user: User, *, now: datetime.datetime | None = None) -> CoachHome
         .exclude(cycle__challenge__status=Challenge.Status.CLOSED)
         .exclude(Exists(debrief_done))
         .select_related("cycle__challenge__enrollment__teacher")
+        .prefetch_related("cycle__steps")
         .order_by("starts_at")
     )
+    for visit in stale_visits:
+        # A visit done, its debrief not: the cycle's first move logs (or adds) the debrief.
+        visit.next_move = replace(cycle_moves(visit.cycle.challenge, visit.cycle)[0], label="Log the debrief")
     active = caseload(user)
     not_contacted = list(
         active.filter(
@@ -154,7 +192,19 @@ def coach_home(user: User, *, now: datetime.datetime | None = None) -> CoachHome
         not_contacted=not_contacted,
         ready_to_reflect=ready_to_reflect,
         caseload_size=active.count(),
+        greeting=greeting(now),
     )
+
+
+def step_initial(challenge: Challenge, cycle: Cycle, kind: str, *, log: bool) -> dict:
+    """A new step form's initial values, which save as they stand: done and start from coaching.moves
+    (`log` False: scheduled), and for a visit the mode of the teacher's last visit, else “observe”."""
+    initial = step_suggestion(cycle=cycle, kind=kind, log=log)
+    if kind == Step.Kind.VISIT:
+        visits = Step.objects.filter(cycle__challenge__enrollment_id=challenge.enrollment_id, kind=Step.Kind.VISIT)
+        last_mode = visits.exclude(visit_mode="").order_by("-starts_at").values_list("visit_mode", flat=True).first()
+        initial["visit_mode"] = last_mode or Step.VisitMode.OBSERVE
+    return initial
 
 
 def teacher_challenges(enrollment: Enrollment) -> list[Challenge]:

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 from accounts.models import User, token_hash
-from coaching import invitations
+from coaching import invitations, moves
 from coaching.models import (
     Activity,
     CalendarFeed,
@@ -45,6 +45,12 @@ TRANSITIONS: dict[str, set[str]] = {
 }
 
 
+IMPROVEMENT_MISSING = (
+    "Say what the teacher wants to improve, as it would end “Towards the goal of improving …”: "
+    "for example “shared accountability in lab groups”."
+)
+
+
 def _guard(challenge: Challenge, to: str) -> str | None:
     """Why the challenge may not move to `to` now, or None when it may."""
     if to not in TRANSITIONS[challenge.status]:
@@ -68,7 +74,7 @@ def _guard(challenge: Challenge, to: str) -> str | None:
 def challenge_move(*, challenge: Challenge, to: str) -> Challenge:
     """Move the challenge to step `to`; ValidationError (in words) when the state machine refuses."""
     if reason := _guard(challenge, to):
-        raise ValidationError(reason)
+        raise moves.refusal(reason, moves.next_move(challenge))
     challenge.status = to
     challenge.save(update_fields=["status"])
     return challenge
@@ -95,7 +101,10 @@ def challenge_start(*, enrollment: Enrollment, problems: Iterable[str]) -> Chall
     if enrollment.ends_on is not None:
         raise ValidationError("This teacher is no longer on your caseload.")
     if enrollment.challenges.exclude(status=Status.CLOSED).exists():
-        raise ValidationError("This teacher already has an open challenge; close it before starting another.")
+        raise moves.refusal(
+            "This teacher already has an open challenge; close it before starting another.",
+            moves.Move("teacher", f"Open {enrollment.teacher}'s current challenge", enrollment.teacher_id),
+        )
     challenge = Challenge(enrollment=enrollment, problems=_clean_problems(problems))
     challenge.full_clean()
     challenge.save()
@@ -105,7 +114,9 @@ def challenge_start(*, enrollment: Enrollment, problems: Iterable[str]) -> Chall
 @transaction.atomic
 def challenge_brainstorm(*, challenge: Challenge, problems: Iterable[str]) -> Challenge:
     if challenge.status != Status.IDENTIFY:
-        raise ValidationError("The brainstorm can change only while identifying the challenge.")
+        raise moves.refusal(
+            "The brainstorm can change only while identifying the challenge.", moves.next_move(challenge)
+        )
     challenge.problems = _clean_problems(problems)
     challenge.save(update_fields=["problems"])
     return challenge
@@ -117,20 +128,28 @@ def challenge_identify(
     challenge: Challenge,
     problems: Iterable[str],
     title: str,
+    improvement: str,
     category: str,
     root_cause_notes: str = "",
     goal: Goal | None = None,
     standards: Iterable[Standard] = (),
 ) -> Challenge:
-    """Step 1: choose one brainstormed problem as the challenge, then go on to investigate."""
+    """Step 1: choose one brainstormed problem as the challenge, then go on to investigate.
+
+    `improvement` is what the teacher wants to improve, as a noun phrase ("shared accountability in lab
+    groups"): the focus statement reads "Towards the goal of improving <improvement>, …" (seed 004).
+    """
     if challenge.status != Status.IDENTIFY:
-        raise ValidationError("This challenge has already been identified.")
+        raise moves.refusal("This challenge has already been identified.", moves.next_move(challenge))
     challenge.problems = _clean_problems(problems)
     if title not in challenge.problems:
         raise ValidationError({"title": "Choose one of the brainstormed problems of practice."})
+    improvement = " ".join(improvement.split())
+    if not improvement:
+        raise ValidationError({"improvement": IMPROVEMENT_MISSING})
     if goal is not None and goal.district_id != challenge.enrollment.program.district_id:
         raise ValidationError({"goal": "Choose a goal of this district."})
-    challenge.title, challenge.category = title, category
+    challenge.title, challenge.category, challenge.improvement = title, category, improvement
     challenge.root_cause_notes, challenge.goal = root_cause_notes, goal
     challenge.full_clean()
     challenge.save()
@@ -142,7 +161,7 @@ def challenge_identify(
 def candidate_add(*, challenge: Challenge, strategy: Strategy, source: str, notes: str = "") -> StrategyCandidate:
     """Step 2: keep a strategy under consideration, with where it came from."""
     if challenge.status != Status.INVESTIGATE:
-        raise ValidationError("Candidate strategies are added while investigating.")
+        raise moves.refusal("Candidate strategies are added while investigating.", moves.next_move(challenge))
     if strategy.district_id != challenge.enrollment.program.district_id or strategy.retired_at:
         raise ValidationError({"strategy": "Choose a strategy from your district's library."})
     if challenge.candidates.filter(strategy=strategy).exists():
@@ -193,7 +212,7 @@ def challenge_select_strategy(
     """Step 3: one strategy (from the candidates) and one or more tools; cycle 1 begins."""
     tools = list(tools)
     if challenge.status != Status.SELECT:
-        raise ValidationError("A strategy is selected after investigating.")
+        raise moves.refusal("A strategy is selected after investigating.", moves.next_move(challenge))
     if not challenge.candidates.filter(strategy=strategy).exists():
         raise ValidationError({"strategy": "Choose one of the candidate strategies."})
     district_id = challenge.enrollment.program.district_id
@@ -212,19 +231,28 @@ def _check_step_order(step: Step) -> None:
     """Within a cycle: plan meeting, then visit, then debrief, each done only after the one before."""
     position = Step.ORDER.index(step.kind)
     others = {other.kind: other for other in step.cycle.steps.exclude(pk=step.pk)}
+    challenge = step.cycle.challenge
     if position > 0:
         previous = others.get(Step.ORDER[position - 1])
-        label = Step.Kind(Step.ORDER[position - 1]).label.lower()
+        label = moves.kind_label(Step.ORDER[position - 1])
         if previous is None:
-            raise ValidationError(f"Add the {label} of this cycle first.")
+            add = moves.offer(challenge, "add_step", f"Log or schedule the {label}", kind=Step.ORDER[position - 1])
+            raise moves.refusal(f"Add the {label} of this cycle first.", add)
         if step.done and not previous.done:
-            raise ValidationError(f"Mark the {label} done first.")
+            pending = next(others[k] for k in Step.ORDER[:position] if k in others and not others[k].done)
+            waiting, this = moves.kind_label(pending.kind), moves.kind_label(step.kind)
+            unblock = moves.offer(challenge, "log_step", f"Log the {waiting}", step_id=pending.pk, kind=pending.kind)
+            raise moves.refusal(
+                f"Log the {waiting} first: the {this} is done only after it. Or untick Done to schedule the {this}.",
+                unblock,
+            )
         if step.starts_at < previous.starts_at:
-            raise ValidationError({"starts_at": f"This step cannot come before the {label}."})
+            when = moves.when(previous.starts_at)
+            raise ValidationError({"starts_at": f"This step cannot come before the {label} ({when})."})
     following = others.get(Step.ORDER[position + 1]) if position < 2 else None
     if following and step.starts_at > following.starts_at:
-        label = following.get_kind_display().lower()
-        raise ValidationError({"starts_at": f"This step cannot come after the {label}."})
+        label, when = following.get_kind_display().lower(), moves.when(following.starts_at)
+        raise ValidationError({"starts_at": f"This step cannot come after the {label} ({when})."})
 
 
 @transaction.atomic
@@ -238,12 +266,17 @@ def step_log(
 ) -> Step:
     """Step 4: schedule or log a planning meeting, classroom visit or debrief in the current cycle."""
     if challenge.status != Status.IMPLEMENT:
-        raise ValidationError("Steps are logged while implementing a strategy: select one first.")
+        raise moves.refusal("Steps are logged while implementing a strategy.", moves.next_move(challenge))
     cycle = challenge.current_cycle
     if cycle.completed_on:
-        raise ValidationError("This cycle is complete: start a new cycle or reflect.")
-    if cycle.steps.filter(kind=kind).exists():
-        raise ValidationError(f"Cycle {cycle.number} already has a {Step.Kind(kind).label.lower()}.")
+        raise moves.refusal(
+            "This cycle is complete: reflect with the teacher, or start another cycle.", moves.next_move(challenge)
+        )
+    if existing := cycle.steps.filter(kind=kind).first():
+        raise moves.refusal(
+            f"Cycle {cycle.number} already has a {moves.kind_label(kind)}.",
+            moves.offer(challenge, "edit_step", f"Open the {moves.kind_label(kind)}", step_id=existing.pk, kind=kind),
+        )
     step = Step(cycle=cycle, kind=kind, starts_at=starts_at, **fields)
     return _save_step(step, standards=standards)
 
@@ -252,7 +285,9 @@ def step_log(
 def step_update(*, step: Step, standards: Iterable[Standard] = (), **fields: object) -> Step:
     """Change a step's time, notes, tags or done-ness; ValidationError when the cycle's order forbids it."""
     if step.cycle.challenge.status == Status.CLOSED:
-        raise ValidationError("This challenge is closed; its steps can no longer change.")
+        raise moves.refusal(
+            "This challenge is closed; its steps can no longer change.", moves.next_move(step.cycle.challenge)
+        )
     was_done = step.done
     if was_done and not fields.get("done", True):
         later = step.cycle.steps.filter(kind__in=Step.ORDER[Step.ORDER.index(step.kind) + 1 :], done=True)
@@ -365,10 +400,12 @@ def calendar_feed_revoke(*, actor: User) -> None:
 def cycle_start(*, challenge: Challenge, strategy: Strategy | None = None) -> Cycle:
     """Another meet → visit → meet round, optionally with a new strategy."""
     if challenge.status not in (Status.IMPLEMENT, Status.REFLECT):
-        raise ValidationError("New cycles start while implementing or after reflecting.")
+        raise moves.refusal("New cycles start while implementing or after reflecting.", moves.next_move(challenge))
     last = challenge.current_cycle
     if last and not last.completed_on:
-        raise ValidationError(f"Finish cycle {last.number} (its debrief) before starting another.")
+        raise moves.refusal(
+            f"Finish cycle {last.number} (its debrief) before starting another.", moves.next_move(challenge)
+        )
     if strategy is not None:
         if strategy.district_id != challenge.enrollment.program.district_id or strategy.retired_at:
             raise ValidationError({"strategy": "Choose a strategy from your district's library."})
@@ -381,13 +418,14 @@ def cycle_start(*, challenge: Challenge, strategy: Strategy | None = None) -> Cy
     )
 
 
-def reflect_refusal(*, challenge: Challenge) -> str | None:
-    """Why the coach cannot reflect on this challenge now, or None."""
+def reflect_refusal(*, challenge: Challenge) -> ValidationError | None:
+    """Why the coach cannot reflect on this challenge now (with the move that gets there), or None."""
     if challenge.status not in (Status.IMPLEMENT, Status.REFLECT):
-        return "Reflect once a meet → visit → meet cycle is complete (its debrief is done)."
+        reason = "Reflect once a meet → visit → meet cycle is complete (its debrief is done)."
+        return moves.refusal(reason, moves.next_move(challenge))
     last = challenge.current_cycle
     if not last.completed_on:
-        return f"Finish cycle {last.number} (its debrief) before reflecting."
+        return moves.refusal(f"Finish cycle {last.number} (its debrief) before reflecting.", moves.next_move(challenge))
     return None
 
 
@@ -403,8 +441,8 @@ def challenge_reflect(
     new_strategy: Strategy | None = None,
 ) -> Reflection:
     """Step 5: reflect with the teacher and decide: resolved, iterate or move on."""
-    if reason := reflect_refusal(challenge=challenge):
-        raise ValidationError(reason)
+    if refusal := reflect_refusal(challenge=challenge):
+        raise refusal
     if challenge.status == Status.IMPLEMENT:
         challenge_move(challenge=challenge, to=Status.REFLECT)
     reflection = Reflection(challenge=challenge, decision=decision, held_on=held_on, minutes=minutes, notes=notes)

@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import coach_record, coach_required
-from coaching import invitations, selectors, services
+from coaching import invitations, moves, selectors, services
 from coaching.forms import (
     ActivityForm,
     BrainstormForm,
@@ -24,7 +24,7 @@ from coaching.forms import (
     StoryForm,
 )
 from coaching.models import Activity, Challenge, ITUIndicator, Step
-from config.forms import form_errors, run_action, run_service
+from config.forms import form_errors, refusal_message, run_action, run_service
 
 Status = Challenge.Status
 
@@ -51,7 +51,7 @@ def home(request):
 
 @coach_required
 def caseload(request):
-    rows = list(selectors.caseload_rows(request.user))
+    rows = selectors.caseload_rows(request.user)
     context = {
         "rows": rows,
         "warning_size": selectors.CASELOAD_WARNING,
@@ -70,6 +70,7 @@ def teacher(request, teacher_id: int):
     context = {
         "enrollment": enrollment,
         "current": current,
+        "moves": moves.challenge_moves(current) if current else [],
         "past": [c for c in challenges if c is not current],
         "ratings": selectors.itu_ratings(enrollment),
         "itu_labels": dict(ITUIndicator.choices),
@@ -195,17 +196,27 @@ def back_to_investigate(request, challenge_id: int):
     return _to_teacher(challenge)
 
 
+def _step_saved(request, step: Step) -> None:
+    """Say which happened: logged as done, or scheduled (and for when)."""
+    if step.done:
+        messages.success(request, f"{step.get_kind_display()} logged as done.")
+    else:
+        messages.success(request, f"{step.get_kind_display()} scheduled for {moves.when(step.starts_at)}.")
+
+
 @coach_record
 def step_new(request, challenge_id: int, kind: str):
     challenge = _challenge(request, challenge_id)
     if kind not in Step.Kind.values:
         raise Http404
-    form = StepForm(request.POST or None, kind=kind)
-    if form.is_valid() and run_service(
-        form, services.step_log, challenge=challenge, kind=kind, **form.service_fields()
-    ):
-        messages.success(request, f"{Step.Kind(kind).label} {'logged' if form.cleaned_data['done'] else 'scheduled'}.")
-        return _to_teacher(challenge)
+    cycle = challenge.current_cycle if challenge.status == Status.IMPLEMENT else None
+    initial = selectors.step_initial(challenge, cycle, kind, log="schedule" not in request.GET) if cycle else {}
+    form = StepForm(request.POST or None, kind=kind, initial=initial)
+    if form.is_valid():
+        step = run_service(form, services.step_log, challenge=challenge, kind=kind, **form.service_fields())
+        if step:
+            _step_saved(request, step)
+            return _to_teacher(challenge)
     context = {"form": form, "challenge": challenge, "kind_label": Step.Kind(kind).label}
     return render(request, "coaching/step_form.html", context)
 
@@ -214,9 +225,9 @@ def step_new(request, challenge_id: int, kind: str):
 def step_edit(request, step_id: int):
     step = selectors.step(request.user, step_id)
     challenge = step.cycle.challenge
-    form = StepForm.for_step(step, request.POST or None)
+    form = StepForm.for_step(step, request.POST or None, log="log" in request.GET)
     if form.is_valid() and run_service(form, services.step_update, step=step, **form.service_fields()):
-        messages.success(request, f"{step.get_kind_display()} saved.")
+        _step_saved(request, step)
         return _to_teacher(challenge)
     context = {"form": form, "challenge": challenge, "step": step, "kind_label": step.get_kind_display()}
     return render(request, "coaching/step_form.html", context)
@@ -251,8 +262,8 @@ def cycle_new(request, challenge_id: int):
 def reflect(request, challenge_id: int):
     challenge = _challenge(request, challenge_id)
     form = ReflectForm(request.POST or None, challenge=challenge)
-    if request.method == "GET" and (reason := services.reflect_refusal(challenge=challenge)):
-        messages.error(request, reason)
+    if request.method == "GET" and (refusal := services.reflect_refusal(challenge=challenge)):
+        messages.error(request, refusal_message(refusal))
         return _to_teacher(challenge)
     if form.is_valid():
         reflection = run_service(form, services.challenge_reflect, challenge=challenge, **form.cleaned_data)

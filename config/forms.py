@@ -1,7 +1,12 @@
 """How views call services (a service's ValidationError becomes what the person reads on the page), and the
-fields every form shares: one-line text refuses control characters."""
+fields every form shares: one-line text refuses control characters.
 
-from collections.abc import Callable
+A refusal may carry what to do instead: `params["next"]`, an object with `url` and `label` (and `posts`
+when it is a button that posts), e.g. coaching.moves.Move. Forms keep those in `next_moves` and messages
+end with a link to each, so every refusal says what to do next and links there.
+"""
+
+from collections.abc import Callable, Iterable
 from typing import TypeVar
 
 from django import forms
@@ -9,6 +14,8 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.http import HttpRequest
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 
 from config.text import SINGLE_LINE_MESSAGE, has_control_characters
 
@@ -50,10 +57,25 @@ class ModelForm(forms.ModelForm, metaclass=_SingleLineModelFormMetaclass):
     """Cadence's ModelForm: its one-line text fields are SingleLineFields, like every hand-written form's."""
 
 
+def next_moves(error: ValidationError) -> list:
+    """The moves a refusal carries, once each, in order."""
+    if hasattr(error, "error_dict"):
+        each = [one for errors in error.error_dict.values() for one in errors]
+    else:
+        each = error.error_list
+    found = []
+    for one in each:
+        move = (one.params or {}).get("next") if isinstance(one, ValidationError) else None
+        if move is not None and move not in found:
+            found.append(move)
+    return found
+
+
 def run_service(form: forms.Form, service: Callable[..., T], **kwargs) -> T | None:
     """Call `service(**kwargs)`; its ValidationError becomes form errors so the page re-renders with them.
 
-    Returns the service's result, or None when it refused (the form then carries the reasons).
+    Returns the service's result, or None when it refused (the form then carries the reasons, and in
+    `form.next_moves` what to do instead).
     """
     try:
         return service(**kwargs)
@@ -63,7 +85,21 @@ def run_service(form: forms.Form, service: Callable[..., T], **kwargs) -> T | No
                 form.add_error(field if field in form.fields else None, errors)
         else:
             form.add_error(None, error)
+        form.next_moves = [*getattr(form, "next_moves", []), *next_moves(error)]
         return None
+
+
+def with_links(text: str, moves: Iterable) -> SafeString:
+    """`text`, escaped, followed by a link to each move (buttons that post are left to their page)."""
+    links = format_html_join(
+        "", ' <a href="{}">{}</a>', ((m.url, m.label) for m in moves if not getattr(m, "posts", False))
+    )
+    return format_html("{}{}", text, links)
+
+
+def refusal_message(error: ValidationError) -> SafeString:
+    """The refusal's words and a link to what to do instead, for messages.error()."""
+    return with_links(" ".join(error.messages), next_moves(error))
 
 
 def run_action(
@@ -72,17 +108,18 @@ def run_action(
     """Call `service(**kwargs)` for a one-click action (a button, no form to re-render).
 
     On success the `success` message (or `success(result)`) is shown and the result returned; on a ValidationError its
-    messages are shown instead and None is returned. The caller redirects either way.
+    messages (with a link to what to do instead) are shown and None is returned. The caller redirects either way.
     """
     try:
         result = service(**kwargs)
     except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+        messages.error(request, refusal_message(error))
         return None
     messages.success(request, success(result) if callable(success) else success)
     return result
 
 
-def form_errors(form: forms.Form) -> str:
-    """Every error of a bound form as one sentence, for a form posted from another page."""
-    return " ".join(message for errors in form.errors.values() for message in errors)
+def form_errors(form: forms.Form) -> SafeString:
+    """Every error of a bound form as one sentence, for a form posted from another page (with its links)."""
+    text = " ".join(message for errors in form.errors.values() for message in errors)
+    return with_links(text, getattr(form, "next_moves", []))

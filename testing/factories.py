@@ -21,6 +21,7 @@ from coaching.models import (
     Teacher,
     Tool,
 )
+from config.forms import next_moves
 
 Status = Challenge.Status
 Kind = Step.Kind
@@ -124,6 +125,7 @@ class StrategyFactory(factory.django.DjangoModelFactory):
 # --- walking a challenge through the real services ----------------------------------------------
 
 PROBLEMS = ["Students wait for answers", "Group work stalls"]
+IMPROVEMENT = "persistence with hard problems"  # what to improve, for PROBLEMS[0]
 
 
 def day(days: int = 0) -> datetime.date:
@@ -154,8 +156,9 @@ def challenge_at(cast, status: str, *, enrollment=None) -> Challenge:
     if status == Status.IDENTIFY:
         return challenge
     services.challenge_identify(
-        challenge=challenge, problems=PROBLEMS, title=PROBLEMS[0], category=ChallengeCategory.INSTRUCTIONAL
-    )
+        challenge=challenge, problems=PROBLEMS, title=PROBLEMS[0], improvement=IMPROVEMENT,
+        category=ChallengeCategory.INSTRUCTIONAL,
+    )  # fmt: skip
     if status == Status.INVESTIGATE:
         return challenge
     services.candidate_add(challenge=challenge, strategy=cast.strategy, source=StrategyCandidate.Source.RESEARCH)
@@ -174,14 +177,17 @@ def challenge_at(cast, status: str, *, enrollment=None) -> Challenge:
 
 
 @contextlib.contextmanager
-def refused(message: str, *, field: str | None = None):
-    """The block raises a ValidationError carrying exactly this message (on `field` when given)."""
+def refused(message: str, *, field: str | None = None, then: str | None = None):
+    """The block raises a ValidationError carrying exactly this message (on `field` when given), and,
+    with `then`, the label of the move it offers instead (coaching.moves, as config.forms links to it)."""
     with pytest.raises(ValidationError) as excinfo:
         yield
     if field:
         assert excinfo.value.message_dict == {field: [message]}
     else:
         assert excinfo.value.messages == [message]
+    if then is not None:
+        assert [move.label for move in next_moves(excinfo.value)] == [then]
 
 
 def project_app_configs() -> list:

@@ -51,8 +51,9 @@ def implementing_challenge(cast) -> Challenge:
     problem = "Students rarely discuss their reasoning with each other"
     challenge = services.challenge_start(enrollment=cast.enrollment, problems=[problem])
     services.challenge_identify(
-        challenge=challenge, problems=[problem], title=problem, category=ChallengeCategory.INSTRUCTIONAL
-    )
+        challenge=challenge, problems=[problem], title=problem, improvement="students' discussion of their reasoning",
+        category=ChallengeCategory.INSTRUCTIONAL,
+    )  # fmt: skip
     services.candidate_add(challenge=challenge, strategy=cast.strategy, source=StrategyCandidate.Source.RESEARCH)
     services.investigation_finish(challenge=challenge)
     return services.challenge_select_strategy(challenge=challenge, strategy=cast.strategy, tools=[cast.tool])

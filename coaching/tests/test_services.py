@@ -20,6 +20,7 @@ from coaching.models import (
     Step,
     StrategyCandidate,
 )
+from coaching.moves import when
 from standards.catalog import DEFAULT_TAGS, default_standards
 from testing import factories as f
 from testing.factories import PROBLEMS, at, challenge_at, complete_cycle, day, log, refused
@@ -154,8 +155,9 @@ def test_it_walks_a_challenge_through_the_five_steps(cast) -> None:
 
     goal = Goal.objects.create(district=cast.district, school=cast.school, title="Every student collaborates")
     services.challenge_identify(
-        challenge=challenge, problems=PROBLEMS, title="Group work stalls", category=ChallengeCategory.INSTRUCTIONAL,
-        root_cause_notes="Roles are unclear.", goal=goal, standards=default_standards("identify"),
+        challenge=challenge, problems=PROBLEMS, title="Group work stalls", improvement="shared work in groups",
+        category=ChallengeCategory.INSTRUCTIONAL, root_cause_notes="Roles are unclear.", goal=goal,
+        standards=default_standards("identify"),
     )  # fmt: skip
     challenge.refresh_from_db()
     assert (challenge.status, challenge.title, challenge.goal) == (Status.INVESTIGATE, "Group work stalls", goal)
@@ -278,8 +280,9 @@ def test_it_identifies_only_a_brainstormed_problem(cast) -> None:
 
     with refused("Choose one of the brainstormed problems of practice.", field="title"):
         services.challenge_identify(
-            challenge=challenge, problems=PROBLEMS, title="Something else", category=ChallengeCategory.INSTRUCTIONAL
-        )
+            challenge=challenge, problems=PROBLEMS, title="Something else", improvement="x",
+            category=ChallengeCategory.INSTRUCTIONAL,
+        )  # fmt: skip
 
     assert status_in_db(challenge) == Status.IDENTIFY
 
@@ -290,8 +293,8 @@ def test_it_refuses_a_goal_of_another_district(cast) -> None:
 
     with refused("Choose a goal of this district.", field="goal"):
         services.challenge_identify(
-            challenge=challenge, problems=PROBLEMS, title=PROBLEMS[0], category=ChallengeCategory.INSTRUCTIONAL,
-            goal=elsewhere,
+            challenge=challenge, problems=PROBLEMS, title=PROBLEMS[0], improvement="x",
+            category=ChallengeCategory.INSTRUCTIONAL, goal=elsewhere,
         )  # fmt: skip
 
 
@@ -363,7 +366,7 @@ def test_it_selects_at_least_one_tool_of_the_district_library(cast, which) -> No
 
 def test_it_leaves_placeholders_in_the_focus_statement_until_chosen(cast) -> None:
     placeholders = (
-        "Towards the goal of improving [challenge], the teacher will attempt [strategy]. "
+        "Towards the goal of improving [what to improve], the teacher will attempt [strategy]. "
         "The teacher will utilize [tool(s)] to support this strategy."
     )
 
@@ -371,11 +374,11 @@ def test_it_leaves_placeholders_in_the_focus_statement_until_chosen(cast) -> Non
     assert challenge_at(cast, Status.IDENTIFY).focus_statement == placeholders
 
 
-def test_it_fills_the_challenge_in_the_focus_statement_once_identified(cast) -> None:
+def test_it_fills_what_to_improve_in_the_focus_statement_once_identified(cast) -> None:
     challenge = challenge_at(cast, Status.SELECT)
 
     assert challenge.focus_statement == (
-        "Towards the goal of improving Students wait for answers, the teacher will attempt [strategy]. "
+        "Towards the goal of improving persistence with hard problems, the teacher will attempt [strategy]. "
         "The teacher will utilize [tool(s)] to support this strategy."
     )
 
@@ -395,7 +398,7 @@ def test_it_writes_the_focus_statement(cast, tool_names, utilize) -> None:
     services.challenge_select_strategy(challenge=challenge, strategy=cast.strategy, tools=tools)
 
     assert challenge.focus_statement == (
-        "Towards the goal of improving Students wait for answers, "
+        "Towards the goal of improving persistence with hard problems, "
         "the teacher will attempt Think-pair-share with a shared doc. "
         f"The teacher will utilize {utilize} to support this strategy."
     )
@@ -417,7 +420,7 @@ def test_it_refuses_a_debrief_before_the_visit(cast) -> None:
     challenge = challenge_at(cast, Status.IMPLEMENT)
     log(challenge, Kind.PLAN_MEETING, days=-1)
 
-    with refused("Add the classroom visit of this cycle first."):
+    with refused("Add the classroom visit of this cycle first.", then="Log or schedule the classroom visit"):
         log(challenge, Kind.DEBRIEF)
 
 
@@ -425,7 +428,11 @@ def test_it_refuses_a_done_visit_while_the_planning_meeting_is_only_scheduled(ca
     challenge = challenge_at(cast, Status.IMPLEMENT)
     log(challenge, Kind.PLAN_MEETING, days=-1, done=False)
 
-    with refused("Mark the planning meeting done first."):
+    with refused(
+        "Log the planning meeting first: the classroom visit is done only after it. "
+        "Or untick Done to schedule the classroom visit.",
+        then="Log the planning meeting",
+    ):
         log(challenge, Kind.VISIT)
 
 
@@ -433,7 +440,7 @@ def test_it_refuses_a_step_dated_before_the_previous_one(cast) -> None:
     challenge = challenge_at(cast, Status.IMPLEMENT)
     log(challenge, Kind.PLAN_MEETING, days=-1)
 
-    with refused("This step cannot come before the planning meeting.", field="starts_at"):
+    with refused(f"This step cannot come before the planning meeting ({when(at(-1))}).", field="starts_at"):
         log(challenge, Kind.VISIT, days=-2)
 
 
@@ -442,7 +449,7 @@ def test_it_refuses_moving_a_step_after_the_next_one(cast) -> None:
     plan = log(challenge, Kind.PLAN_MEETING, days=-2)
     log(challenge, Kind.VISIT, days=-1)
 
-    with refused("This step cannot come after the classroom visit.", field="starts_at"):
+    with refused(f"This step cannot come after the classroom visit ({when(at(-1))}).", field="starts_at"):
         services.step_update(step=plan, starts_at=at(0))
 
 
@@ -450,7 +457,7 @@ def test_it_refuses_a_second_planning_meeting_in_a_cycle(cast) -> None:
     challenge = challenge_at(cast, Status.IMPLEMENT)
     log(challenge, Kind.PLAN_MEETING, days=-1)
 
-    with refused("Cycle 1 already has a planning meeting."):
+    with refused("Cycle 1 already has a planning meeting.", then="Open the planning meeting"):
         log(challenge, Kind.PLAN_MEETING)
 
 
@@ -462,11 +469,18 @@ def test_it_refuses_a_visit_without_its_mode(cast) -> None:
         log(challenge, Kind.VISIT, visit_mode="")
 
 
+NEXT = {
+    Status.IDENTIFY: "Identify the challenge",
+    Status.SELECT: "Select strategy and tools",
+    Status.CLOSED: "Start a new challenge",
+}
+
+
 @pytest.mark.parametrize("status", [Status.IDENTIFY, Status.SELECT, Status.CLOSED])
 def test_it_logs_steps_only_while_implementing(cast, status) -> None:
     challenge = challenge_at(cast, status)
 
-    with refused("Steps are logged while implementing a strategy: select one first."):
+    with refused("Steps are logged while implementing a strategy.", then=NEXT[status]):
         log(challenge, Kind.DEBRIEF)
 
 
@@ -474,7 +488,9 @@ def test_it_refuses_steps_in_a_completed_cycle(cast) -> None:
     challenge = challenge_at(cast, Status.IMPLEMENT)
     complete_cycle(challenge)
 
-    with refused("This cycle is complete: start a new cycle or reflect."):
+    with refused(
+        "This cycle is complete: reflect with the teacher, or start another cycle.", then="Reflect on outcomes"
+    ):
         log(challenge, Kind.PLAN_MEETING)
 
 
@@ -483,7 +499,7 @@ def test_it_refuses_a_new_cycle_while_the_current_one_is_unfinished(cast) -> Non
     log(challenge, Kind.PLAN_MEETING, days=-2)
     log(challenge, Kind.VISIT, days=-1)
 
-    with refused("Finish cycle 1 (its debrief) before starting another."):
+    with refused("Finish cycle 1 (its debrief) before starting another.", then="Log or schedule the debrief meeting"):
         services.cycle_start(challenge=challenge)
 
 

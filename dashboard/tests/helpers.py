@@ -33,7 +33,7 @@ def full_record(enrollment, *, strategy, tool, note: str = "Confidential note") 
     tags = list(Standard.objects.filter(code__in=["1B", "1C"]))
     challenge = services.challenge_start(enrollment=enrollment, problems=["Quiet groups"])
     services.challenge_identify(
-        challenge=challenge, problems=["Quiet groups"], title="Quiet groups",
+        challenge=challenge, problems=["Quiet groups"], title="Quiet groups", improvement="group discussion",
         category=ChallengeCategory.INSTRUCTIONAL, root_cause_notes=note, standards=tags,
     )  # fmt: skip
     services.candidate_add(challenge=challenge, strategy=strategy, source="pln", notes=note)
