@@ -157,6 +157,11 @@ class SelectForm(TaggedForm):
         super().__init__(*args, **kwargs)
         self.fields["strategy"].queryset = Strategy.objects.filter(pk__in=challenge.candidates.values("strategy"))
         self.fields["tools"].queryset = scoping.district_rows(challenge.enrollment.program.district_id, Tool).active()
+        # A single candidate is the choice already: offer it with the tools the library pairs with it.
+        candidates = list(self.fields["strategy"].queryset[:2])
+        if len(candidates) == 1 and "strategy" not in self.initial:
+            self.initial["strategy"] = candidates[0]
+            self.initial["tools"] = list(candidates[0].tools.all() & self.fields["tools"].queryset)
 
 
 def _now_rounded() -> datetime.datetime:
