@@ -234,8 +234,8 @@ class ReflectForm(TaggedForm):
     new_strategy = forms.ModelChoiceField(
         queryset=Strategy.objects.none(),
         required=False,
-        label="New strategy (optional, when iterating)",
-        help_text="Leave empty to keep the current strategy.",
+        empty_label="Keep the current strategy",
+        label="Strategy for the next cycle (when iterating)",
     )
     field_order = ["held_on", "minutes", "notes", "decision", "new_strategy", "standards"]
 

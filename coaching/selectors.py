@@ -224,8 +224,28 @@ def teacher_challenges(enrollment: Enrollment) -> list[Challenge]:
     )
 
 
-def itu_ratings(enrollment: Enrollment) -> list[ITURating]:
-    return list(enrollment.itu_ratings.prefetch_related("scores"))
+PHASE_ORDER = {phase: position for position, phase in enumerate(ITURating.Phase.values)}
+
+
+def itu_ratings(enrollment: Enrollment, challenges: list[Challenge] = ()) -> list[ITURating]:
+    """The teacher's ITU ratings in time order (baseline before mid before end on the same day), each
+    with `challenge_label`: the challenge open on its date (from `challenges`, newest first), or where it
+    falls between them."""
+    ratings = sorted(
+        enrollment.itu_ratings.prefetch_related("scores"), key=lambda r: (r.rated_on, PHASE_ORDER[r.phase])
+    )
+    oldest_first = sorted(challenges, key=lambda c: (c.opened_on, c.pk))
+    for rating in ratings:
+        rating.challenge_label = _challenge_on(rating.rated_on, oldest_first)
+    return ratings
+
+
+def _challenge_on(day: datetime.date, challenges: list[Challenge]) -> str:
+    open_then = [c for c in challenges if c.opened_on <= day and (c.closed_on is None or day <= c.closed_on)]
+    if open_then:
+        return open_then[-1].title or "New challenge"
+    before = [c for c in challenges if c.opened_on <= day]
+    return f"After “{before[-1].title}”" if before else "Before the first challenge"
 
 
 def library_search(

@@ -72,7 +72,7 @@ def teacher(request, teacher_id: int):
         "current": current,
         "moves": moves.challenge_moves(current) if current else [],
         "past": [c for c in challenges if c is not current],
-        "ratings": selectors.itu_ratings(enrollment),
+        "ratings": selectors.itu_ratings(enrollment, challenges),
         "itu_labels": dict(ITUIndicator.choices),
         "statuses": statuses,
         "current_index": statuses.index(current.status) if current else 0,

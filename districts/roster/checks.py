@@ -145,7 +145,8 @@ class Plan:
 
     schools: dict[str, str] = field(default_factory=dict)  # key (sourcedId, or name for teachers.csv) → name
     teachers: list[TeacherRow] = field(default_factory=list)
-    skipped: int = 0  # schools and teachers marked tobedeleted
+    # Schools and teachers marked tobedeleted, left out: {"file", "row", "name", "kind": "school"|"teacher"}.
+    skipped: list[dict] = field(default_factory=list)
     leaving: list[Leaving] = field(default_factory=list)  # tobedeleted or enabledUser=false
     # users.csv is a complete (bulk) list: a rostered teacher it no longer lists has left.
     complete: bool = False
@@ -332,7 +333,8 @@ def _check_orgs(rows: list[Row], plan: Plan, problems: Problems, on_row: Callabl
         on_row(done)
         sid, name, is_school = row["sourcedId"], row["name"], row["type"].lower() == "school"
         if _deleted(row):
-            plan.skipped += is_school
+            if is_school:
+                plan.skipped.append({"file": ORGS, "row": number, "name": name or sid, "kind": "school"})
             continue
         problem = (
             ("sourcedId is empty." if not sid else None)
@@ -422,7 +424,7 @@ def _check_users(users: list[UserRow], plan: Plan, parents: dict[str, str] | Non
             continue  # students, parents and others: Cadence keeps no record of them
         sid, email, name = row.sourced_id, row.email, row.name
         if row.status.lower() == "tobedeleted":
-            plan.skipped += 1
+            plan.skipped.append({"file": row.file, "row": row.number, "name": name or sid, "kind": "teacher"})
             plan.leaving.append(Leaving(sid, "marked tobedeleted in users.csv"))
             continue
         if row.enabled.lower() == "false":

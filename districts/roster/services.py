@@ -48,6 +48,7 @@ Kind, Status = RosterImport.Kind, RosterImport.Status
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 CHECKED_PERCENT = 60
+SKIPPED_LISTED = 200
 
 logger = logging.getLogger(__name__)
 
@@ -247,7 +248,8 @@ def _write(district: District, plan: Plan, kind: str) -> dict:
     by_sourced_id = kind == Kind.ONEROSTER
     schools, counts = _save_schools(district, plan, by_sourced_id=by_sourced_id)
     counts |= _save_teachers(district, plan, schools, by_sourced_id=by_sourced_id)
-    counts |= {"skipped": plan.skipped}
+    # The page names what was left out (the first SKIPPED_LISTED of them; "skipped" counts them all).
+    counts |= {"skipped": len(plan.skipped), "skipped_rows": plan.skipped[:SKIPPED_LISTED]}
     if not by_sourced_id:
         return counts
     notes = list(plan.notes)

@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
@@ -57,6 +59,7 @@ def test_it_imports_the_schools_and_teachers_of_a_oneroster_zip(cast):
         "teachers_created": 2,
         "teachers_updated": 0,
         "skipped": 0,
+        "skipped_rows": [],
     }
     ana, ben = _riverside_teachers(cast).order_by("name").select_related("school")
     assert (ana.name, ana.email, ana.school, ana.grade_band, ana.sourced_id) == (
@@ -105,6 +108,7 @@ def test_it_updates_on_reimport_instead_of_duplicating(cast):
         "teachers_created": 0,
         "teachers_updated": 1,
         "skipped": 0,
+        "skipped_rows": [],
     }
     assert _riverside_teachers(cast).count() == 2
     ana = Teacher.objects.get(sourced_id="t-1")
@@ -135,8 +139,25 @@ def test_it_skips_and_counts_rows_marked_tobedeleted(cast):
     done = run_import(cast.district, oneroster(orgs, users))
 
     assert done.counts["skipped"] == 2
+    assert done.counts["skipped_rows"] == [
+        {"file": "orgs.csv", "row": 4, "name": "Closed School", "kind": "school"},
+        {"file": "users.csv", "row": 3, "name": "Maria Rivera", "kind": "teacher"},
+    ]
     assert list(_riverside_teachers(cast).values_list("sourced_id", flat=True)) == ["t-1"]
     assert not School.objects.filter(name="Closed School").exists()
+
+
+def test_it_names_what_it_left_out_on_the_result_page(client, cast):
+    users = [user("t-1"), user("t-2", "Ada", "Lovelace", status="tobedeleted")]
+    done = run_import(cast.district, oneroster(SCHOOLS, users))
+    client.force_login(cast.dana)
+
+    page = client.get(reverse("rosters:detail", args=[done.pk])).content.decode()
+
+    heading = re.search(r'id="import-status-heading">(.*?)</h2>', page, re.S).group(1)
+    assert " ".join(re.sub(r"<[^>]+>", " ", heading).split()) == "Imported 2 schools and 1 teacher"
+    assert "Skipped (tobedeleted)" not in page
+    assert '<td>users.csv</td><td>3</td><th scope="row">Ada Lovelace</th><td>Teacher</td>' in page
 
 
 def test_it_leaves_another_district_alone(cast):
@@ -382,6 +403,7 @@ def test_it_imports_a_teachers_csv_creating_new_schools(cast):
         "teachers_created": 2,
         "teachers_updated": 1,
         "skipped": 0,
+        "skipped_rows": [],
     }
     cast.teacher.refresh_from_db()
     assert (cast.teacher.subject, cast.teacher.grade_band) == ("Biology", "middle")
@@ -514,7 +536,7 @@ def test_it_imports_an_upload_through_the_task_and_logs_it(client, cast, django_
         {"roster_import": roster_import.pk},
     )
     page = client.get(response["Location"]).content.decode()
-    assert "The roster is imported" in page and "1 added, 0 updated" in page
+    assert "Imported" in page and "1 added, 0 updated" in page
 
 
 def test_it_bundles_separate_oneroster_files(client, cast, django_capture_on_commit_callbacks):
