@@ -24,20 +24,6 @@ class ProgramForm(forms.Form):
         required=False,
         help_text="Active coaches of the district. Each coach's caseload is set on the Caseloads page.",
     )
-    remove_goals = forms.ModelMultipleChoiceField(
-        queryset=None,
-        widget=forms.CheckboxSelectMultiple,
-        required=False,
-        label="Remove district goals",
-        help_text="District goals are shared by every program of the district. A goal that challenges align to stays.",
-    )
-    new_goals = forms.CharField(
-        label="Add district goals",
-        required=False,
-        max_length=5000,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="One goal per line. Coaches can align a challenge to a district goal or to their school's goals.",
-    )
 
     def __init__(self, *args, district: District, program: Program | None = None, **kwargs):
         if program is not None:
@@ -51,14 +37,10 @@ class ProgramForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["schools"].queryset = district.schools.all()
         self.fields["coaches"].queryset = selectors.active_coaches(district)
-        goals = selectors.district_goals(district)
-        self.fields["remove_goals"].queryset = goals
-        self.fields["remove_goals"].label_from_instance = lambda goal: goal.title
-        if not goals.exists():
-            del self.fields["remove_goals"]
 
-    def clean_new_goals(self) -> list[str]:
-        return [line.strip() for line in self.cleaned_data["new_goals"].splitlines() if line.strip()]
+
+class GoalForm(forms.Form):
+    title = forms.CharField(label="Goal", max_length=300, help_text="What the district or school is working towards.")
 
 
 class SchoolGoalForm(forms.Form):

@@ -1,14 +1,17 @@
 """Reads of the district pages. Each starts from the viewer's district; query counts do not grow with data.
 
 None of these reads a teacher's coaching content: caseloads are enrollments (who coaches whom), which the
-confidentiality table lets a district admin see.
+confidentiality table lets a district admin see, and a goal's use counts the challenges aligned to it
+(a number per program, small ones shown as "fewer than k"), never which or whose.
 """
+
+from dataclasses import dataclass
 
 from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from accounts import scoping
 from accounts.models import District, Membership, Role, School, User
-from coaching.models import Enrollment, Goal, Program, Strategy, Teacher, Tool, active_enrollment
+from coaching.models import Challenge, Enrollment, Goal, Program, Strategy, Teacher, Tool, active_enrollment
 from districts.models import SignInProvider
 
 
@@ -34,6 +37,43 @@ def programs(membership: Membership) -> QuerySet[Program]:
 
 def district_goals(district: District) -> QuerySet[Goal]:
     return scoping.district_rows(district, Goal).filter(school__isnull=True).order_by("title")
+
+
+@dataclass
+class GoalUse:
+    """Where a goal is used: the programs that work towards it, and how many challenges align to it
+    in each (`aligned`, a count, shown as “fewer than k” under the district's threshold: coaching is
+    confidential, a small count could point to one teacher)."""
+
+    goal: Goal
+    programs: list[tuple[Program, str]]
+    aligned: int  # in all, for the rule that a goal with aligned challenges stays
+
+    @property
+    def removable(self) -> bool:
+        return self.aligned == 0
+
+
+def goal_use(goal: Goal) -> GoalUse:
+    """A district goal is used by every program of the district, a school goal by those of its school."""
+    programs = scoping.district_rows(goal.district_id, Program).order_by("-starts_on", "name")
+    if goal.school_id:
+        programs = programs.filter(schools=goal.school_id)
+    per_program = dict(
+        Challenge.objects.filter(goal=goal).values_list("enrollment__program").annotate(n=Count("pk")).order_by()
+    )
+    k = goal.district.suppression_k
+    return GoalUse(
+        goal=goal,
+        programs=[(program, _few(per_program.get(program.pk, 0), k)) for program in programs],
+        aligned=sum(per_program.values()),
+    )
+
+
+def _few(count: int, k: int) -> str:
+    if count == 0:
+        return "none"
+    return f"fewer than {k}" if count < k else str(count)
 
 
 def school_goals(membership: Membership) -> list[School]:

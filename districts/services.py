@@ -48,7 +48,7 @@ def _require_active_coaches(actor: User, coaches: Iterable, field: str = "coache
         raise ValidationError({field: f"Not an active coach of this district: {_names(invalid)}."})
 
 
-# --- programs and their goals -------------------------------------------------------------------
+# --- programs -------------------------------------------------------------------
 
 
 def _check_program_change(program: Program, schools: list[School], coaches: list) -> None:
@@ -86,18 +86,6 @@ def _save_program(program: Program, *, actor: User, schools: Iterable[School], c
 
 
 @transaction.atomic
-def district_goals_change(*, actor: User, add: Iterable[str] = (), remove: Iterable[Goal] = ()) -> list[Goal]:
-    """Add and remove the district's goals (the ones every program works towards: no school)."""
-    remove = list(remove)
-    if any(goal.district_id != actor.membership.district_id or goal.school_id for goal in remove):
-        raise ValidationError({"remove_goals": "Choose goals of your district."})
-    for goal in remove:
-        _delete_goal(goal, field="remove_goals")
-    existing = Goal.objects.filter(district_id=actor.membership.district_id, school__isnull=True)
-    return [_create_goal(actor=actor, school=None, title=title, existing=existing, field="new_goals") for title in add]
-
-
-@transaction.atomic
 def program_save(
     *,
     actor: User,
@@ -107,22 +95,31 @@ def program_save(
     ends_on: datetime.date,
     schools: Iterable[School] = (),
     coaches: Iterable = (),
-    new_goals: Iterable[str] = (),
-    remove_goals: Iterable[Goal] = (),
 ) -> Program:
-    """Create a program (no `program` given) or change one of the actor's district."""
+    """Create a program (no `program` given) or change one of the actor's district.
+
+    Its goals are the district's goals and those of its schools, edited on the goals page."""
     if program is None:
         program = Program(district_id=actor.membership.district_id)
     else:
         _require_district(actor, program, message="This program belongs to another district.")
-    _save_program(
+    return _save_program(
         program, actor=actor, schools=schools, coaches=coaches, name=name, starts_on=starts_on, ends_on=ends_on
     )
-    district_goals_change(actor=actor, add=new_goals, remove=remove_goals)
-    return program
 
 
-# --- school goals -------------------------------------------------------------------------------
+# --- goals: the district's (no school) and each school's --------------------------------------------
+#
+# The views decide who may change which goal (district goals: the district admin; a school's goals:
+# its leaders); these services refuse goals and schools outside the actor's district or schools.
+
+
+def _require_goal_access(actor: User, goal: Goal) -> None:
+    _require_district(actor, goal, message="This goal belongs to another district.")
+    if goal.school is not None:
+        _require_school_access(actor, goal.school)
+    elif not actor.membership.is_district_admin:
+        raise ValidationError("District goals are set by the district admin.")
 
 
 def _require_school_access(actor: User, school: School) -> None:
@@ -131,38 +128,50 @@ def _require_school_access(actor: User, school: School) -> None:
         raise ValidationError({"school": "You can change the goals of your own schools only."})
 
 
-def _create_goal(*, actor: User, school: School | None, title: str, existing, field: str) -> Goal:
+def _clean_title(title: str, *, existing, field: str) -> str:
     title = " ".join(title.split())
     if existing.filter(title__iexact=title).exists():
         raise ValidationError({field: f"“{title}” is already a goal."})
-    goal = Goal(district_id=actor.membership.district_id, school=school, title=title)
-    try:
-        goal.full_clean()
-    except ValidationError as error:
-        raise ValidationError({field: [f"“{title[:40]}…”: {m}" for m in error.messages]}) from error
+    return title
+
+
+def _goals_like(goal: Goal):
+    """The goals a title must differ from: the district's, or the same school's."""
+    return scoping.district_rows(goal.district_id, Goal).filter(school_id=goal.school_id).exclude(pk=goal.pk)
+
+
+@transaction.atomic
+def goal_add(*, actor: User, school: School | None = None, title: str) -> Goal:
+    """A goal of one of the actor's schools, or (no school) a district goal, shared by every program."""
+    goal = Goal(district_id=actor.membership.district_id, school=school)
+    _require_goal_access(actor, goal)
+    goal.title = _clean_title(title, existing=_goals_like(goal), field="title")
+    goal.full_clean()
     goal.save()
     return goal
 
 
-def _delete_goal(goal: Goal, *, field: str | None = None) -> None:
-    # Deleting would silently unlink the challenges aligned to it (3B) and rewrite their history.
+@transaction.atomic
+def goal_rename(*, actor: User, goal: Goal, title: str) -> Goal:
+    """A new wording for a goal; the challenges aligned to it keep it (and show the new wording)."""
+    _require_goal_access(actor, goal)
+    goal.title = _clean_title(title, existing=_goals_like(goal), field="title")
+    goal.full_clean()
+    goal.save(update_fields=["title"])
+    return goal
+
+
+@transaction.atomic
+def goal_remove(*, actor: User, goal: Goal) -> Goal:
+    """Delete a goal no challenge is aligned to (deleting it would rewrite their record, 3B); returns
+    the deleted goal."""
+    _require_goal_access(actor, goal)
     if goal.challenges.exists():
-        raise _error(f"Challenges are aligned to “{goal.title}”: it stays so their record holds.", field)
+        raise ValidationError(
+            f"Challenges are aligned to “{goal.title}”: it stays so their record holds. Rename it instead."
+        )
     goal.delete()
-
-
-@transaction.atomic
-def school_goal_add(*, actor: User, school: School, title: str) -> Goal:
-    _require_school_access(actor, school)
-    return _create_goal(actor=actor, school=school, title=title, existing=school.goals.all(), field="title")
-
-
-@transaction.atomic
-def school_goal_remove(*, actor: User, goal: Goal) -> None:
-    if goal.school is None:
-        raise ValidationError("District goals are changed on the program form.")
-    _require_school_access(actor, goal.school)
-    _delete_goal(goal)
+    return goal
 
 
 # --- caseloads ----------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ urlpatterns = [
     path("programs/new/", views.program_new, name="program_new"),
     path("programs/<int:program_id>/", views.program_edit, name="program_edit"),
     path("goals/", views.goals, name="goals"),
+    path("goals/<int:goal_id>/", views.goal_edit, name="goal_edit"),
     path("goals/<int:goal_id>/remove/", views.goal_remove, name="goal_remove"),
     path("caseloads/", views.caseloads, name="caseloads"),
     path("programs/<int:program_id>/coaches/<int:coach_id>/", views.coach_caseload, name="coach_caseload"),

@@ -5,6 +5,7 @@ District admins change them; coaches and principals may read programs and the li
 """
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -17,12 +18,13 @@ from accounts.permissions import district_admin_required, leader_required, role_
 from coaching.forms import LibraryFilterForm
 from coaching.models import Enrollment, Goal, Program, Strategy, Tool
 from coaching.selectors import CASELOAD_WARNING, library_search
-from config.forms import run_action, run_service
+from config.forms import run_service
 from districts import selectors, services
 from districts.forms import (
     AssignForm,
     CaseloadFilterForm,
     ConfirmForm,
+    GoalForm,
     MoveForm,
     ProgramForm,
     SchoolGoalForm,
@@ -77,28 +79,67 @@ def program_edit(request, program_id: int):
     return _program_form(request, scoping.get_in_district(request.membership, Program, pk=program_id))
 
 
-# --- school goals -------------------------------------------------------------------------------
+# --- goals ---------------------------------------------------------------------------------------
+
+
+def _goal(request, goal_id: int) -> Goal:
+    """A goal this leader may change: another district's is a 404; a district goal is the district
+    admin's, a school goal its school's leaders' (403 otherwise)."""
+    goals = Goal.objects.select_related("school", "district")
+    goal = scoping.get_in_district(request.membership, goals, pk=goal_id)
+    if goal.school_id is not None:
+        return scoping.school_object(request.membership, goals, pk=goal_id)
+    if not request.membership.is_district_admin:
+        raise PermissionDenied("District goals are set by the district admin.")
+    return goal
 
 
 @leader_required
 def goals(request):
-    schools = selectors.school_goals(request.membership)
+    membership = request.membership
+    schools = selectors.school_goals(membership)
+    # Two forms post here: the district goal's fields carry the "district-" prefix.
+    district_post = request.POST if "district-title" in request.POST else None
+    school_post = request.POST if request.POST and district_post is None else None
+    district_form = GoalForm(district_post, prefix="district") if membership.is_district_admin else None
     initial = {"school": schools[0]} if len(schools) == 1 else {}
-    form = SchoolGoalForm(request.POST or None, schools=scoping.schools(request.membership), initial=initial)
-    if form.is_valid() and run_service(form, services.school_goal_add, actor=request.user, **form.cleaned_data):
-        messages.success(request, f"Goal added to {form.cleaned_data['school']}.")
-        return redirect("district:goals")
-    return render(request, "district/goals.html", {"schools": schools, "form": form})
+    school_form = SchoolGoalForm(school_post, schools=scoping.schools(membership), initial=initial)
+    if district_form and district_form.is_bound and district_form.is_valid():
+        if run_service(district_form, services.goal_add, actor=request.user, **district_form.cleaned_data):
+            messages.success(request, "District goal added.")
+            return redirect("district:goals")
+    if school_form.is_bound and school_form.is_valid():
+        if run_service(school_form, services.goal_add, actor=request.user, **school_form.cleaned_data):
+            messages.success(request, f"Goal added to {school_form.cleaned_data['school']}.")
+            return redirect("district:goals")
+    context = {
+        "district_goals": selectors.district_goals(membership.district),
+        "district_form": district_form,
+        "schools": schools,
+        "form": school_form,
+    }
+    return render(request, "district/goals.html", context)
 
 
 @leader_required
-@require_POST
+def goal_edit(request, goal_id: int):
+    goal = _goal(request, goal_id)
+    form = GoalForm(request.POST or None, initial={"title": goal.title})
+    if form.is_valid() and run_service(form, services.goal_rename, actor=request.user, goal=goal, **form.cleaned_data):
+        messages.success(request, f"Goal renamed “{goal.title}”.")
+        return redirect("district:goals")
+    return render(request, "district/goal.html", {"form": form, "use": selectors.goal_use(goal), "removing": False})
+
+
+@leader_required
 def goal_remove(request, goal_id: int):
-    goal = scoping.school_object(request.membership, Goal.objects.select_related("school"), pk=goal_id)
-    run_action(
-        request, services.school_goal_remove, success=f"Goal “{goal.title}” removed.", actor=request.user, goal=goal
-    )
-    return redirect("district:goals")
+    """A confirmation that says which programs and challenges use the goal, then the removal."""
+    goal = _goal(request, goal_id)
+    form = ConfirmForm(request.POST if request.method == "POST" else None)
+    if form.is_valid() and run_service(form, services.goal_remove, actor=request.user, goal=goal):
+        messages.success(request, f"Goal “{goal.title}” removed.")
+        return redirect("district:goals")
+    return render(request, "district/goal.html", {"form": form, "use": selectors.goal_use(goal), "removing": True})
 
 
 # --- caseloads ----------------------------------------------------------------------------------

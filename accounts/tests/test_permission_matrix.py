@@ -115,6 +115,10 @@ def sso_provider(w):
     return {"provider_id": provider.pk}
 
 
+def district_goal(w):
+    return {"goal_id": Goal.objects.create(district=w.district, title="Every student collaborates").pk}
+
+
 S = Challenge.Status
 # Each person's own digest settings: coaches and principals get a digest; district admins do not.
 DIGEST_PEOPLE = Rule(alice=OK, bob=OK, paula=OK, dana=403, oscar=OK, olga=403)
@@ -196,7 +200,11 @@ MATRIX = {
     "district:program_new": (ADMINS, "get", None),
     "district:program_edit": (ADMIN_OBJECT, "get", program),
     "district:goals": (LEADERS, "get", None),
-    "district:goal_remove": (LEADER_OBJECT, "post", aligned_goal),
+    "district:goal_edit": (LEADER_OBJECT, "get", aligned_goal),
+    "district:goal_edit#district": (ADMIN_OBJECT, "get", district_goal),
+    "district:goal_remove": (LEADER_OBJECT, "get", aligned_goal),
+    "district:goal_remove#post": (LEADER_OBJECT, "post", aligned_goal),
+    "district:goal_remove#district": (ADMIN_OBJECT, "get", district_goal),
     "district:caseloads": (ADMINS, "get", None),
     "district:coach_caseload": (ADMIN_OBJECT, "get", lambda w: {**program(w), "coach_id": w.alice.pk}),
     "district:enrollment_move": (ADMIN_OBJECT, "get", lambda w: {"enrollment_id": w.enrollment.pk}),

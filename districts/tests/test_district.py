@@ -67,14 +67,17 @@ def _teachers(cast, count: int, **fields):
 # --- programs and goals --------------------------------------------------------------------------
 
 
-def test_it_creates_a_program_with_its_schools_coaches_and_district_goals(cast):
-    program = services.program_save(
-        actor=_admin(cast), **_program_fields(cast), new_goals=["Every student collaborates weekly"]
-    )
+def test_it_creates_a_program_with_its_schools_and_coaches(cast):
+    program = services.program_save(actor=_admin(cast), **_program_fields(cast))
     assert program.district == cast.district
     assert list(program.schools.all()) == [cast.school] and list(program.coaches.all()) == [cast.alice]
-    goal = Goal.objects.get(title="Every student collaborates weekly")
-    assert goal.district == cast.district and goal.school is None
+
+
+def test_it_adds_a_district_goal_for_every_program(cast):
+    goal = services.goal_add(actor=_admin(cast), title=" Every student  collaborates weekly ")
+    assert (goal.district, goal.school, goal.title) == (cast.district, None, "Every student collaborates weekly")
+    with refused("District goals are set by the district admin."):
+        services.goal_add(actor=cast.paula, title="Principal's own district goal")
 
 
 def test_it_refuses_a_program_that_ends_before_it_starts(cast):
@@ -124,39 +127,40 @@ def test_it_keeps_a_school_with_teachers_on_caseloads_in_the_program(cast):
         services.program_save(actor=_admin(cast), program=cast.program, **fields)
 
 
-def test_it_removes_a_district_goal_unless_challenges_align_to_it(cast):
+def test_it_removes_a_goal_unless_challenges_align_to_it(cast):
     kept, dropped = (Goal.objects.create(district=cast.district, title=t) for t in ("Kept", "Dropped"))
     challenge = challenge_at(cast, Status.IDENTIFY)
     Challenge.objects.filter(pk=challenge.pk).update(goal=kept)
-    services.district_goals_change(actor=_admin(cast), remove=[dropped])
+    services.goal_remove(actor=_admin(cast), goal=dropped)
     assert not Goal.objects.filter(pk=dropped.pk).exists()
-    message = "Challenges are aligned to “Kept”: it stays so their record holds."
-    with refused(message, field="remove_goals"):
-        services.district_goals_change(actor=_admin(cast), remove=[kept])
+    with refused("Challenges are aligned to “Kept”: it stays so their record holds. Rename it instead."):
+        services.goal_remove(actor=_admin(cast), goal=kept)
+    services.goal_rename(actor=_admin(cast), goal=kept, title="Kept, reworded")
+    assert Challenge.objects.get().goal.title == "Kept, reworded"
 
 
 def test_it_refuses_a_duplicate_goal(cast):
-    services.district_goals_change(actor=_admin(cast), add=["Raise ITU"])
-    with refused("“raise itu” is already a goal.", field="new_goals"):
-        services.district_goals_change(actor=_admin(cast), add=["raise  itu"])
-
-
-def test_it_saves_no_program_when_its_goals_are_refused(cast):
-    Goal.objects.create(district=cast.district, title="Raise ITU")
-    with refused("“Raise ITU” is already a goal.", field="new_goals"):
-        services.program_save(actor=_admin(cast), **_program_fields(cast), new_goals=["New goal", "Raise ITU"])
-    assert not Program.objects.filter(name="2027–28 coaching").exists()
-    assert list(Goal.objects.values_list("title", flat=True)) == ["Raise ITU"]
+    services.goal_add(actor=_admin(cast), title="Raise ITU")
+    with refused("“raise itu” is already a goal.", field="title"):
+        services.goal_add(actor=_admin(cast), title="raise  itu")
+    school_goal = services.goal_add(actor=_admin(cast), school=cast.school, title="Raise ITU")  # another list
+    with refused("“Raise ITU” is already a goal.", field="title"):
+        services.goal_rename(
+            actor=_admin(cast), goal=services.goal_add(actor=_admin(cast), title="X"), title="Raise ITU"
+        )
+    assert services.goal_rename(actor=_admin(cast), goal=school_goal, title="raise ITU").title == "raise ITU"
 
 
 def test_it_lets_a_principal_change_their_own_schools_goals_only(cast):
-    goal = services.school_goal_add(actor=cast.paula, school=cast.school, title="Writing +10")
+    goal = services.goal_add(actor=cast.paula, school=cast.school, title="Writing +10")
     assert (goal.school, goal.district) == (cast.school, cast.district)
     other = f.SchoolFactory(district=cast.district)
     with refused("You can change the goals of your own schools only.", field="school"):
-        services.school_goal_add(actor=cast.paula, school=other, title="Reading")
-    services.school_goal_add(actor=_admin(cast), school=other, title="Reading")
-    services.school_goal_remove(actor=cast.paula, goal=goal)
+        services.goal_add(actor=cast.paula, school=other, title="Reading")
+    reading = services.goal_add(actor=_admin(cast), school=other, title="Reading")
+    with refused("You can change the goals of your own schools only.", field="school"):
+        services.goal_rename(actor=cast.paula, goal=reading, title="Mine")
+    services.goal_remove(actor=cast.paula, goal=goal)
     assert list(Goal.objects.values_list("title", flat=True)) == ["Reading"]
 
 
@@ -277,9 +281,9 @@ def test_it_offers_a_retired_tool_only_to_a_strategy_that_had_it(cast):
 # Each service, handed objects of another district (e) by Riverside's admin (a).
 CROSS_DISTRICT = {
     "program_save": lambda c, e, a: services.program_save(actor=a, program=e.program, **_program_fields(c)),
-    "remove_goal": lambda c, e, a: services.district_goals_change(actor=a, remove=[e.goal]),
-    "school_goal": lambda c, e, a: services.school_goal_add(actor=a, school=e.school, title="x"),
-    "remove_school_goal": lambda c, e, a: services.school_goal_remove(actor=a, goal=e.goal),
+    "remove_goal": lambda c, e, a: services.goal_remove(actor=a, goal=e.goal),
+    "rename_goal": lambda c, e, a: services.goal_rename(actor=a, goal=e.goal, title="Ours now"),
+    "school_goal": lambda c, e, a: services.goal_add(actor=a, school=e.school, title="x"),
     "assign": lambda c, e, a: services.caseload_assign(actor=a, program=e.program, coach=c.oscar, teachers=[e.teacher]),
     "assign_their_teacher": lambda c, e, a: services.caseload_assign(
         actor=a, program=c.program, coach=c.bob, teachers=[e.teacher]
@@ -443,7 +447,6 @@ def _program_post(cast, **overrides):
         "ends_on": "2027-06-01",
         "schools": [cast.school.pk],
         "coaches": [cast.alice.pk],
-        "new_goals": "Every student collaborates weekly\n\n",
     }
     return {**data, **overrides}
 
@@ -455,7 +458,7 @@ def test_it_creates_a_program_from_the_form(client, cast):
     program = Program.objects.get(name="Spring pilot")
     assert list(program.coaches.all()) == [cast.alice]
     page = client.get(response["Location"]).content.decode()
-    assert "Spring pilot" in page and "Every student collaborates weekly" in page
+    assert "Spring pilot" in page
 
 
 def test_it_rerenders_the_program_form_with_its_errors(client, cast, elsewhere):
@@ -465,18 +468,57 @@ def test_it_rerenders_the_program_form_with_its_errors(client, cast, elsewhere):
     assert "This field is required." in page and "Select a valid choice" in page
     page = client.post(reverse("district:program_new"), _program_post(cast, ends_on="2027-01-01")).content.decode()
     assert "The program must end after it starts." in page
-    assert not Program.objects.filter(name="Spring pilot").exists() and not Goal.objects.filter(school=None).exists()
+    assert not Program.objects.filter(name="Spring pilot").exists()
 
 
-def test_it_edits_a_program_and_removes_a_district_goal(client, cast):
+def test_it_edits_a_program_whose_form_changes_no_goal(client, cast):
     goal = Goal.objects.create(district=cast.district, title="Old goal")
     client.force_login(cast.dana)
     url = reverse("district:program_edit", kwargs={"program_id": cast.program.pk})
-    assert "Old goal" in client.get(url).content.decode()
+    page = client.get(url).content.decode()
+    assert "Old goal" not in page and "goals" not in page.lower().split("<main")[1].split("</form>")[0]
     data = _program_post(cast, name="Renamed", coaches=[cast.alice.pk, cast.bob.pk], remove_goals=[goal.pk])
     assert client.post(url, data).status_code == 302
     cast.program.refresh_from_db()
-    assert cast.program.name == "Renamed" and not Goal.objects.filter(pk=goal.pk).exists()
+    assert cast.program.name == "Renamed" and Goal.objects.filter(pk=goal.pk).exists()
+
+
+def test_it_confirms_a_goal_removal_with_the_programs_and_challenges_that_use_it(client, cast):
+    goal = Goal.objects.create(district=cast.district, title="Collaborate weekly")
+    challenge = challenge_at(cast, Status.IDENTIFY)
+    client.force_login(cast.dana)
+    url = reverse("district:goal_remove", kwargs={"goal_id": goal.pk})
+
+    page = client.get(url).content.decode()
+    assert f"{cast.program.name} (" in page and "challenges aligned to it: none" in page
+    assert "Remove the goal" in page
+
+    Challenge.objects.filter(pk=challenge.pk).update(goal=goal)
+    page = client.get(url).content.decode()
+    assert "challenges aligned to it: fewer than 5" in page
+    assert "Remove the goal" not in page and reverse("district:goal_edit", kwargs={"goal_id": goal.pk}) in page
+    response = client.post(url, follow=True)
+    assert "Challenges are aligned to this goal, so it stays" in response.content.decode()
+    assert Goal.objects.filter(pk=goal.pk).exists()
+
+    Challenge.objects.filter(pk=challenge.pk).update(goal=None)
+    response = client.post(url, follow=True)
+    assert "Goal “Collaborate weekly” removed." in response.content.decode()
+    assert not Goal.objects.filter(pk=goal.pk).exists()
+
+
+def test_it_adds_and_renames_district_goals_on_the_goals_page(client, cast):
+    client.force_login(cast.dana)
+    response = client.post(reverse("district:goals"), {"district-title": "Raise ITU"}, follow=True)
+    assert "District goal added." in response.content.decode()
+    goal = Goal.objects.get(school=None)
+    url = reverse("district:goal_edit", kwargs={"goal_id": goal.pk})
+    response = client.post(url, {"title": "Raise ITU to 60%"}, follow=True)
+    assert "Goal renamed “Raise ITU to 60%”." in response.content.decode()
+    client.force_login(cast.paula)
+    page = client.get(reverse("district:goals")).content.decode()
+    assert "Raise ITU to 60%" in page and url not in page and 'name="district-title"' not in page
+    assert client.get(url).status_code == 403
 
 
 def test_it_adds_a_school_goal(client, cast):
@@ -605,9 +647,10 @@ PAGE_QUERIES = [  # (who, url name, kwargs, query string, queries)
     ("paula", "district:programs", lambda c: {}, "", 12),
     ("alice", "district:library", lambda c: {}, "", 12),
     ("dana", "district:library", lambda c: {}, "?page=1&grade_band=all", 14),
-    ("dana", "district:goals", lambda c: {}, "", 11),
-    ("paula", "district:goals", lambda c: {}, "", 11),
-    ("dana", "district:program_edit", lambda c: {"program_id": c.program.pk}, "", 15),
+    ("dana", "district:goals", lambda c: {}, "", 12),
+    ("paula", "district:goals", lambda c: {}, "", 12),
+    ("dana", "district:goal_remove", lambda c: {"goal_id": Goal.objects.create(district=c.district, title="G").pk}, "", 11),
+    ("dana", "district:program_edit", lambda c: {"program_id": c.program.pk}, "", 13),
     ("dana", "district:caseloads", lambda c: {}, "", 16),
     ("dana", "district:caseloads", lambda c: {}, "?unassigned=on&q=e&grade_band=middle&subject=sci", 16),
     ("dana", "district:coach_caseload", lambda c: {"program_id": c.program.pk, "coach_id": c.alice.pk}, "", 11),
