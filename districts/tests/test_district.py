@@ -642,6 +642,10 @@ def _grow(cast, n: int) -> None:
         f.StrategyFactory(district=cast.district, retired_at=timezone.now())
 
 
+def _goal(cast) -> Goal:
+    return Goal.objects.create(district=cast.district, title="Measured goal")
+
+
 PAGE_QUERIES = [  # (who, url name, kwargs, query string, queries)
     ("dana", "district:programs", lambda c: {}, "", 12),
     ("paula", "district:programs", lambda c: {}, "", 12),
@@ -649,7 +653,7 @@ PAGE_QUERIES = [  # (who, url name, kwargs, query string, queries)
     ("dana", "district:library", lambda c: {}, "?page=1&grade_band=all", 14),
     ("dana", "district:goals", lambda c: {}, "", 12),
     ("paula", "district:goals", lambda c: {}, "", 12),
-    ("dana", "district:goal_remove", lambda c: {"goal_id": Goal.objects.create(district=c.district, title="G").pk}, "", 11),
+    ("dana", "district:goal_remove", lambda c: {"goal_id": _goal(c).pk}, "", 11),
     ("dana", "district:program_edit", lambda c: {"program_id": c.program.pk}, "", 13),
     ("dana", "district:caseloads", lambda c: {}, "", 16),
     ("dana", "district:caseloads", lambda c: {}, "?unassigned=on&q=e&grade_band=middle&subject=sci", 16),
