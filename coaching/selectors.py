@@ -3,7 +3,7 @@
 import datetime
 from dataclasses import dataclass, replace
 
-from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Case, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
 from django.utils import timezone
 
 from accounts import scoping
@@ -12,9 +12,12 @@ from coaching.models import (
     Activity,
     CalendarFeed,
     Challenge,
+    ChallengeCategory,
     Cycle,
     Enrollment,
+    GradeBand,
     ImpactStory,
+    ITUIndicator,
     ITURating,
     Step,
     Strategy,
@@ -324,3 +327,77 @@ def feed_entries(user: User, *, now: datetime.datetime | None = None) -> tuple[l
         .order_by("held_on", "pk")
     )
     return list(steps), list(activities)
+
+
+# --- step 2: the library, ranked by fit to the challenge -------------------------------------------
+
+LIBRARY_SHOWN = 10  # the first ten; the rest behind "show more"
+LIBRARY_MAX = 200  # rendered for filtering as you type; more is a sign to narrow the filters
+# How much each kind of fit counts: the challenge's category first, then the teacher's weakest ITU
+# indicator, their subject and their grade band (a strategy for any subject or grade fits a little).
+FIT_WEIGHTS = {"category": 4, "itu_indicator": 3, "subject": 2, "grade_band": 2}
+
+
+@dataclass
+class Fit:
+    """What a strategy should fit for this challenge ("" where unknown)."""
+
+    category: str
+    itu_indicator: str
+    subject: str
+    grade_band: str
+
+    @property
+    def phrases(self) -> list[str]:
+        """What it looks for, in words: "instructional challenges", "collaboration (…)", "Science", …"""
+        phrases = [f"{ChallengeCategory(self.category).label.lower()} challenges"] if self.category else []
+        if self.itu_indicator:
+            indicator = ITUIndicator(self.itu_indicator).label.lower()
+            phrases.append(f"{indicator} (the teacher's weakest ITU indicator)")
+        phrases += [self.subject] if self.subject else []
+        phrases += [GradeBand(self.grade_band).label] if self.grade_band else []
+        return phrases
+
+
+def challenge_fit(challenge: Challenge) -> Fit:
+    """The challenge's category, and its teacher's subject, grade band and weakest ITU indicator: the
+    lowest frequency + proficiency in their latest rating (ties in the model's order of indicators)."""
+    teacher = challenge.enrollment.teacher
+    latest = challenge.enrollment.itu_ratings.order_by("-rated_on", "-id").first()
+    weakest = ""
+    if latest is not None:
+        order = {value: position for position, value in enumerate(ITUIndicator.values)}
+        scores = sorted(latest.scores.all(), key=lambda s: (s.frequency + s.proficiency, order[s.indicator]))
+        weakest = scores[0].indicator if scores else ""
+    return Fit(challenge.category, weakest, teacher.subject, teacher.grade_band)
+
+
+def library_ranked(district: District, fit: Fit, **filters: str) -> list[Strategy]:
+    """The district's active strategies matching `filters` (see library_search), best fit first, then by
+    title; each with `fit` (a score) and `fits` (the labels of what matches), at most LIBRARY_MAX."""
+    score = Value(0)
+    if fit.category:
+        score += Case(When(category=fit.category, then=FIT_WEIGHTS["category"]), default=0)
+    if fit.itu_indicator:
+        score += Case(When(itu_indicator=fit.itu_indicator, then=FIT_WEIGHTS["itu_indicator"]), default=0)
+    if fit.subject:
+        score += Case(
+            When(subject__iexact=fit.subject, then=FIT_WEIGHTS["subject"]), When(subject="", then=1), default=0
+        )
+    if fit.grade_band:
+        score += Case(
+            When(grade_band=fit.grade_band, then=FIT_WEIGHTS["grade_band"]), When(grade_band="all", then=1), default=0
+        )
+    strategies = list(library_search(district, **filters).annotate(fit=score).order_by("-fit", "title")[:LIBRARY_MAX])
+    for strategy in strategies:
+        strategy.fits = [
+            label
+            for label, matches in (
+                ("category", fit.category and strategy.category == fit.category),
+                ("ITU indicator", fit.itu_indicator and strategy.itu_indicator == fit.itu_indicator),
+                ("subject", fit.subject and strategy.subject.lower() == fit.subject.lower()),
+                ("grade band", fit.grade_band and strategy.grade_band == fit.grade_band),
+            )
+            if matches
+        ]
+    return strategies

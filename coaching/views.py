@@ -129,18 +129,27 @@ def investigate(request, challenge_id: int):
         return _to_teacher(challenge)
     district = request.membership.district
     filters = LibraryFilterForm(request.GET or None)
-    strategies = selectors.library_search(district, **(filters.cleaned_data if filters.is_valid() else {}))
+    fit = selectors.challenge_fit(challenge)
+    strategies = selectors.library_ranked(district, fit, **(filters.cleaned_data if filters.is_valid() else {}))
     candidate_form = CandidateForm(request.POST or None, district=district)
     if candidate_form.is_valid() and run_service(
         candidate_form, services.candidate_add, challenge=challenge, **candidate_form.cleaned_data
     ):
         messages.success(request, f"“{candidate_form.cleaned_data['strategy']}” added as a candidate.")
         return redirect(request.get_full_path())
+    candidates = list(challenge.candidates.select_related("strategy"))
+    show_all = request.GET.copy()
+    show_all["show"] = "all"
     context = {
         "challenge": challenge,
         "filters": filters,
-        "strategies": strategies[:50],
-        "candidates": challenge.candidates.select_related("strategy"),
+        "fit": fit,
+        "strategies": strategies,
+        "shown": selectors.LIBRARY_SHOWN,
+        "show_all": request.GET.get("show") == "all",
+        "show_all_query": show_all.urlencode(),
+        "candidate_ids": {candidate.strategy_id for candidate in candidates},
+        "candidates": candidates,
         "candidate_form": candidate_form,
         "new_strategy_form": NewStrategyForm(),
         "done_form": InvestigationDoneForm(),

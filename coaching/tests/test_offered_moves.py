@@ -14,8 +14,8 @@ from django.db import transaction
 from django.urls import resolve, reverse
 
 from coaching import services
-from coaching.models import Challenge, Reflection, Step
-from testing.factories import challenge_at, day, log
+from coaching.models import Challenge, Reflection, Step, StrategyCandidate
+from testing.factories import StrategyFactory, challenge_at, day, log
 from testing.html import read
 
 Status, Kind = Challenge.Status, Step.Kind
@@ -43,11 +43,19 @@ def _iterated(cast):
     return challenge
 
 
+def _one_candidate(cast):
+    challenge = challenge_at(cast, Status.INVESTIGATE)
+    StrategyFactory(district=cast.district, title="Another strategy")
+    services.candidate_add(challenge=challenge, strategy=cast.strategy, source=StrategyCandidate.Source.PLN)
+    return challenge
+
+
 P, V, D = Kind.PLAN_MEETING, Kind.VISIT, Kind.DEBRIEF
 STATES = {
     "no challenge": lambda cast: None,
     "identify": lambda cast: challenge_at(cast, Status.IDENTIFY),
     "investigate": lambda cast: challenge_at(cast, Status.INVESTIGATE),
+    "investigate, one candidate of two": _one_candidate,
     "select": lambda cast: challenge_at(cast, Status.SELECT),
     "implement, no step yet": lambda cast: _implementing(cast),
     "plan scheduled for tomorrow": lambda cast: _implementing(cast, (P, 1, False)),

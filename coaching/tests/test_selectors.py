@@ -232,3 +232,40 @@ def test_it_lists_challenges_whose_cycle_is_complete_as_ready_to_reflect(cast):
     assert selectors.coach_home(cast.bob).ready_to_reflect == []
     services.cycle_start(challenge=challenge)
     assert selectors.coach_home(cast.alice).ready_to_reflect == []
+
+
+# --- step 2: the library ranked by fit ---------------------------------------------------------
+
+
+def _rate(enrollment, weakest: str) -> None:
+    scores = {indicator: (3, 3) for indicator in ITUIndicator.values} | {weakest: (1, 2)}
+    services.itu_rate(enrollment=enrollment, phase="baseline", rated_on=timezone.localdate(), scores=scores)
+
+
+def test_it_ranks_the_library_by_fit_to_the_challenge_and_its_teacher(library, cast) -> None:
+    challenge = challenge_at(cast, Status.INVESTIGATE)  # instructional; Maria teaches middle-school science
+    _rate(cast.enrollment, ITUIndicator.STUDENT_AGENCY)
+
+    fit = selectors.challenge_fit(challenge)
+    ranked = selectors.library_ranked(library, fit)
+
+    assert fit == selectors.Fit("instructional", "student_agency", "Science", "middle")
+    assert [(s.title, s.fit, s.fits) for s in ranked] == [
+        ("Podcasting lab reports", 8, ["category", "subject", "grade band"]),  # 4 + 2 + 2
+        ("Choice boards", 7, ["category", "ITU indicator"]),  # 4 + 3
+        ("Think-pair-share with a shared doc", 6, ["category"]),  # 4, + 1 for any subject, + 1 for all grades
+        ("Peer feedback with comment banks", 0, []),
+    ]
+    assert [s.title for s in selectors.library_ranked(library, fit, q="board")] == ["Choice boards"]
+
+
+def test_it_ranks_without_a_rating_or_a_subject(library, cast) -> None:
+    cast.teacher.subject = ""
+    cast.teacher.save()
+    fit = selectors.challenge_fit(challenge_at(cast, Status.INVESTIGATE))
+
+    assert fit.itu_indicator == "" and fit.phrases == ["instructional challenges", "Middle (6–8)"]
+    assert [s.title for s in selectors.library_ranked(library, fit)][:2] == [
+        "Podcasting lab reports",
+        "Think-pair-share with a shared doc",
+    ]

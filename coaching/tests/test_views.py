@@ -1,4 +1,5 @@
 import datetime
+import re
 
 import pytest
 from django.urls import reverse
@@ -266,3 +267,32 @@ def test_it_shows_the_library_while_investigating_in_constant_queries(client, ca
     with django_assert_num_queries(INVESTIGATE_QUERIES):
         response = client.get(url)
     assert response.status_code == 200
+
+
+def test_it_shows_the_ten_best_strategies_first_and_the_rest_on_request(client, cast):
+    challenge = challenge_at(cast, Status.INVESTIGATE)
+    for n in range(14):
+        f.StrategyFactory(district=cast.district, title=f"Strategy {n:02}", category="professional_growth")
+    client.force_login(cast.alice)
+    url = reverse("coaching:investigate", kwargs={"challenge_id": challenge.pk})
+
+    page = client.get(url, {"grade_band": "middle"}).content.decode()
+
+    items = re.findall(r"<li class=\"list-group-item\" data-strategy .*?>", page)
+    assert len(items) == 15 and [" hidden" in item for item in items] == [False] * 10 + [True] * 5
+    assert page.index("Think-pair-share with a shared doc") < page.index("Strategy 00")  # the best fit first
+    assert 'href="?grade_band=middle&amp;show=all" data-show-more>Show all 15 strategies</a>' in page
+    assert "js/library-filter.js" in page
+    page = client.get(url, {"grade_band": "middle", "show": "all"}).content.decode()
+    assert " hidden>" not in page.split('id="library-results"')[1].split("data-empty")[0]
+    assert "data-show-more" not in page
+
+
+def test_it_does_not_offer_a_candidate_twice(client, cast):
+    challenge = challenge_at(cast, Status.INVESTIGATE)
+    services.candidate_add(challenge=challenge, strategy=cast.strategy, source="pln")
+    client.force_login(cast.alice)
+
+    page = client.get(reverse("coaching:investigate", kwargs={"challenge_id": challenge.pk})).content.decode()
+
+    assert "Already a candidate" in page and f'name="strategy" value="{cast.strategy.pk}"' not in page
