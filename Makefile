@@ -15,26 +15,32 @@ PYTHON ?= $(shell for p in python3.11 python3; do \
 .PHONY: help install run test lint worker
 
 help:
-	@echo "make install  create $(VENV) and install requirements-dev.txt"
-	@echo "make run      migrate, load the demo district, serve http://127.0.0.1:$(PORT) (SQLite, eager tasks)"
+	@echo "make install  create $(VENV) and install requirements-dev.txt (runtime and development tools)"
+	@echo "make run      install requirements.txt, migrate, load the demo district, serve http://127.0.0.1:$(PORT)"
+	@echo "              (SQLite, eager tasks; another port: make run PORT=8101)"
 	@echo "make test     the whole suite on PostgreSQL + Redis; extra pytest arguments in ARGS=..."
 	@echo "make lint     ruff, migrations up to date, system checks"
 	@echo "make worker   a Celery worker on REDIS_URL (for production-like local runs)"
 
-# Reinstall only when a requirements file changed since the last install.
+# Reinstall only when a requirements file changed since the last install. `make run` needs only the
+# runtime requirements; `make install` (and test, lint) adds the development tools.
 install: $(VENV)/.installed
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt
-	@if [ ! -x $(PY) ]; then \
-		if [ -z "$(PYTHON)" ]; then echo "Cadence needs Python 3.11 or newer (python3.11 or python3)." >&2; exit 1; fi; \
-		echo "Creating $(VENV) with $(PYTHON)"; \
-		$(PYTHON) -m venv $(VENV); \
-	fi
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+$(PY):
+	@if [ -z "$(PYTHON)" ]; then echo "Cadence needs Python 3.11 or newer (python3.11 or python3)." >&2; exit 1; fi
+	@echo "Creating $(VENV) with $(PYTHON)"
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.runtime: requirements.txt | $(PY)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	@touch $@
 
+$(VENV)/.installed: requirements.txt requirements-dev.txt | $(PY)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@touch $@ $(VENV)/.runtime
+
 # The embedded defaults: no environment needed (SQLite file, Celery eager, DEBUG on).
-run: install
+run: $(VENV)/.runtime
 	$(PY) manage.py migrate
 	$(PY) manage.py demo
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)

@@ -193,6 +193,9 @@ class Invitation(models.Model):
     token_nonce = models.CharField(max_length=64, blank=True, editable=False)
     # The accept page finds the invitation by the hash of the token it is given.
     token_hash = models.CharField(max_length=64, unique=True)
+    # The address the admin sent it from (e.g. http://127.0.0.1:8101): the e-mailed link starts there
+    # unless settings.SITE_URL is set, so a development server on any port sends links that work.
+    site_url = models.CharField(max_length=200, blank=True, editable=False)
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()
     accepted_at = models.DateTimeField(null=True, blank=True)

@@ -18,6 +18,7 @@ from django.utils.crypto import salted_hmac
 from accounts import audit, scoping
 from accounts.models import AuditEvent, District, Invitation, Membership, Role, School, User, token_hash
 from config.celery import enqueue
+from config.sites import site_url
 from config.text import single_line
 
 INVITATION_LIFETIME = datetime.timedelta(days=7)
@@ -50,8 +51,13 @@ def _check_email_free(district: District, email: str) -> None:
     raise ValidationError({"email": f"{email} already has a Cadence account, so it cannot be invited again."})
 
 
-def _issue(invitation: Invitation) -> None:
-    """Give the invitation a new link (the old one dies) and expiry, and e-mail it once the write commits."""
+def _issue(invitation: Invitation, site_url: str) -> None:
+    """Give the invitation a new link (the old one dies) and expiry, and e-mail it once the write commits.
+
+    `site_url` is the address the admin reached Cadence at (the view passes the request's): the link
+    starts there unless settings.SITE_URL is set.
+    """
+    invitation.site_url = site_url.rstrip("/")[:200]
     invitation.token_nonce = secrets.token_urlsafe(32)
     invitation.token_hash = token_hash(invitation_token(invitation))
     invitation.expires_at = timezone.now() + INVITATION_LIFETIME
@@ -61,15 +67,23 @@ def _issue(invitation: Invitation) -> None:
 
 @transaction.atomic
 def invitation_create(
-    *, actor: User, district: District, email: str, full_name: str, role: str, schools: Iterable[School] = ()
+    *,
+    actor: User,
+    district: District,
+    email: str,
+    full_name: str,
+    role: str,
+    schools: Iterable[School] = (),
+    site_url: str,
 ) -> Invitation:
+    """Invite someone to the district by e-mail; `site_url` as for _issue."""
     email = email.strip().lower()
     _check_email_free(district, email)
     if district.invitations.filter(email__iexact=email, accepted_at__isnull=True).exists():
         raise ValidationError({"email": f"{email} already has a pending invitation: resend it from the People page."})
     schools = _check_schools(district, role, schools)
     invitation = Invitation(district=district, email=email, full_name=full_name.strip(), role=role, invited_by=actor)
-    _issue(invitation)
+    _issue(invitation, site_url)
     invitation.full_clean()
     invitation.save()
     invitation.schools.set(schools)
@@ -86,12 +100,12 @@ def invitation_create(
 
 
 @transaction.atomic
-def invitation_resend(*, actor: User, invitation: Invitation) -> Invitation:
-    """A new link with a new expiry; the old link stops working."""
+def invitation_resend(*, actor: User, invitation: Invitation, site_url: str) -> Invitation:
+    """A new link with a new expiry; the old link stops working. `site_url` as for _issue."""
     if invitation.accepted_at is not None:
         raise ValidationError(f"{invitation.email} has already accepted the invitation.")
-    _issue(invitation)
-    invitation.save(update_fields=["token_nonce", "token_hash", "expires_at"])
+    _issue(invitation, site_url)
+    invitation.save(update_fields=["site_url", "token_nonce", "token_hash", "expires_at"])
     audit.record(
         district=invitation.district,
         actor=actor,
@@ -120,7 +134,7 @@ def invitation_email_send(*, invitation_id: int) -> bool:
         # Issued before links were rebuilt from a nonce (or SECRET_KEY changed since): only a resend helps.
         logger.warning("Invitation %s has no link that can be rebuilt: resend it.", invitation.pk)
         return False
-    base = getattr(settings, "SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+    base = settings.SITE_URL.rstrip("/") or invitation.site_url or site_url()
     context = {
         "invitation": invitation,
         "link": base + reverse("accounts:accept", kwargs={"token": token}),

@@ -12,6 +12,7 @@ from accounts.forms import AcceptForm, InviteForm, MemberForm, RoleFilterForm
 from accounts.models import Invitation, Membership
 from accounts.permissions import district_admin_required
 from config.forms import run_action, run_service
+from config.sites import site_url
 
 
 def _member(request, membership_id: int) -> Membership:
@@ -44,8 +45,9 @@ def invite(request):
     district = request.membership.district
     form = InviteForm(request.POST or None, district=district)
     if form.is_valid() and run_service(
-        form, services.invitation_create, actor=request.user, district=district, **form.cleaned_data
-    ):
+        form, services.invitation_create, actor=request.user, district=district, site_url=site_url(request),
+        **form.cleaned_data,
+    ):  # fmt: skip
         messages.success(request, f"Invitation sent to {form.cleaned_data['email']}. The link works for 7 days.")
         return redirect("accounts:people")
     return render(request, "accounts/invite.html", {"form": form})
@@ -56,7 +58,7 @@ def invite(request):
 def invitation_resend(request, invitation_id: int):
     invitation = scoping.get_in_district(request.membership, Invitation, pk=invitation_id)
     success = f"A new invitation link was sent to {invitation.email}; the earlier link no longer works."
-    return _act(request, success, services.invitation_resend, invitation=invitation)
+    return _act(request, success, services.invitation_resend, invitation=invitation, site_url=site_url(request))
 
 
 @district_admin_required

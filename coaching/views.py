@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
@@ -25,6 +24,7 @@ from coaching.forms import (
 )
 from coaching.models import Activity, Challenge, ITUIndicator, Step
 from config.forms import form_errors, refusal_message, run_action, run_service
+from config.sites import site_url
 
 Status = Challenge.Status
 
@@ -364,10 +364,10 @@ def story_edit(request, story_id: int):
 def calendar(request):
     """The coach's calendar settings: the subscription link (copy it, replace it, turn it off)."""
     feed = selectors.calendar_feed(request.user)
-    # From SITE_URL, like every link Cadence gives out: calendars poll it from outside.
+    # From SITE_URL (or, in development, the address this page came to): calendars poll it from outside.
     link = ""
     if feed:
-        link = settings.SITE_URL.rstrip("/") + reverse("coaching:calendar_feed", args=[services.feed_token(feed)])
+        link = site_url(request) + reverse("coaching:calendar_feed", args=[services.feed_token(feed)])
     return render(request, "coaching/calendar.html", {"feed": feed, "link": link})
 
 

@@ -43,3 +43,16 @@ class RedactSecrets(logging.Filter):
         if redacted != message:
             record.msg, record.args = redacted, ()
         return True
+
+
+class AnswerNotFault(logging.Filter):
+    """A 4xx response (a refused or missing page) is Cadence answering as designed: its record keeps
+    its one line and loses the traceback Django attaches. 5xx records keep theirs.
+
+    On the `django.request` logger, whose records carry the response's `status_code`.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if getattr(record, "status_code", 500) < 500:
+            record.exc_info, record.exc_text = None, None
+        return True

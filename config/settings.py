@@ -52,8 +52,9 @@ DEBUG = env_bool("DEBUG", True)
 SECRET_KEY = env("SECRET_KEY", "django-insecure-cadence-development-key" if DEBUG else None)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if DEBUG else None)
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
-# Where people reach Cadence: links in e-mails (invitations) are built from it.
-SITE_URL = env("SITE_URL", "http://127.0.0.1:8000")
+# Where people reach Cadence: links in e-mails (invitations) are built from it. Unset (development),
+# each link is built from the request that caused it, so `make run PORT=8101` links to port 8101.
+SITE_URL = env("SITE_URL", "").rstrip("/")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -280,15 +281,22 @@ CONTENT_SECURITY_POLICY = {
 }
 
 # Invitation and reset tokens travel in URLs, and Django logs the path of every 4xx/5xx response:
-# those loggers, and the handler everything reaches, drop the tokens (config/log_filters.py).
+# those loggers, and the handler everything reaches, drop the tokens (config/log_filters.py). A 4xx is
+# logged in one line, without a traceback, and once: at the root, not by Django's own handler too.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"redact_secrets": {"()": "config.log_filters.RedactSecrets"}},
+    "filters": {
+        "redact_secrets": {"()": "config.log_filters.RedactSecrets"},
+        "answer_not_fault": {"()": "config.log_filters.AnswerNotFault"},
+    },
     "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["redact_secrets"]}},
+    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "WARNING")},
     "loggers": {
-        "django.request": {"filters": ["redact_secrets"]},
+        # Django's default configuration gives "django" a console handler of its own, so every record
+        # printed twice (there, then at the root): leave the printing to the root.
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        "django.request": {"filters": ["redact_secrets", "answer_not_fault"]},
         "django.server": {"filters": ["redact_secrets"]},
     },
-    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "WARNING")},
 }

@@ -29,6 +29,7 @@ from django.utils import timezone
 from accounts import scoping
 from accounts.models import Membership, Role, User
 from coaching.selectors import CONTACT_DAYS, STALE_VISIT_DAYS, coach_home
+from config.sites import site_url
 from config.text import single_line
 from dashboard import selectors
 from dashboard.models import DigestSetting
@@ -72,7 +73,7 @@ class Digest:
 
 
 def _link(name: str) -> str:
-    return settings.SITE_URL.rstrip("/") + reverse(name)
+    return site_url() + reverse(name)
 
 
 def coach_digest(user: User, *, now: datetime.datetime, tz: zoneinfo.ZoneInfo) -> Digest | None:

@@ -13,7 +13,7 @@ from testing import factories as f
 
 pytestmark = pytest.mark.django_db
 
-LINK = re.compile(r"http://127\.0\.0\.1:8000(/account/invitations/([\w-]+)/)")
+LINK = re.compile(r"http://testserver(/account/invitations/([\w-]+)/)")  # the request's address: no SITE_URL
 NEW_PASSWORD = "a-long-Cadence-passphrase-42"
 
 
@@ -223,7 +223,8 @@ def test_it_hides_another_districts_invitation(cast, client, invite):
 def test_it_never_emails_a_replaced_link(cast, client, invite, mailoutbox):
     """A slow worker, whose task was queued before a resend, e-mails the new link rather than the dead one."""
     invitation, old_path = invite()
-    services.invitation_resend(actor=cast.dana, invitation=invitation)  # its own e-mail waits for a commit
+    # Its own e-mail waits for a commit that never comes in this test.
+    services.invitation_resend(actor=cast.dana, invitation=invitation, site_url="http://testserver/")
 
     assert services.invitation_email_send(invitation_id=invitation.pk) is True
     new_path = LINK.search(mailoutbox[-1].body).group(1)
@@ -301,3 +302,31 @@ def test_it_says_so_when_the_invitation_is_already_yours(client, invite):
         assert "You have already accepted this invitation" in text and "new.coach@example.org" in text
         assert "Sign out" not in text.split("<main")[1]  # nothing to choose
     assert User.objects.get(email="new.coach@example.org").full_name == "Nina New"
+
+
+def _invitation_link(client, cast, mailoutbox, django_capture_on_commit_callbacks, **request) -> str:
+    client.force_login(cast.dana)
+    data = {"email": "linked@example.org", "full_name": "Lin Ked", "role": Role.COACH, "schools": [cast.school.pk]}
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(reverse("accounts:invite"), data, **request).status_code == 302
+    return re.search(r"https?://\S+/account/invitations/[\w-]+/", mailoutbox[-1].body).group(0)
+
+
+def test_it_links_to_the_address_the_admin_used_when_no_site_url_is_set(
+    cast, client, mailoutbox, django_capture_on_commit_callbacks, settings
+):
+    settings.SITE_URL = ""
+
+    link = _invitation_link(client, cast, mailoutbox, django_capture_on_commit_callbacks, HTTP_HOST="127.0.0.1:8101")
+
+    assert link.startswith("http://127.0.0.1:8101/account/invitations/")
+
+
+def test_it_links_to_the_site_url_when_it_is_set(
+    cast, client, mailoutbox, django_capture_on_commit_callbacks, settings
+):
+    settings.SITE_URL = "https://cadence.example.org"
+
+    link = _invitation_link(client, cast, mailoutbox, django_capture_on_commit_callbacks, HTTP_HOST="127.0.0.1:8101")
+
+    assert link.startswith("https://cadence.example.org/account/invitations/")

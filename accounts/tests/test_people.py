@@ -16,8 +16,9 @@ pytestmark = pytest.mark.django_db
 
 def _invite(cast, email, role=Role.COACH, **fields):
     invitation = services.invitation_create(
-        actor=cast.dana, district=cast.district, email=email, full_name="", role=role, schools=[cast.school]
-    )
+        actor=cast.dana, district=cast.district, email=email, full_name="", role=role, schools=[cast.school],
+        site_url="http://testserver/",
+    )  # fmt: skip
     if fields:
         type(invitation).objects.filter(pk=invitation.pk).update(**fields)
     return invitation

@@ -67,8 +67,9 @@ def _opens_an_invitation(text: str) -> list[str]:
 
 def _invite(cast, email="new.coach@example.org"):
     return services.invitation_create(
-        actor=cast.dana, district=cast.district, email=email, full_name="New Coach", role=Role.COACH
-    )
+        actor=cast.dana, district=cast.district, email=email, full_name="New Coach", role=Role.COACH,
+        site_url="http://testserver/",
+    )  # fmt: skip
 
 
 def test_it_logs_no_token_when_the_broker_is_down(cast, unreachable_broker, logged, django_capture_on_commit_callbacks):

@@ -186,3 +186,21 @@ def test_it_never_switches_a_signed_in_person_to_another_account(client, world, 
     client.post(url, EVERY_PUBLIC_FORM, follow=True)
 
     assert client.session.get("_auth_user_id") == str(world.bob.pk)
+
+
+def test_it_logs_an_expected_403_once_and_without_a_traceback(client, cast, settings, capsys):
+    """A refused page is Cadence answering as designed, not a fault: one line in the server's log."""
+    from django.utils.log import configure_logging
+
+    settings.DEBUG = True  # as `make run` serves: Django's own console handler is live then
+    configure_logging(settings.LOGGING_CONFIG, settings.LOGGING)
+    try:
+        client.force_login(cast.alice)
+        assert client.get(reverse("dashboard:district")).status_code == 403
+        logged = capsys.readouterr().err
+    finally:
+        settings.DEBUG = False
+        configure_logging(settings.LOGGING_CONFIG, settings.LOGGING)
+
+    assert logged.count("Forbidden (Permission denied): /dashboard/district/") == 1
+    assert "Traceback" not in logged

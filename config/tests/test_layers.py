@@ -25,6 +25,8 @@ MODULE_LAYER = {
     "text": 1,  # config: one-line text for headers and calendar lines
     "log_filters": 1,  # config: redaction of secrets in log records
     "scoping": 1,  # visibility, from the models' `reach`
+    "sites": 1,  # config: where people reach Cadence, for links given out
+    "moves": 1,  # coaching: what a page offers next, from the state machine's rules
     "audit": 1,
     "permissions": 1,
     "checks": 1,  # the roster's row checks

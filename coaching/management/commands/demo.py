@@ -483,11 +483,11 @@ class Command(BaseCommand):
     def handle(self, *args, reset: bool = False, **options) -> None:
         if not reset and District.objects.filter(slug=SLUG).exists():
             self.stdout.write(
-                f"The demo district (slug “{SLUG}”) already exists; run `manage.py demo --reset` to reload."
+                f"The demo district (slug “{SLUG}”) already exists; run `.venv/bin/python manage.py demo --reset` to reload."
             )
             return self.print_logins()
         if not reset and User.objects.filter(email__in=[email for _, _, email, _ in USERS]).exists():
-            raise CommandError("Demo accounts exist without the demo district; run `manage.py demo --reset`.")
+            raise CommandError("Demo accounts exist without the demo district; run `.venv/bin/python manage.py demo --reset`.")
         # Scheduling a step e-mails the coach an invitation: keep those in memory, off the console.
         with (
             override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"),
