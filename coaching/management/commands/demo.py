@@ -35,6 +35,7 @@ from coaching.models import (
 from standards.catalog import default_standards
 
 SLUG, TZ = "demo", zoneinfo.ZoneInfo("America/Chicago")
+RESET = ".venv/bin/python manage.py demo --reset"
 PASSWORD = "cadence-demo"  # noqa: S105 -- the published password of every demo account
 LINCOLN, ROOSEVELT = "Lincoln Middle School", "Roosevelt Elementary School"
 COACH, COACH2 = "coach@demo.cadence.test", "coach2@demo.cadence.test"
@@ -482,12 +483,10 @@ class Command(BaseCommand):
 
     def handle(self, *args, reset: bool = False, **options) -> None:
         if not reset and District.objects.filter(slug=SLUG).exists():
-            self.stdout.write(
-                f"The demo district (slug “{SLUG}”) already exists; run `.venv/bin/python manage.py demo --reset` to reload."
-            )
+            self.stdout.write(f"The demo district (slug “{SLUG}”) already exists; run `{RESET}` to reload.")
             return self.print_logins()
         if not reset and User.objects.filter(email__in=[email for _, _, email, _ in USERS]).exists():
-            raise CommandError("Demo accounts exist without the demo district; run `.venv/bin/python manage.py demo --reset`.")
+            raise CommandError(f"Demo accounts exist without the demo district; run `{RESET}`.")
         # Scheduling a step e-mails the coach an invitation: keep those in memory, off the console.
         with (
             override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"),
