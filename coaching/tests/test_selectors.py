@@ -1,14 +1,16 @@
 """The coach's reads: the home page's buckets, the caseload, and the strategy library."""
 
 import datetime
+import zoneinfo
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from coaching import selectors, services
 from coaching.models import Challenge, ChallengeCategory, GradeBand, ITUIndicator, Step
 from testing import factories as f
-from testing.factories import challenge_at, complete_cycle
+from testing.factories import challenge_at, complete_cycle, day
 
 pytestmark = pytest.mark.django_db
 
@@ -269,3 +271,49 @@ def test_it_ranks_without_a_rating_or_a_subject(library, cast) -> None:
         "Podcasting lab reports",
         "Think-pair-share with a shared doc",
     ]
+
+
+# --- words ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("hour", "words"),
+    [(6, "Good morning"), (11, "Good morning"), (12, "Good afternoon"), (16, "Good afternoon"),
+     (17, "Good evening"), (22, "Good evening"), (2, "Good evening")],
+)  # fmt: skip
+def test_it_greets_by_the_districts_local_hour(cast, hour, words) -> None:
+    tz = zoneinfo.ZoneInfo("America/Los_Angeles")
+    moment = datetime.datetime.combine(timezone.localdate(), datetime.time(hour, 5), tzinfo=tz)
+    with timezone.override(tz):  # as accounts.middleware does for the district
+        assert selectors.coach_home(cast.alice, now=moment).greeting == words
+
+
+def test_it_says_good_evening_on_home_when_it_is_22h_in_the_district(client, cast) -> None:
+    """The district's clock, not the server's: a time zone where it is 22:xx now."""
+    offset = (22 - timezone.now().astimezone(datetime.UTC).hour + 12) % 24 - 12
+    cast.district.timezone = f"Etc/GMT{-offset:+d}"  # Etc/GMT-5 is five hours ahead of UTC
+    cast.district.save()
+    client.force_login(cast.alice)
+
+    page = client.get(reverse("coaching:home")).content.decode()
+
+    assert "Good evening, Alice" in page
+
+
+def test_it_orders_itu_ratings_in_time_and_labels_them_by_challenge(cast) -> None:
+    first = challenge_at(cast, Status.CLOSED)
+    Challenge.objects.filter(pk=first.pk).update(opened_on=day(-60), closed_on=day(-30))
+    second = challenge_at(cast, Status.INVESTIGATE)
+    scores = {indicator: (2, 2) for indicator in ITUIndicator.values}
+    services.itu_rate(enrollment=cast.enrollment, phase="end", rated_on=day(-30), scores=scores)
+    services.itu_rate(enrollment=cast.enrollment, phase="mid", rated_on=day(-45), scores=scores)
+    services.itu_rate(enrollment=cast.enrollment, phase="baseline", rated_on=day(-20), scores=scores)
+
+    ratings = selectors.itu_ratings(cast.enrollment, selectors.teacher_challenges(cast.enrollment))
+
+    assert [(r.phase, r.challenge_label) for r in ratings] == [
+        ("mid", first.title),
+        ("end", first.title),
+        ("baseline", f"After “{first.title}”"),  # before the second challenge opened today
+    ]
+    assert second.opened_on == day()

@@ -287,6 +287,26 @@ def test_it_identifies_only_a_brainstormed_problem(cast) -> None:
     assert status_in_db(challenge) == Status.IDENTIFY
 
 
+def test_it_asks_what_to_improve_as_the_focus_statement_needs_it(cast) -> None:
+    challenge = challenge_at(cast, Status.IDENTIFY)
+
+    with refused(services.IMPROVEMENT_MISSING, field="improvement"):
+        services.challenge_identify(
+            challenge=challenge, problems=PROBLEMS, title=PROBLEMS[0], improvement="  ",
+            category=ChallengeCategory.INSTRUCTIONAL,
+        )  # fmt: skip
+
+    assert status_in_db(challenge) == Status.IDENTIFY
+
+
+def test_it_falls_back_to_the_title_for_a_challenge_identified_before_what_to_improve(cast) -> None:
+    challenge = challenge_at(cast, Status.SELECT)
+    Challenge.objects.filter(pk=challenge.pk).update(improvement="")
+    challenge.refresh_from_db()
+
+    assert challenge.focus_statement.startswith("Towards the goal of improving Students wait for answers, ")
+
+
 def test_it_refuses_a_goal_of_another_district(cast) -> None:
     challenge = challenge_at(cast, Status.IDENTIFY)
     elsewhere = Goal.objects.create(district=f.DistrictFactory(), title="Their goal")

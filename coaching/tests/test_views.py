@@ -296,3 +296,13 @@ def test_it_does_not_offer_a_candidate_twice(client, cast):
     page = client.get(reverse("coaching:investigate", kwargs={"challenge_id": challenge.pk})).content.decode()
 
     assert "Already a candidate" in page and f'name="strategy" value="{cast.strategy.pk}"' not in page
+
+
+def test_it_offers_to_keep_the_strategy_when_reflecting_without_a_raw_placeholder(client, cast):
+    challenge = challenge_at(cast, Status.REFLECT)
+    client.force_login(cast.alice)
+
+    page = client.get(reverse("coaching:reflect", kwargs={"challenge_id": challenge.pk})).content.decode()
+
+    assert "---------" not in page
+    assert '<option value="" selected>Keep the current strategy</option>' in page
