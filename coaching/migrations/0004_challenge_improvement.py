@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("coaching", "0002_impactstory"),
+        ("coaching", "0003_step_sequence_calendarevent_calendarfeed"),
     ]
 
     operations = [
