@@ -165,7 +165,9 @@ TABLES = (
     Table("challenges.csv", Challenge, "Teachers' challenges: the coaching cycle's subject. Confidential.", (
         _c("id", "Challenge ID", ID), _ref("enrollment_id", "Enrollment ID", "enrollments.csv"),
         _c("problems", "Problems of practice", "The brainstormed list (JSON)."),
-        _c("title", "Title", "The chosen challenge."), _c("category", "Category", "Instructional or growth."),
+        _c("title", "Title", "The chosen challenge."),
+        _c("improvement", "What to improve", "What the teacher wants to improve: the focus statement's goal."),
+        _c("category", "Category", "Instructional or growth."),
         _c("root_cause_notes", "Root cause notes", "The coach's notes on the cause (1B)."),
         _ref("goal_id", "Goal ID", "goals.csv"), _c("status", "Status", "The step of the cycle it is at."),
         _ref("strategy_id", "Strategy ID", "strategies.csv"),

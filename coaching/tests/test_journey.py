@@ -22,7 +22,7 @@ def test_it_takes_a_teacher_through_a_whole_cycle_to_resolved(cast, page, live_s
     login(page, live_server, "alice@example.org")
     page.get_by_role("link", name="Caseload", exact=True).click()
     _checked(page, "caseload")
-    page.get_by_role("link", name="Maria Rivera").click()
+    page.get_by_role("link", name="Maria Rivera", exact=True).click()
     _checked(page, "teacher, no challenge")
 
     page.get_by_role("link", name="Start a new challenge").click()
@@ -31,6 +31,7 @@ def test_it_takes_a_teacher_through_a_whole_cycle_to_resolved(cast, page, live_s
     page.get_by_role("button", name="Save brainstorm").click()
 
     page.get_by_label("Lab reports are rushed").check()
+    page.get_by_label("What to improve").fill("the care students take over lab reports")
     page.get_by_label("Instructional", exact=True).check()
     page.get_by_label("Root cause notes").fill("Students never see a strong model report.")
     _checked(page, "identify")
@@ -50,7 +51,8 @@ def test_it_takes_a_teacher_through_a_whole_cycle_to_resolved(cast, page, live_s
 
     focus = page.get_by_test_id("focus-statement")
     expect(focus).to_have_text(
-        "Towards the goal of improving Lab reports are rushed, the teacher will attempt Think-pair-share with a "
+        "Towards the goal of improving the care students take over lab reports, the teacher will attempt "
+        "Think-pair-share with a "
         "shared doc. The teacher will utilize Google Docs to support this strategy."
     )
     for kind in ("planning meeting", "classroom visit", "debrief meeting"):
@@ -73,7 +75,7 @@ def test_it_takes_a_teacher_through_a_whole_cycle_to_resolved(cast, page, live_s
     expect(page.get_by_role("link", name="Start a new challenge")).to_be_visible()
     page.get_by_text("Lab reports are rushed", exact=True).click()  # opens the past challenge
     past = page.locator("details", has_text="Lab reports are rushed")
-    expect(past).to_contain_text("Towards the goal of improving Lab reports are rushed")
+    expect(past).to_contain_text("Towards the goal of improving the care students take over lab reports")
     timeline = past.get_by_test_id("timeline")
     expect(timeline).to_contain_text(re.compile(r"Reflection.*Resolved", re.S))
     for step in ("Planning meeting", "Classroom visit", "Debrief meeting"):

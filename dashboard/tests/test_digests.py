@@ -211,7 +211,8 @@ def plant_markers(cast) -> None:
     challenge = coaching_services.challenge_start(enrollment=cast.enrollment, problems=[f"{MARKER} problem"])
     coaching_services.challenge_identify(
         challenge=challenge, problems=[f"{MARKER} problem"], title=f"{MARKER} problem",
-        category=ChallengeCategory.INSTRUCTIONAL, root_cause_notes=f"{MARKER} root cause",
+        improvement=f"{MARKER} improvement", category=ChallengeCategory.INSTRUCTIONAL,
+        root_cause_notes=f"{MARKER} root cause",
     )  # fmt: skip
     coaching_services.candidate_add(
         challenge=challenge, strategy=cast.strategy, source=StrategyCandidate.Source.PLN, notes=f"{MARKER} cand"

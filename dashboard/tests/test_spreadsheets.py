@@ -57,7 +57,8 @@ def hostile(cast):
     """Text a coach typed that a spreadsheet would run, in a challenge and in activities."""
     challenge = coaching.challenge_start(enrollment=cast.enrollment, problems=[HYPERLINK])
     coaching.challenge_identify(
-        challenge=challenge, problems=[HYPERLINK], title=HYPERLINK, category=ChallengeCategory.INSTRUCTIONAL,
+        challenge=challenge, problems=[HYPERLINK], title=HYPERLINK, improvement="@SUM(2+2)",
+        category=ChallengeCategory.INSTRUCTIONAL,
         root_cause_notes="  @SUM(1+1)*cmd|' /C calc'!A0",
     )  # fmt: skip
     for notes in ("-5+3", "+1", "\t=1+1", "\r\n=1+1", "Plain words"):

@@ -28,10 +28,20 @@ def test_it_lets_dana_set_up_a_program_and_assign_a_caseload(cast, page, live_se
     page.get_by_label("Ends on").fill("2027-06-30")
     page.get_by_label("Lincoln Middle School").check()
     page.get_by_label("Alice").check()
-    page.get_by_label("Add district goals").fill("Every student collaborates weekly")
     page.get_by_role("button", name="Save program").click()
     assert page.get_by_text("Program “Lincoln pilot” saved.").is_visible()
     assert page.get_by_role("row", name="Lincoln pilot").is_visible()
+
+    # Goals are edited on the goals page, which says which programs use one before removing it.
+    page.get_by_role("link", name="Edit the goals").click()
+    page.locator("#id_district-title").fill("Every student collaborates weekly")
+    page.get_by_role("button", name="Add district goal").click()
+    assert page.get_by_text("District goal added.").is_visible()
+    page.get_by_role("link", name="Remove “Every student collaborates weekly”").click()
+    assert page.get_by_text("Lincoln pilot (").is_visible()
+    axe_check(page)
+    page.get_by_role("link", name="Cancel").click()
+    page.goto(live_server.url + reverse("district:programs"))
 
     page.get_by_role("link", name="Caseloads of Lincoln pilot").click()
     page.get_by_label("Subject").fill("computer")
