@@ -17,8 +17,8 @@ from django.utils.crypto import salted_hmac
 
 from accounts import audit, scoping
 from accounts.models import AuditEvent, District, Invitation, Membership, Role, School, User, token_hash
+from config import sites
 from config.celery import enqueue
-from config.sites import site_url
 from config.text import single_line
 
 INVITATION_LIFETIME = datetime.timedelta(days=7)
@@ -134,7 +134,7 @@ def invitation_email_send(*, invitation_id: int) -> bool:
         # Issued before links were rebuilt from a nonce (or SECRET_KEY changed since): only a resend helps.
         logger.warning("Invitation %s has no link that can be rebuilt: resend it.", invitation.pk)
         return False
-    base = settings.SITE_URL.rstrip("/") or invitation.site_url or site_url()
+    base = settings.SITE_URL.rstrip("/") or invitation.site_url or sites.site_url()
     context = {
         "invitation": invitation,
         "link": base + reverse("accounts:accept", kwargs={"token": token}),

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("coaching", "0003_step_sequence_calendarevent_calendarfeed"),
+        ("coaching", "0004_end_enrollments_of_former_coaches"),
     ]
 
     operations = [
