@@ -40,7 +40,7 @@ class ProgramForm(forms.Form):
 
 
 class GoalForm(forms.Form):
-    title = forms.CharField(label="Goal", max_length=300, help_text="What the district or school is working towards.")
+    title = SingleLineField(label="Goal", max_length=300, help_text="What the district or school is working towards.")
 
 
 class SchoolGoalForm(forms.Form):

@@ -57,7 +57,7 @@ def implementing(cast, teacher) -> Challenge:
     enrollment = f.EnrollmentFactory(program=cast.program, coach=cast.alice, teacher=teacher)
     challenge = coaching.challenge_start(enrollment=enrollment, problems=["Quiet groups"])
     coaching.challenge_identify(challenge=challenge, problems=["Quiet groups"], title="Quiet groups",
-                                category="instructional")  # fmt: skip
+                                improvement="group discussion", category="instructional")  # fmt: skip
     coaching.candidate_add(challenge=challenge, strategy=cast.strategy, source="research")
     coaching.investigation_finish(challenge=challenge)
     return coaching.challenge_select_strategy(challenge=challenge, strategy=cast.strategy, tools=[cast.tool])

@@ -135,8 +135,9 @@ def nora(cast, settings, tmp_path, django_capture_on_commit_callbacks):
 
 def challenge_ready(cast, challenge):
     coaching.challenge_identify(
-        challenge=challenge, problems=challenge.problems, title=challenge.problems[0], category="instructional"
-    )
+        challenge=challenge, problems=challenge.problems, title=challenge.problems[0],
+        improvement=f"{MARKER}'s persistence", category="instructional",
+    )  # fmt: skip
     coaching.candidate_add(challenge=challenge, strategy=cast.strategy, source="research")
     coaching.investigation_finish(challenge=challenge)
     return coaching.challenge_select_strategy(challenge=challenge, strategy=cast.strategy, tools=[cast.tool])
