@@ -12,7 +12,7 @@ PYTHON ?= $(shell for p in python3.11 python3; do \
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null \
 	&& { echo $$p; break; }; done)
 
-.PHONY: help install run test lint worker
+.PHONY: help install run test lint worker bench
 
 help:
 	@echo "make install  create $(VENV) and install requirements-dev.txt (runtime and development tools)"
@@ -21,6 +21,7 @@ help:
 	@echo "make test     the whole suite on PostgreSQL + Redis; extra pytest arguments in ARGS=..."
 	@echo "make lint     ruff, migrations up to date, system checks"
 	@echo "make worker   a Celery worker on REDIS_URL (for production-like local runs)"
+	@echo "make bench    time the dashboards with gunicorn at 10,000 and 1,000,000 steps (ARGS=--sizes ...)"
 
 # Reinstall only when a requirements file changed since the last install. `make run` needs only the
 # runtime requirements; `make install` (and test, lint) adds the development tools.
@@ -65,3 +66,10 @@ lint: install
 worker: export REDIS_URL ?= redis://127.0.0.1:6379/0
 worker: install
 	$(VENV)/bin/celery -A config worker --loglevel=INFO
+
+# The dashboards' benchmark (a script, not a test): gunicorn on PostgreSQL and Redis, 10,000 and 1,000,000
+# steps. The database named here is emptied first; its name must contain "bench".
+bench: export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/cadence_bench
+bench: export REDIS_URL ?= redis://127.0.0.1:6379/0
+bench: install
+	$(PY) bench/dashboards.py $(ARGS)

@@ -229,3 +229,13 @@ def shared_stories(membership: Membership, model: type[Model], *, school: School
     if school is not None:
         stories = stories.filter(**{reach.school: school})
     return stories
+
+
+def shared_records(membership: Membership, model: type[Model]) -> QuerySet:
+    """Rows of a coach's own record (e.g. a self-assessment) that the coach shared with this leader's
+    audience, by the consent field `model.reach.consent` names for it. Nobody else gets any."""
+    reach = _reach(model)
+    audience = CONSENT.get(membership.role) if membership else None
+    if audience not in reach.consent:
+        return model._default_manager.none()
+    return at_visible_schools(membership, model).filter(**{reach.consent[audience]: True})

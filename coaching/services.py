@@ -29,6 +29,7 @@ from coaching.models import (
     StrategyCandidate,
     Tool,
 )
+from config import rollups
 from standards.models import Standard
 
 Status = Challenge.Status
@@ -87,6 +88,11 @@ def _clean_problems(problems: Iterable[str]) -> list[str]:
     if len(cleaned) != len(set(cleaned)):
         raise ValidationError({"problems": "Each problem of practice should appear once."})
     return cleaned
+
+
+def _changed(enrollment: Enrollment) -> None:
+    """Tell the read model (config.rollups) that this enrollment's records and its coach's work changed."""
+    rollups.changed(enrollment_ids=[enrollment.pk], coach_ids=[enrollment.coach_id])
 
 
 def _touch(enrollment: Enrollment, day: datetime.date) -> None:
@@ -314,6 +320,7 @@ def _save_step(step: Step, *, standards: Iterable[Standard]) -> Step:
         # The debrief closes the cycle; un-marking it reopens the cycle.
         cycle.completed_on = timezone.localdate(step.starts_at) if step.done else None
         cycle.save(update_fields=["completed_on"])
+    _changed(cycle.challenge.enrollment)
     # A scheduled step's invitation, or its update (a new time or length, the teacher invited or not):
     # sent after the commit, each change with the next SEQUENCE. A step marked done changes nothing.
     invitations.event_schedule(step)
@@ -346,9 +353,10 @@ def step_cancel(*, step: Step) -> int:
     """
     if reason := step_cancel_refusal(step=step):
         raise ValidationError(reason)
-    step_id = step.pk
+    step_id, enrollment = step.pk, step.cycle.challenge.enrollment
     invitations.events_cancel([step])
     step.delete()
+    _changed(enrollment)  # a scheduled step counts nowhere yet; the read model is told all the same
     return step_id
 
 
@@ -459,6 +467,7 @@ def challenge_reflect(
         )
         challenge.closed_on = held_on
         challenge.save(update_fields=["outcome", "closed_on"])
+    _changed(challenge.enrollment)
     return reflection
 
 
@@ -479,6 +488,7 @@ def itu_rate(
         ITUScore(rating=rating, indicator=indicator, frequency=frequency, proficiency=proficiency)
         for indicator, (frequency, proficiency) in scores.items()
     )
+    _changed(enrollment)
     return rating
 
 
@@ -497,6 +507,7 @@ def activity_log(*, actor: User, kind: str, standards: Iterable[Standard] = (), 
     activity.standards.set(standards)
     if activity.enrollment:
         _touch(activity.enrollment, activity.held_on)
+    rollups.changed(enrollment_ids=[activity.enrollment_id], coach_ids=[actor.pk])
     return activity
 
 

@@ -42,3 +42,66 @@ class DigestForm(forms.Form):
         super().__init__(*args, **kwargs)
         if not weekly:
             del self.fields["weekday"]
+
+
+class DashboardFilterForm(forms.Form):
+    """Program, school and months a leader's dashboard covers; an invalid value is reported and ignored."""
+
+    program = forms.ModelChoiceField(queryset=None, required=False, empty_label="All running programs")
+    school = forms.ModelChoiceField(queryset=None, required=False, empty_label="All schools")
+    start = forms.DateField(label="From", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label="To", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, programs, schools=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["program"].queryset = programs
+        if schools is None:
+            del self.fields["school"]
+        else:
+            self.fields["school"].queryset = schools
+        for name, field in self.fields.items():
+            field.widget.attrs["class"] = "form-select" if name in ("program", "school") else "form-control"
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("start"), data.get("end")
+        if start and end and start > end:
+            raise forms.ValidationError("“From” must come before “To”.")
+        if start and end and (end - start).days > 3 * 366:
+            raise forms.ValidationError("Choose a range of at most three years.")
+        return data
+
+
+class SelfAssessmentForm(forms.Form):
+    """A 1–4 rating and written evidence for each of the 18 standards (fields rating_<code>, evidence_<code>)."""
+
+    RATINGS = [(1, "1 · Beginning"), (2, "2 · Developing"), (3, "3 · Proficient"), (4, "4 · Exemplary")]
+    assessed_on = forms.DateField(label="Date", widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}))
+    shared_with_district = forms.BooleanField(label="Share this self-assessment with my district admin", required=False)
+
+    def __init__(self, *args, standards, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.standards = list(standards)
+        for standard in self.standards:
+            self.fields[f"rating_{standard.code}"] = forms.TypedChoiceField(
+                label=f"{standard.code} {standard.title}",
+                choices=self.RATINGS,
+                coerce=int,
+                widget=forms.RadioSelect,
+            )
+            self.fields[f"evidence_{standard.code}"] = forms.CharField(
+                label=f"Evidence for {standard.code}",
+                required=False,
+                max_length=4000,
+                widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
+            )
+
+    def rows(self):
+        """(standard, rating field, evidence field) for the template."""
+        return [(s, self[f"rating_{s.code}"], self[f"evidence_{s.code}"]) for s in self.standards]
+
+    def ratings(self) -> dict:
+        return {
+            s.pk: (self.cleaned_data[f"rating_{s.code}"], self.cleaned_data[f"evidence_{s.code}"].strip())
+            for s in self.standards
+        }

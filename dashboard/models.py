@@ -5,6 +5,7 @@ from django.db import models
 from django.utils import timezone
 
 from accounts.models import District, Reach
+from standards.models import SelfAssessment
 
 
 class DataExport(models.Model):
@@ -59,3 +60,141 @@ class DigestSetting(models.Model):
 
     def __str__(self) -> str:
         return f"Digest of {self.user}"
+
+
+# --- the read model: rollups kept current by the writing services (dashboard.services.rollup_refresh) ----
+#
+# Ids of the denormalised columns are plain integers: a rollup row is derived data, rebuilt from the
+# raw rows at will, and must never block a write to them. A row vanishes with its enrollment (CASCADE),
+# so erasing a teacher erases their rollups in the same statement.
+
+
+class EnrollmentMonth(models.Model):
+    """One enrollment's coaching in one calendar month (the first day of the month, server timezone).
+
+    Counts are of done steps (the plan meeting, the visit and the debrief of a cycle), reflections,
+    informal touchpoints, cycles completed (their debrief done) and challenges closed as resolved.
+    """
+
+    reach = Reach(district="enrollment__program__district", school="enrollment__teacher__school", coach="coach")
+
+    enrollment = models.ForeignKey("coaching.Enrollment", on_delete=models.CASCADE, related_name="+")
+    month = models.DateField()
+    program_id = models.IntegerField()
+    coach = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    school_id = models.IntegerField()
+    teacher_id = models.IntegerField()
+    plan_meetings = models.PositiveIntegerField(default=0)
+    visits = models.PositiveIntegerField(default=0)
+    debriefs = models.PositiveIntegerField(default=0)
+    step_minutes = models.PositiveIntegerField(default=0)
+    reflections = models.PositiveIntegerField(default=0)
+    reflection_minutes = models.PositiveIntegerField(default=0)
+    touchpoints = models.PositiveIntegerField(default=0)
+    touchpoint_minutes = models.PositiveIntegerField(default=0)
+    cycles_completed = models.PositiveIntegerField(default=0)
+    resolved = models.PositiveIntegerField(default=0)
+
+    FIGURES = (
+        "plan_meetings",
+        "visits",
+        "debriefs",
+        "step_minutes",
+        "reflections",
+        "reflection_minutes",
+        "touchpoints",
+        "touchpoint_minutes",
+        "cycles_completed",
+        "resolved",
+    )
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["enrollment", "month"], name="one_rollup_per_enrollment_month")]
+        indexes = [
+            models.Index(fields=["school_id", "month"]),
+            models.Index(fields=["coach", "month"]),
+            models.Index(fields=["program_id", "month"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"Enrollment {self.enrollment_id} in {self.month:%Y-%m}"
+
+
+class EnrollmentITU(models.Model):
+    """One enrollment's ITU indicator at baseline and at the latest later rating (end, else mid)."""
+
+    reach = Reach(district="enrollment__program__district", school="enrollment__teacher__school", coach="coach")
+
+    enrollment = models.ForeignKey("coaching.Enrollment", on_delete=models.CASCADE, related_name="+")
+    indicator = models.CharField(max_length=30)
+    program_id = models.IntegerField()
+    coach = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    school_id = models.IntegerField()
+    teacher_id = models.IntegerField()
+    baseline_frequency = models.PositiveSmallIntegerField()
+    baseline_proficiency = models.PositiveSmallIntegerField()
+    latest_frequency = models.PositiveSmallIntegerField(null=True)
+    latest_proficiency = models.PositiveSmallIntegerField(null=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["enrollment", "indicator"], name="one_itu_rollup_per_indicator")]
+        indexes = [models.Index(fields=["school_id"])]
+
+    def __str__(self) -> str:
+        return f"Enrollment {self.enrollment_id} {self.indicator}"
+
+
+class CoachMonth(models.Model):
+    """A coach's logged activities of one kind at one school (or none) in one month: count and minutes."""
+
+    reach = Reach(district="coach__membership__district", coach="coach")
+
+    coach = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    month = models.DateField()
+    kind = models.CharField(max_length=30)
+    school_id = models.IntegerField(null=True)
+    count = models.PositiveIntegerField(default=0)
+    minutes = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["coach", "month"]), models.Index(fields=["school_id", "month"])]
+
+    def __str__(self) -> str:
+        return f"Coach {self.coach_id} {self.kind} in {self.month:%Y-%m}"
+
+
+class CoachStandardMonth(models.Model):
+    """How often a coach's work in a month was tagged with a standard (done steps, reflections, activities)."""
+
+    reach = Reach(district="coach__membership__district", coach="coach")
+
+    coach = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    month = models.DateField()
+    standard = models.ForeignKey("standards.Standard", on_delete=models.CASCADE, related_name="+")
+    uses = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["coach", "month", "standard"], name="one_standard_rollup_per_month")
+        ]
+
+    def __str__(self) -> str:
+        return f"Coach {self.coach_id} {self.standard_id} in {self.month:%Y-%m}"
+
+
+class CoachSelfAssessment(SelfAssessment):
+    """A coach's self-assessment as scoping sees it: `standards` (the bottom layer) cannot name a Reach,
+    so this proxy says how its rows reach the coach, the district, and the district admin's audience."""
+
+    reach = Reach(district="coach__membership__district", coach="coach", consent={"district": "shared_with_district"})
+
+    class Meta:
+        proxy = True

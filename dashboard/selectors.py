@@ -29,7 +29,7 @@ a district with one school and two coaches should keep that in mind.
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models import Avg, Count, F, Q, QuerySet, Sum
 from django.utils import timezone
 
 from accounts import scoping
@@ -39,7 +39,9 @@ from coaching.models import (
     Challenge,
     ChallengeCategory,
     Enrollment,
+    Goal,
     ImpactStory,
+    ITUIndicator,
     ITURating,
     ITUScore,
     Program,
@@ -49,7 +51,15 @@ from coaching.models import (
     active_enrollment,
 )
 from coaching.selectors import CONTACT_DAYS
-from dashboard.models import DataExport
+from dashboard.models import (
+    CoachMonth,
+    CoachSelfAssessment,
+    CoachStandardMonth,
+    DataExport,
+    EnrollmentITU,
+    EnrollmentMonth,
+)
+from standards.models import Standard
 
 ACTIVE_DAYS = 30
 Status = Challenge.Status
@@ -105,113 +115,339 @@ def _by_school(rows) -> dict[int, dict]:
     return {row.pop("at_school"): row for row in rows}
 
 
+# --- the period a dashboard covers ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Period:
+    """A range of whole months (the rollups' grain): from the month of `start` to the month of `end`."""
+
+    start: datetime.date
+    end: datetime.date
+
+    @property
+    def first_month(self) -> datetime.date:
+        return self.start.replace(day=1)
+
+    @property
+    def months(self) -> list[datetime.date]:
+        months, month = [], self.first_month
+        while month <= self.end and len(months) < 36:
+            months.append(month)
+            month = (month + datetime.timedelta(days=32)).replace(day=1)
+        return months
+
+    def rollups(self, queryset: QuerySet) -> QuerySet:
+        return queryset.filter(month__gte=self.first_month, month__lte=self.end)
+
+
+def program_period(programs: list[Program], today: datetime.date) -> Period:
+    """The school year of the running programs (their earliest start to today), or the last 12 months."""
+    starts = [program.starts_on for program in programs]
+    if starts:
+        return Period(min(starts), today)
+    return Period((today - datetime.timedelta(days=335)).replace(day=1), today)
+
+
+ONE_TO_ONE_MINUTES = F("step_minutes") + F("reflection_minutes") + F("touchpoint_minutes")
+COACHED = Q(step_minutes__gt=0) | Q(reflection_minutes__gt=0) | Q(touchpoint_minutes__gt=0)
+STEP_FIGURES = (
+    (Step.Kind.PLAN_MEETING, "plan_meetings"),
+    (Step.Kind.VISIT, "visits"),
+    (Step.Kind.DEBRIEF, "debriefs"),
+)
+
+
+def _rollup_figures(rows: QuerySet, *group: str) -> dict:
+    """Sums of the 1:1 rollups grouped by `group`, each with the distinct teachers it was computed over."""
+    per_kind = {}
+    for _, column in STEP_FIGURES:
+        per_kind[f"{column}_n"] = Sum(column)
+        per_kind[f"{column}_teachers"] = Count("teacher_id", distinct=True, filter=Q(**{f"{column}__gt": 0}))
+    result = (
+        rows.values(*group)
+        .annotate(
+            minutes=Sum(ONE_TO_ONE_MINUTES),
+            coached=Count("teacher_id", distinct=True, filter=COACHED),
+            cycles_n=Sum("cycles_completed"),
+            cycles_teachers=Count("teacher_id", distinct=True, filter=Q(cycles_completed__gt=0)),
+            resolved_n=Sum("resolved"),
+            resolved_teachers=Count("teacher_id", distinct=True, filter=Q(resolved__gt=0)),
+            **per_kind,
+        )
+        .order_by()
+    )
+    return {tuple(row[g] for g in group) if len(group) > 1 else row[group[0]]: row for row in result}
+
+
 def _participation(enrollments: QuerySet[Enrollment], today: datetime.date) -> dict[int, dict]:
-    """Per school: its teachers (the group every figure of the row is over), those on a caseload now,
-    and how many of them were contacted lately."""
+    """Per school: teachers on a caseload now, and how many had coaching contact lately.
+
+    `last_contact_on` is kept by the services that log a done step, a reflection or a touchpoint, so
+    both figures read the enrollments only, whatever the number of steps.
+    """
     on_caseload = active_enrollment()
+    recent = on_caseload & Q(last_contact_on__gte=today - datetime.timedelta(days=ACTIVE_DAYS))
     contacted = on_caseload & Q(last_contact_on__gte=today - datetime.timedelta(days=CONTACT_DAYS))
     return _by_school(
         enrollments.values(at_school=F("teacher__school"))
         .annotate(
             group=Count("teacher", distinct=True),  # the school's teachers, ended enrollments included
             enrolled=Count("teacher", distinct=True, filter=on_caseload),
+            active=Count("teacher", distinct=True, filter=recent),
             contacted=Count("teacher", distinct=True, filter=contacted),
         )
         .order_by()
     )
 
 
-def _steps(enrollments: QuerySet[Enrollment], now: datetime.datetime) -> dict[int, dict]:
-    """Per school: done steps of each kind (and their teachers), minutes, and teachers active lately."""
-    teacher = "cycle__challenge__enrollment__teacher"
-    since = now - datetime.timedelta(days=ACTIVE_DAYS)
-    recent = Q(starts_at__gte=since) & active_enrollment("cycle__challenge__enrollment")
-    per_kind = {}
-    for kind in Step.Kind.values:
-        per_kind[f"{kind}_steps"] = Count("pk", filter=Q(kind=kind))
-        per_kind[f"{kind}_teachers"] = Count(teacher, distinct=True, filter=Q(kind=kind))
-    return _by_school(
-        Step.objects.filter(done=True, cycle__challenge__enrollment__in=enrollments)
-        .values(at_school=F(f"{teacher}__school"))
-        .annotate(minutes=Sum("minutes"), active=Count(teacher, distinct=True, filter=recent), **per_kind)
-        .order_by()
-    )
+SCHOOL_WIDE = (Activity.Kind.PRINCIPAL_MEETING, Activity.Kind.PLC, Activity.Kind.STORY)
 
 
-def _minutes(queryset: QuerySet, enrollment_path: str) -> dict[int, int]:
-    rows = queryset.values(at_school=F(f"{enrollment_path}__teacher__school")).annotate(minutes=Sum("minutes"))
-    return {row["at_school"]: row["minutes"] for row in rows.order_by()}
-
-
-def _coached_teachers(enrollments: QuerySet[Enrollment]) -> dict[int, int]:
-    """Per school: teachers with any 1:1 coaching time (a done step, a reflection or a touchpoint)."""
-    steps = Step.objects.filter(done=True, cycle__challenge__enrollment__in=enrollments)
-    reflections = Reflection.objects.filter(challenge__enrollment__in=enrollments)
-    touchpoints = Activity.objects.filter(enrollment__in=enrollments)
-    coached = (
-        Q(pk__in=steps.values("cycle__challenge__enrollment__teacher"))
-        | Q(pk__in=reflections.values("challenge__enrollment__teacher"))
-        | Q(pk__in=touchpoints.values("enrollment__teacher"))
-    )
-    rows = Teacher.objects.filter(coached).values("school").annotate(n=Count("pk")).order_by()
-    return {row["school"]: row["n"] for row in rows}
-
-
-def _school_wide(district: District, since: datetime.date) -> dict[int, dict]:
-    activities = scoping.district_rows(district, Activity).filter(enrollment=None, held_on__gte=since)
-    return _by_school(
-        activities.values(at_school=F("school")).annotate(minutes=Sum("minutes"), count=Count("pk")).order_by()
-    )
+def _school_wide(period: Period, school_ids: list[int]) -> dict[int, dict]:
+    rows = period.rollups(CoachMonth.objects.filter(school_id__in=school_ids, kind__in=SCHOOL_WIDE))
+    return {
+        row.pop("school_id"): row
+        for row in rows.values("school_id").annotate(m=Sum("minutes"), n=Sum("count")).order_by()
+    }
 
 
 @dataclass(frozen=True)
 class SchoolFigures:
     school: School
     enrolled: Figure
-    active: Figure  # teachers with a done step in the last ACTIVE_DAYS days
+    active: Figure  # teachers with coaching contact in the last ACTIVE_DAYS days
     contacted: Figure  # teachers contacted in the last CONTACT_DAYS days
     coaching_minutes: Figure  # done steps, reflections and touchpoints
     steps: list[tuple[str, Figure]]  # (kind label, done steps of that kind)
     school_wide_minutes: int
     school_wide_count: int
+    cycles: Figure = Figure(0, 0)
+    resolved: Figure = Figure(0, 0)
+    group: int = 0  # the school's teachers in the programs: the row's suppression group
 
 
 def school_figures(
-    district: District, schools: list[School], *, now: datetime.datetime | None = None
+    district: District,
+    schools: list[School],
+    *,
+    now: datetime.datetime | None = None,
+    programs: list[Program] | None = None,
+    period: Period | None = None,
 ) -> list[SchoolFigures]:
-    """Participation, cadence, coaching time and steps by kind for each school, suppressed."""
+    """Participation, cadence, coaching time, steps by kind, cycles and resolved challenges per school,
+    suppressed; from the rollups and the enrollments, in 4 queries whatever the number of steps.
+
+    `programs` (default: the running ones) and `period` (default: their school year) narrow the figures.
+    """
     now = now or timezone.now()
     today = timezone.localdate(now)
-    enrollments = current_enrollments(district, today).filter(teacher__school__in=[s.pk for s in schools])
-    since = current_programs(district, today).order_by("starts_on").values_list("starts_on", flat=True).first()
-    participation, steps = _participation(enrollments, today), _steps(enrollments, now)
-    reflections = _minutes(Reflection.objects.filter(challenge__enrollment__in=enrollments), "challenge__enrollment")
-    touchpoints = _minutes(Activity.objects.filter(enrollment__in=enrollments), "enrollment")
-    coached = _coached_teachers(enrollments)
-    school_wide = _school_wide(district, since) if since else {}
+    programs = list(current_programs(district, today)) if programs is None else programs
+    period = period or program_period(programs, today)
+    program_ids, school_ids = [p.pk for p in programs], [s.pk for s in schools]
+    enrollments = Enrollment.objects.filter(program__in=program_ids, teacher__school__in=school_ids).order_by()
+    participation = _participation(enrollments, today)
+    rollups = _rollup_figures(
+        period.rollups(EnrollmentMonth.objects.filter(program_id__in=program_ids, school_id__in=school_ids)),
+        "school_id",
+    )
+    school_wide = _school_wide(period, school_ids)
     k = district.suppression_k
     result = []
     for school in schools:
-        p, s, w = participation.get(school.pk, {}), steps.get(school.pk, {}), school_wide.get(school.pk, {})
-        minutes = s.get("minutes", 0) + reflections.get(school.pk, 0) + touchpoints.get(school.pk, 0)
-        group = p.get("group", 0)
-        by_kind = [
-            (label, suppress(s.get(f"{kind}_steps", 0), teachers=s.get(f"{kind}_teachers", 0), k=k, group=group))
-            for kind, label in Step.Kind.choices
-        ]
+        p, r, w = participation.get(school.pk, {}), rollups.get(school.pk, {}), school_wide.get(school.pk, {})
+        g = p.get("group", 0)
+
+        def figure(value_key: str, teachers_key: str) -> Figure:
+            return suppress(r.get(value_key) or 0, teachers=r.get(teachers_key, 0), k=k, group=g)  # noqa: B023
+
         result.append(
             SchoolFigures(
                 school=school,
-                enrolled=count(p.get("enrolled", 0), k=k, group=group),
-                active=count(s.get("active", 0), k=k, group=group),
-                contacted=count(p.get("contacted", 0), k=k, group=group),
-                coaching_minutes=suppress(minutes, teachers=coached.get(school.pk, 0), k=k, group=group),
-                school_wide_minutes=w.get("minutes", 0),
-                school_wide_count=w.get("count", 0),
-                steps=by_kind,
+                enrolled=count(p.get("enrolled", 0), k=k, group=g),
+                active=count(p.get("active", 0), k=k, group=g),
+                contacted=count(p.get("contacted", 0), k=k, group=g),
+                coaching_minutes=figure("minutes", "coached"),
+                steps=[
+                    (label, figure(f"{column}_n", f"{column}_teachers"))
+                    for (_, column), label in zip(STEP_FIGURES, Step.Kind.labels, strict=True)
+                ],
+                school_wide_minutes=w.get("m") or 0,
+                school_wide_count=w.get("n") or 0,
+                cycles=figure("cycles_n", "cycles_teachers"),
+                resolved=figure("resolved_n", "resolved_teachers"),
+                group=g,
             )
         )
     return result
+
+
+# --- month by month, ITU change, goals ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MonthFigures:
+    month: datetime.date
+    teachers: Figure  # teachers with 1:1 coaching that month
+    steps: Figure
+    hours: Figure
+    cycles: Figure
+
+
+def trend(rows: QuerySet, period: Period, *, k: int | None, group: int | None = None) -> list[MonthFigures]:
+    """The main figures month by month over `period`, from EnrollmentMonth `rows` (one query).
+
+    With `k` None (the coach's own data) nothing is suppressed.
+    """
+    by_month = {
+        row["month"]: row
+        for row in period.rollups(rows)
+        .values("month")
+        .annotate(
+            teachers=Count("teacher_id", distinct=True, filter=COACHED),
+            steps=Sum(F("plan_meetings") + F("visits") + F("debriefs")),
+            minutes=Sum(ONE_TO_ONE_MINUTES),
+            cycles_n=Sum("cycles_completed"),
+        )
+        .order_by()
+    }
+
+    def figure(value, teachers) -> Figure:
+        return Figure(value, 0) if k is None else suppress(value, teachers=teachers, k=k, group=group)
+
+    result = []
+    for month in period.months:
+        row = by_month.get(month, {})
+        n = row.get("teachers", 0)
+        result.append(
+            MonthFigures(
+                month=month,
+                teachers=Figure(n, 0) if k is None else count(n, k=k, group=group),
+                steps=figure(row.get("steps") or 0, n),
+                hours=figure(round((row.get("minutes") or 0) / 60, 1), n),
+                cycles=figure(row.get("cycles_n") or 0, n),
+            )
+        )
+    return result
+
+
+@dataclass(frozen=True)
+class ITURow:
+    label: str
+    teachers: Figure  # rated at baseline and again later
+    frequency: tuple[Figure | None, Figure | None]  # average at baseline, latest (None: nobody rated)
+    proficiency: tuple[Figure | None, Figure | None]
+
+
+def itu_change(rows: QuerySet, *, k: int | None, group: int | None = None) -> list[ITURow]:
+    """Average ITU per indicator at baseline and latest (end, else mid), over teachers rated twice (one query)."""
+    cells = {
+        row["indicator"]: row
+        for row in rows.filter(latest_frequency__isnull=False)
+        .values("indicator")
+        .annotate(
+            n=Count("teacher_id", distinct=True),
+            bf=Avg("baseline_frequency"),
+            lf=Avg("latest_frequency"),
+            bp=Avg("baseline_proficiency"),
+            lp=Avg("latest_proficiency"),
+        )
+        .order_by()
+    }
+    result = []
+    for indicator, label in ITUIndicator.choices:
+        cell = cells.get(indicator, {})
+        n = cell.get("n", 0)
+        result.append(
+            ITURow(
+                label=label,
+                teachers=Figure(n, 0) if k is None else count(n, k=k, group=group),
+                frequency=(_average(cell, "bf", k, group), _average(cell, "lf", k, group)),
+                proficiency=(_average(cell, "bp", k, group), _average(cell, "lp", k, group)),
+            )
+        )
+    return result
+
+
+def _average(cell: dict, key: str, k: int | None, group: int | None) -> Figure | None:
+    """An average over `cell["n"]` teachers to one decimal; None when nobody was rated."""
+    if not cell.get("n"):
+        return None
+    value = round(float(cell[key]), 1)
+    return Figure(value, 0) if k is None else suppress(value, teachers=cell["n"], k=k, group=group)
+
+
+@dataclass(frozen=True)
+class ITUHeadline:
+    rose: Figure  # teachers whose ITU (the sum of all twelve ratings) rose from baseline to latest
+    rated: Figure  # teachers rated at baseline and again later
+    percent: Figure
+
+
+def itu_headline(rows: QuerySet, *, k: int, group: int | None = None) -> ITUHeadline:
+    """The share of coached teachers whose ITU rose from baseline to end: the figure boards ask for."""
+    deltas = (
+        rows.filter(latest_frequency__isnull=False)
+        .values("teacher_id")
+        .annotate(
+            delta=Sum(
+                F("latest_frequency") + F("latest_proficiency") - F("baseline_frequency") - F("baseline_proficiency")
+            )
+        )
+        .order_by()
+    )
+    totals = deltas.aggregate(rated=Count("teacher_id"), rose=Count("teacher_id", filter=Q(delta__gt=0)))
+    rated, rose = totals["rated"] or 0, totals["rose"] or 0
+    return _headline(rated, rose, k=k, group=group)
+
+
+def _headline(rated: int, rose: int, *, k: int, group: int | None) -> ITUHeadline:
+    return ITUHeadline(
+        rose=suppress(rose, teachers=rated, k=k, group=group),
+        rated=count(rated, k=k, group=group),
+        percent=suppress(round(100 * rose / rated) if rated else 0, teachers=rated, k=k, group=group),
+    )
+
+
+def population(*, programs: list[Program], school: School | None = None) -> int:
+    """The teachers enrolled in `programs` (at `school`), ended enrollments included: the suppression
+    group of the figures computed over all of them (a district's or a school's trend and ITU)."""
+    enrollments = Enrollment.objects.filter(program__in=[p.pk for p in programs])
+    if school is not None:
+        enrollments = enrollments.filter(teacher__school=school)
+    return enrollments.values("teacher").distinct().count()
+
+
+@dataclass(frozen=True)
+class GoalRow:
+    goal: Goal
+    challenges: Figure
+
+
+def goal_alignment(district: District, school: School, programs: list[Program], *, group: int) -> list[GoalRow]:
+    """Challenges aligned to each goal the school's challenges may align to (its own and the district's)."""
+    in_programs = Q(challenges__enrollment__program__in=programs, challenges__enrollment__teacher__school=school)
+    goals = (
+        scoping.district_rows(district, Goal)
+        .filter(Q(school=school) | Q(school=None))
+        .annotate(
+            n=Count("challenges", filter=in_programs, distinct=True),
+            teachers=Count("challenges__enrollment__teacher", filter=in_programs, distinct=True),
+        )
+    )
+    k = district.suppression_k
+    return [GoalRow(goal=goal, challenges=suppress(goal.n, teachers=goal.teachers, k=k, group=group)) for goal in goals]
+
+
+def rostered_teachers(school: School) -> int:
+    return scoping.district_rows(school.district_id, Teacher).filter(school=school).count()
+
+
+def percent(part: Figure, whole: int) -> Figure:
+    """`part` as a whole-number percentage of `whole` (suppressed when `part` is)."""
+    if part.suppressed or not whole:
+        return Figure(None if part.suppressed else 0, part.k)
+    return Figure(round(100 * part.value / whole), part.k)
 
 
 @dataclass(frozen=True)
@@ -255,58 +491,229 @@ def challenge_categories(
 
 # --- per-coach progress (district admins only) ----------------------------------------------------
 
+CASELOAD_RECOMMENDED, CASELOAD_WARNING = 10, 16
+
+
+def district_coaches(district: District) -> QuerySet[User]:
+    """The district's coaches, by name: the rows of the per-coach table (paginated by the view)."""
+    coaches = scoping.district_rows(district, User).filter(membership__role=Role.COACH)
+    return coaches.order_by("full_name", "email")
+
 
 @dataclass(frozen=True)
-class CoachProgress:
+class CoachRow:
     coach: User
-    caseload: int  # active enrollments: shown as it is (the admin assigns caseloads)
-    steps_done: Figure  # in the last ACTIVE_DAYS days
-    challenges: list[Figure]  # per status, in Challenge.Status order
+    caseload: Figure  # teachers on the coach's caseload now (never suppressed: the admin assigns it)
+    over: bool  # more than CASELOAD_WARNING (shown only when the caseload itself is shown)
+    contacted: Figure  # of them contacted in the last CONTACT_DAYS days
+    cycles: Figure  # cycles completed in the period
+    hours: Figure  # 1:1 coaching hours in the period
+    standards: Figure  # standards (of 18) the coach's tagged work exercised in the period
 
 
-def coach_progress(district: District, *, now: datetime.datetime | None = None) -> list[CoachProgress]:
-    """Each coach's caseload, steps done lately and challenges per status, over the running programs.
-
-    Every figure but the caseload size is suppressed by its own teachers and by the coach's group
-    (every teacher enrolled with them in a running program, ended enrollments included), so a coach
-    with fewer than k teachers shows "fewer than k" throughout.
-    """
-    now = now or timezone.now()
-    enrollments = current_enrollments(district, timezone.localdate(now))
-    coaches = scoping.district_rows(district, User).filter(membership__role=Role.COACH)
-    groups = enrollments.values("coach").annotate(
-        caseload=Count("pk", filter=active_enrollment()), teachers=Count("teacher", distinct=True)
-    )
-    teacher = "cycle__challenge__enrollment__teacher"
-    steps = Step.objects.filter(
-        done=True,
-        starts_at__gte=now - datetime.timedelta(days=ACTIVE_DAYS),
-        cycle__challenge__enrollment__in=enrollments,
-    ).values(coach=F("cycle__challenge__enrollment__coach"))
-    challenges = Challenge.objects.filter(enrollment__in=enrollments).values("status", coach=F("enrollment__coach"))
-    group = {row["coach"]: row for row in groups.order_by()}
-    done = {row["coach"]: row for row in steps.annotate(n=Count("pk"), t=Count(teacher, distinct=True)).order_by()}
-    by_status = {
-        (row["coach"], row["status"]): row
-        for row in challenges.annotate(n=Count("pk"), t=Count("enrollment__teacher", distinct=True)).order_by()
+def coach_rows(
+    district: District,
+    coaches: list[User],
+    *,
+    programs: list[Program],
+    period: Period,
+    school: School | None = None,
+    today: datetime.date | None = None,
+) -> list[CoachRow]:
+    """One row per coach, each figure suppressed over the coach's teachers (3 queries for any page)."""
+    today = today or timezone.localdate()
+    coach_ids, program_ids = [c.pk for c in coaches], [p.pk for p in programs]
+    enrollments = Enrollment.objects.filter(coach__in=coach_ids, program__in=program_ids).order_by()
+    rollups = EnrollmentMonth.objects.filter(coach__in=coach_ids, program_id__in=program_ids)
+    if school is not None:
+        enrollments = enrollments.filter(teacher__school=school)
+        rollups = rollups.filter(school_id=school.pk)
+    contacted = Q(last_contact_on__gte=today - datetime.timedelta(days=CONTACT_DAYS))
+    on_caseload = active_enrollment()
+    caseloads = {
+        row["coach"]: row
+        for row in enrollments.values("coach").annotate(
+            group=Count("teacher", distinct=True),  # the coach's teachers, ended enrollments included
+            n=Count("teacher", distinct=True, filter=on_caseload),
+            contacted=Count("teacher", distinct=True, filter=on_caseload & contacted),
+        )
+    }
+    work = _rollup_figures(period.rollups(rollups), "coach")
+    coverage = {
+        row["coach"]: row["n"]
+        for row in period.rollups(CoachStandardMonth.objects.filter(coach__in=coach_ids))
+        .values("coach")
+        .annotate(n=Count("standard", distinct=True))
+        .order_by()
     }
     k = district.suppression_k
-
-    def figure(row: dict | None, teachers: int) -> Figure:
-        return suppress(row["n"] if row else 0, teachers=row["t"] if row else 0, k=k, group=teachers)
-
     rows = []
     for coach in coaches:
-        g = group.get(coach.pk, {"caseload": 0, "teachers": 0})
+        c, w = caseloads.get(coach.pk, {}), work.get(coach.pk, {})
+        size, coached, g = c.get("n", 0), w.get("coached", 0), c.get("group", 0)
         rows.append(
-            CoachProgress(
+            CoachRow(
                 coach=coach,
-                caseload=g["caseload"],
-                steps_done=figure(done.get(coach.pk), g["teachers"]),
-                challenges=[figure(by_status.get((coach.pk, status)), g["teachers"]) for status in Status.values],
+                caseload=Figure(size, k),  # shown as it is: the admin assigns caseloads (see the docstring)
+                over=size > CASELOAD_WARNING,
+                contacted=count(c.get("contacted", 0), k=k, group=g),
+                cycles=suppress(w.get("cycles_n") or 0, teachers=coached, k=k, group=g),
+                hours=suppress(round((w.get("minutes") or 0) / 60, 1), teachers=coached, k=k, group=g),
+                standards=suppress(coverage.get(coach.pk, 0), teachers=coached, k=k, group=g),
             )
         )
     return rows
+
+
+# --- the coach's own dashboard (own data only: nothing to suppress) ------------------------------------
+
+
+def coach_programs(user: User, today: datetime.date) -> list[Program]:
+    """The running programs the coach works in (their school year frames the coach's dashboard)."""
+    return list(scoping.in_district(user.membership, Program).filter(coaches=user).running(today))
+
+
+@dataclass(frozen=True)
+class Cadence:
+    enrollment: Enrollment
+    plan_to_visit: int | None  # days, in the latest cycle
+    visit_to_debrief: int | None
+    since_contact: int | None  # days since the last coaching contact
+
+    @property
+    def on_track(self) -> bool:
+        return self.since_contact is not None and self.since_contact <= CONTACT_DAYS
+
+
+def cadence_health(user: User, *, today: datetime.date | None = None) -> list[Cadence]:
+    """Per teacher on the coach's caseload: days plan meeting → visit → debrief in the latest cycle, and
+    days since the last contact, against the model's ~2-week aim (2 queries for any caseload)."""
+    today = today or timezone.localdate()
+    enrollments = list(scoping.coach_records(user, Enrollment).active().select_related("teacher"))
+    steps = (
+        scoping.coach_records(user, Step)
+        .filter(cycle__challenge__enrollment__in=[e.pk for e in enrollments], done=True)
+        .values(
+            "kind", "starts_at", "cycle__number", "cycle__challenge_id", enrollment=F("cycle__challenge__enrollment")
+        )
+        .order_by("cycle__challenge__opened_on", "cycle__challenge_id", "cycle__number")
+    )
+    latest: dict[int, dict[str, datetime.date]] = {}
+    cycle_of: dict[int, tuple] = {}
+    for step in steps:
+        key = (step["cycle__challenge_id"], step["cycle__number"])
+        if cycle_of.get(step["enrollment"]) != key:
+            cycle_of[step["enrollment"]], latest[step["enrollment"]] = key, {}
+        latest[step["enrollment"]][step["kind"]] = timezone.localdate(step["starts_at"])
+
+    def gap(days: dict, a: str, b: str) -> int | None:
+        return (days[b] - days[a]).days if a in days and b in days else None
+
+    result = []
+    for enrollment in enrollments:
+        days = latest.get(enrollment.pk, {})
+        contact = enrollment.last_contact_on
+        result.append(
+            Cadence(
+                enrollment=enrollment,
+                plan_to_visit=gap(days, Step.Kind.PLAN_MEETING, Step.Kind.VISIT),
+                visit_to_debrief=gap(days, Step.Kind.VISIT, Step.Kind.DEBRIEF),
+                since_contact=(today - contact).days if contact else None,
+            )
+        )
+    return result
+
+
+def coach_challenges_by_status(user: User) -> list[tuple[str, int]]:
+    """The coach's challenges by step of the model (closed last), one query."""
+    rows = scoping.coach_records(user, Challenge).values("status").annotate(n=Count("pk")).order_by()
+    counts = {row["status"]: row["n"] for row in rows}
+    return [(label, counts.get(value, 0)) for value, label in Status.choices]
+
+
+def coach_rollups(user: User, model: type) -> QuerySet:
+    """The coach's own rows of a rollup table (through scoping: a coach reaches only their own)."""
+    return scoping.coach_records(user, model)
+
+
+@dataclass(frozen=True)
+class TimeMonth:
+    month: datetime.date
+    one_to_one: float  # hours: cycle steps, reflections, touchpoints
+    school_wide: float  # principal meetings, PLCs and staff meetings, stories shared
+    learning: float  # PD attended, PLN contributions (standard 4A/4B)
+
+    @property
+    def total(self) -> float:
+        return round(self.one_to_one + self.school_wide + self.learning, 1)
+
+
+LEARNING = (Activity.Kind.PD, Activity.Kind.PLN)
+
+
+def coach_time(user: User, period: Period) -> list[TimeMonth]:
+    """Hours by kind of work (standard 3D) month by month, from the rollups (2 queries)."""
+    one_to_one = {
+        row["month"]: row["m"]
+        for row in period.rollups(coach_rollups(user, EnrollmentMonth))
+        .values("month")
+        .annotate(m=Sum(ONE_TO_ONE_MINUTES))
+        .order_by()
+    }
+    other: dict[tuple, int] = {}
+    activities = period.rollups(coach_rollups(user, CoachMonth)).exclude(kind=Activity.Kind.TOUCHPOINT)
+    for row in activities.values("month", "kind").annotate(m=Sum("minutes")).order_by():
+        group = "learning" if row["kind"] in LEARNING else "school_wide"
+        other[(row["month"], group)] = other.get((row["month"], group), 0) + row["m"]
+    return [
+        TimeMonth(
+            month=month,
+            one_to_one=round((one_to_one.get(month) or 0) / 60, 1),
+            school_wide=round(other.get((month, "school_wide"), 0) / 60, 1),
+            learning=round(other.get((month, "learning"), 0) / 60, 1),
+        )
+        for month in period.months
+    ]
+
+
+@dataclass(frozen=True)
+class CoverageRow:
+    standard: Standard
+    cells: list[tuple[int, int]]  # (uses, shade 0-4) per month of the period
+    total: int
+
+
+def standards_coverage(rows: QuerySet, period: Period) -> list[CoverageRow]:
+    """A heat map of the 18 standards by month from the tags on the coach's work (2 queries)."""
+    uses = {
+        (row["standard"], row["month"]): row["n"]
+        for row in period.rollups(rows).values("standard", "month").annotate(n=Sum("uses")).order_by()
+    }
+    top = max(uses.values(), default=0)
+    result = []
+    for standard in Standard.objects.order_by("code"):
+        cells = [uses.get((standard.pk, month), 0) for month in period.months]
+        shades = [(n, 0 if not n else min(4, 1 + (3 * n) // max(top, 1))) for n in cells]
+        result.append(CoverageRow(standard=standard, cells=shades, total=sum(cells)))
+    return result
+
+
+@dataclass(frozen=True)
+class CoachSummary:
+    teachers: int  # on the caseload now
+    cycles: int
+    resolved: int
+
+
+def coach_summary(user: User, period: Period) -> CoachSummary:
+    totals = period.rollups(coach_rollups(user, EnrollmentMonth)).aggregate(
+        cycles=Sum("cycles_completed"), resolved=Sum("resolved")
+    )
+    return CoachSummary(
+        teachers=scoping.coach_records(user, Enrollment).active().count(),
+        cycles=totals["cycles"] or 0,
+        resolved=totals["resolved"] or 0,
+    )
 
 
 # --- impact stories ---------------------------------------------------------------------------------
@@ -348,3 +755,77 @@ def erasure_counts(teacher: Teacher) -> dict[str, int]:
 def audit_events(district: District, *, action: str = "") -> QuerySet[AuditEvent]:
     events = scoping.district_rows(district, AuditEvent).select_related("actor")
     return events.filter(action=action) if action else events
+
+
+# --- a coach's growth: self-assessments beside the coverage the tags show -------------------------------
+
+
+def self_assessments(user: User) -> QuerySet:
+    """The coach's own self-assessments, newest first, with their ratings (2 queries)."""
+    return scoping.coach_records(user, CoachSelfAssessment).prefetch_related("ratings")
+
+
+def shared_self_assessments(membership: Membership) -> QuerySet:
+    """Self-assessments coaches shared with this district admin (nobody else gets any)."""
+    assessments = scoping.shared_records(membership, CoachSelfAssessment)
+    return assessments.select_related("coach").order_by("-assessed_on", "-created_at")
+
+
+@dataclass(frozen=True)
+class GrowthRow:
+    standard: Standard
+    ratings: list[int | None]  # per assessment shown, oldest first
+    tagged: int  # uses in tagged work over the period
+
+
+def growth(assessments: list, coverage: list[CoverageRow]) -> list[GrowthRow]:
+    """Per standard: the self-ratings of `assessments` (oldest first) beside the uses the tags show."""
+    by_assessment = [{r.standard_id: r.rating for r in a.ratings.all()} for a in assessments]
+    return [
+        GrowthRow(standard=row.standard, ratings=[a.get(row.standard.pk) for a in by_assessment], tagged=row.total)
+        for row in coverage
+    ]
+
+
+def itu_rows(*, programs: list[Program], school: School | None = None) -> QuerySet:
+    """ITU rollups of enrollments in `programs` (and at `school`), for itu_change/itu_headline."""
+    rows = EnrollmentITU.objects.filter(program_id__in=[p.pk for p in programs])
+    return rows.filter(school_id=school.pk) if school is not None else rows
+
+
+def enrollment_months(*, programs: list[Program], school: School | None = None) -> QuerySet:
+    rows = EnrollmentMonth.objects.filter(program_id__in=[p.pk for p in programs])
+    return rows.filter(school_id=school.pk) if school is not None else rows
+
+
+@dataclass(frozen=True)
+class SchoolITU:
+    school: School
+    headline: ITUHeadline
+
+
+def itu_by_school(district: District, figures: list[SchoolFigures], programs: list[Program]) -> list[SchoolITU]:
+    """Per school (the rows of `figures`, whose `group` is the school's suppression group): teachers rated
+    twice, and how many of them rose (one query for the page of schools)."""
+    schools, groups = [row.school for row in figures], {row.school.pk: row.group for row in figures}
+    deltas = (
+        EnrollmentITU.objects.filter(program_id__in=[p.pk for p in programs], school_id__in=[s.pk for s in schools])
+        .filter(latest_frequency__isnull=False)
+        .values("school_id", "teacher_id")
+        .annotate(
+            delta=Sum(
+                F("latest_frequency") + F("latest_proficiency") - F("baseline_frequency") - F("baseline_proficiency")
+            )
+        )
+        .order_by()
+    )
+    per_school: dict[int, list[int]] = {}
+    for row in deltas:
+        per_school.setdefault(row["school_id"], []).append(row["delta"])
+    k, result = district.suppression_k, []
+    for school in schools:
+        values = per_school.get(school.pk, [])
+        rated, rose = len(values), sum(1 for d in values if d > 0)
+        headline = _headline(rated, rose, k=k, group=groups.get(school.pk, 0))
+        result.append(SchoolITU(school=school, headline=headline))
+    return result

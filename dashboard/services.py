@@ -1,4 +1,4 @@
-"""Writes of the dashboard app: the district's data rights (export, erasure)."""
+"""Writes of the dashboard app: the read model (rollups), the district's data rights (export, erasure)."""
 
 import datetime
 import io
@@ -12,11 +12,12 @@ from django.contrib.admin.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import connection, models, transaction
-from django.db.models import Model, Q, QuerySet
+from django.db.models import Count, DateField, F, Model, Q, QuerySet, Sum
+from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from accounts import audit, scoping
-from accounts.models import AuditEvent, District, Invitation, Membership, RosterImport, School, User
+from accounts.models import AuditEvent, District, Invitation, Membership, Role, RosterImport, School, User
 from coaching import invitations
 from coaching import services as coaching_services
 from coaching.models import (
@@ -36,14 +37,286 @@ from coaching.models import (
     Teacher,
     Tool,
 )
+from config import rollups
 from config.celery import enqueue
 from config.spreadsheets import csv_writer, xlsx_writer
 from dashboard import selectors
-from dashboard.models import DataExport
-from standards.models import SelfAssessment, SelfAssessmentRating
+from dashboard.models import CoachMonth, CoachStandardMonth, DataExport, EnrollmentITU, EnrollmentMonth
+from standards.models import SelfAssessment, SelfAssessmentRating, Standard
 
 logger = logging.getLogger(__name__)
 Action = AuditEvent.Action
+
+
+# --- the read model ---------------------------------------------------------------------------------
+#
+# Each rollup row is recomputed whole from the raw rows of its key (an enrollment, or a coach), so a
+# refresh is correct whatever changed: a create, an edit that moves a step to another month, an undone
+# step, a deletion. Refresh and rebuild share the code below; they differ only in the rows they cover.
+
+
+def _month(field: str) -> TruncMonth:
+    """The first day of the month of `field` (a date, or a datetime in the current timezone)."""
+    return TruncMonth(field, output_field=DateField())
+
+
+def _enrollment_months(enrollments: QuerySet[Enrollment]) -> list[EnrollmentMonth]:
+    """EnrollmentMonth rows computed from the raw rows of `enrollments` (5 grouped queries + 1)."""
+    meta = {
+        row["pk"]: row
+        for row in enrollments.values(
+            "pk", "program_id", "coach_id", "teacher_id", school=F("teacher__school_id")
+        ).order_by()
+    }
+    cells: dict[tuple[int, datetime.date], dict[str, int]] = {}
+
+    def add(rows, enrollment_key: str, **figures: str) -> None:
+        for row in rows.order_by():
+            cell = cells.setdefault((row[enrollment_key], row["month"]), {})
+            for figure, column in figures.items():
+                cell[figure] = cell.get(figure, 0) + (row[column] or 0)
+
+    ids = list(meta)
+    kind = Step.Kind
+    add(
+        Step.objects.filter(done=True, cycle__challenge__enrollment__in=ids)
+        .values("cycle__challenge__enrollment", month=_month("starts_at"))
+        .annotate(
+            p=Count("pk", filter=Q(kind=kind.PLAN_MEETING)),
+            v=Count("pk", filter=Q(kind=kind.VISIT)),
+            d=Count("pk", filter=Q(kind=kind.DEBRIEF)),
+            m=Sum("minutes"),
+        ),
+        "cycle__challenge__enrollment",
+        plan_meetings="p",
+        visits="v",
+        debriefs="d",
+        step_minutes="m",
+    )
+    add(
+        Reflection.objects.filter(challenge__enrollment__in=ids)
+        .values("challenge__enrollment", month=_month("held_on"))
+        .annotate(n=Count("pk"), m=Sum("minutes")),
+        "challenge__enrollment",
+        reflections="n",
+        reflection_minutes="m",
+    )
+    add(
+        Activity.objects.filter(enrollment__in=ids)
+        .values("enrollment", month=_month("held_on"))
+        .annotate(n=Count("pk"), m=Sum("minutes")),
+        "enrollment",
+        touchpoints="n",
+        touchpoint_minutes="m",
+    )
+    add(
+        Cycle.objects.filter(challenge__enrollment__in=ids, completed_on__isnull=False)
+        .values("challenge__enrollment", month=_month("completed_on"))
+        .annotate(n=Count("pk")),
+        "challenge__enrollment",
+        cycles_completed="n",
+    )
+    add(
+        Challenge.objects.filter(enrollment__in=ids, outcome=Challenge.Outcome.RESOLVED, closed_on__isnull=False)
+        .values("enrollment", month=_month("closed_on"))
+        .annotate(n=Count("pk")),
+        "enrollment",
+        resolved="n",
+    )
+    rows = []
+    for (enrollment_id, month), figures in cells.items():
+        m = meta[enrollment_id]
+        rows.append(
+            EnrollmentMonth(
+                enrollment_id=enrollment_id,
+                month=month,
+                program_id=m["program_id"],
+                coach_id=m["coach_id"],
+                school_id=m["school"],
+                teacher_id=m["teacher_id"],
+                **figures,
+            )
+        )
+    return rows
+
+
+def _enrollment_itu(enrollments: QuerySet[Enrollment]) -> list[EnrollmentITU]:
+    """Baseline and latest (end, else mid) per indicator, for enrollments rated at baseline."""
+    scores = (
+        ITUScore.objects.filter(rating__enrollment__in=enrollments)
+        .values(
+            "indicator",
+            "frequency",
+            "proficiency",
+            "rating__phase",
+            "rating__enrollment",
+            "rating__enrollment__program_id",
+            "rating__enrollment__coach_id",
+            "rating__enrollment__teacher_id",
+            "rating__enrollment__teacher__school_id",
+        )
+        .order_by()
+    )
+    by_key: dict[tuple[int, str], dict] = {}
+    for score in scores:
+        cell = by_key.setdefault((score["rating__enrollment"], score["indicator"]), {"meta": score})
+        cell[score["rating__phase"]] = (score["frequency"], score["proficiency"])
+    rows = []
+    for (enrollment_id, indicator), cell in by_key.items():
+        if ITURating.Phase.BASELINE not in cell:
+            continue
+        latest = cell.get(ITURating.Phase.END) or cell.get(ITURating.Phase.MID) or (None, None)
+        meta = cell["meta"]
+        rows.append(
+            EnrollmentITU(
+                enrollment_id=enrollment_id,
+                indicator=indicator,
+                program_id=meta["rating__enrollment__program_id"],
+                coach_id=meta["rating__enrollment__coach_id"],
+                school_id=meta["rating__enrollment__teacher__school_id"],
+                teacher_id=meta["rating__enrollment__teacher_id"],
+                baseline_frequency=cell[ITURating.Phase.BASELINE][0],
+                baseline_proficiency=cell[ITURating.Phase.BASELINE][1],
+                latest_frequency=latest[0],
+                latest_proficiency=latest[1],
+            )
+        )
+    return rows
+
+
+def _coach_months(coach_ids: list[int] | None) -> list[CoachMonth]:
+    activities = Activity.objects.all() if coach_ids is None else Activity.objects.filter(coach__in=coach_ids)
+    rows = activities.values("coach_id", "kind", "school_id", month=_month("held_on")).annotate(
+        count=Count("pk"), minutes=Sum("minutes")
+    )
+    return [CoachMonth(**row) for row in rows.order_by()]
+
+
+def _coach_standard_months(coach_ids: list[int] | None) -> list[CoachStandardMonth]:
+    """Tags of done steps, reflections and activities per coach, month and standard."""
+    sources = (
+        (Step.standards.through, "step__cycle__challenge__enrollment__coach", "step__starts_at", Q(step__done=True)),
+        (Reflection.standards.through, "reflection__challenge__enrollment__coach", "reflection__held_on", Q()),
+        (Activity.standards.through, "activity__coach", "activity__held_on", Q()),
+    )
+    uses: dict[tuple[int, datetime.date, int], int] = {}
+    for through, coach, day, condition in sources:
+        tags = through.objects.filter(condition)
+        if coach_ids is not None:
+            tags = tags.filter(**{f"{coach}__in": coach_ids})
+        rows = tags.values("standard_id", coach_id=F(coach), month=_month(day)).annotate(n=Count("pk")).order_by()
+        for row in rows:
+            key = (row["coach_id"], row["month"], row["standard_id"])
+            uses[key] = uses.get(key, 0) + row["n"]
+    return [
+        CoachStandardMonth(coach_id=coach_id, month=month, standard_id=standard_id, uses=n)
+        for (coach_id, month, standard_id), n in uses.items()
+    ]
+
+
+def rollup_refresh(*, enrollment_ids: set[int], coach_ids: set[int]) -> None:
+    """Recompute the rollups of these enrollments and coaches from their raw rows (config.rollups calls it).
+
+    Runs in the caller's transaction. An id whose rows are gone (erased) simply leaves no rollup.
+    """
+    if enrollment_ids:
+        enrollments = Enrollment.objects.filter(pk__in=enrollment_ids)
+        EnrollmentMonth.objects.filter(enrollment__in=enrollment_ids).delete()
+        EnrollmentMonth.objects.bulk_create(_enrollment_months(enrollments))
+        EnrollmentITU.objects.filter(enrollment__in=enrollment_ids).delete()
+        EnrollmentITU.objects.bulk_create(_enrollment_itu(enrollments))
+    if coach_ids:
+        coaches = sorted(coach_ids)
+        CoachMonth.objects.filter(coach__in=coaches).delete()
+        CoachMonth.objects.bulk_create(_coach_months(coaches))
+        CoachStandardMonth.objects.filter(coach__in=coaches).delete()
+        CoachStandardMonth.objects.bulk_create(_coach_standard_months(coaches))
+
+
+@transaction.atomic
+def rollup_rebuild(*, batch: int = 2000) -> dict[str, int]:
+    """Throw the read model away and compute it again from every raw row; returns the rows written per table.
+
+    Enrollments are processed `batch` at a time, so memory stays flat at district scale.
+    """
+    for model in (EnrollmentMonth, EnrollmentITU, CoachMonth, CoachStandardMonth):
+        model.objects.all().delete()
+    ids = list(Enrollment.objects.order_by("pk").values_list("pk", flat=True))
+    for start in range(0, len(ids), batch):
+        chunk = Enrollment.objects.filter(pk__in=ids[start : start + batch])
+        EnrollmentMonth.objects.bulk_create(_enrollment_months(chunk), batch_size=5000)
+        EnrollmentITU.objects.bulk_create(_enrollment_itu(chunk), batch_size=5000)
+    CoachMonth.objects.bulk_create(_coach_months(None), batch_size=5000)
+    CoachStandardMonth.objects.bulk_create(_coach_standard_months(None), batch_size=5000)
+    return {
+        model.__name__: model.objects.count()
+        for model in (EnrollmentMonth, EnrollmentITU, CoachMonth, CoachStandardMonth)
+    }
+
+
+# --- dashboard exports ----------------------------------------------------------------------------
+
+
+def dashboard_csv(sections: list[tuple[str, list[str], list[list[object]]]]) -> str:
+    """One CSV text of a dashboard's tables: each section a title line, a header and its rows, then a blank
+    line. Figures go out as the page shows them ("fewer than 5"), through Cadence's one CSV writer."""
+    buffer = io.StringIO()
+    writer = csv_writer(buffer)
+    for title, header, rows in sections:
+        writer.writerow([title])
+        writer.writerow(header)
+        writer.writerows([[str(value) if value is not None else "" for value in row] for row in rows])
+        writer.writerow([])
+    return buffer.getvalue()
+
+
+@transaction.atomic
+def dashboard_exported(*, actor: User, district: District, what: str) -> None:
+    """Every export is written to the audit log (DESIGN.md, "Confidentiality and access")."""
+    audit.record(district=district, actor=actor, action=Action.EXPORT, summary=f"Exported {what} as CSV")
+
+
+# --- the coach's self-assessment ---------------------------------------------------------------------
+
+
+@transaction.atomic
+def self_assessment_save(
+    *,
+    actor: User,
+    assessed_on: datetime.date,
+    ratings: dict[int, tuple[int, str]],
+    shared_with_district: bool = False,
+) -> SelfAssessment:
+    """A self-assessment of `actor` (a coach): {standard id: (rating 1–4, evidence)} for all 18 standards.
+
+    Raises ValidationError when a standard is missing or a rating is out of range; repeatable through
+    the year (each is kept, so the growth page shows ratings over time).
+    """
+    if actor.membership.role != Role.COACH:
+        raise ValidationError("Self-assessments are a coach's.")
+    standards = set(Standard.objects.values_list("pk", flat=True))
+    if set(ratings) != standards:
+        raise ValidationError("Rate every one of the 18 standards.")
+    if any(not 1 <= rating <= 4 for rating, _ in ratings.values()):
+        raise ValidationError("Ratings go from 1 to 4.")
+    assessment = SelfAssessment(coach=actor, assessed_on=assessed_on, shared_with_district=shared_with_district)
+    assessment.full_clean()
+    assessment.save()
+    SelfAssessmentRating.objects.bulk_create(
+        SelfAssessmentRating(assessment=assessment, standard_id=pk, rating=rating, evidence=evidence)
+        for pk, (rating, evidence) in ratings.items()
+    )
+    return assessment
+
+
+@transaction.atomic
+def self_assessment_share(*, actor: User, assessment: SelfAssessment, shared: bool) -> SelfAssessment:
+    """Share one of the coach's own self-assessments with the district admin, or stop sharing it."""
+    if assessment.coach_id != actor.pk:
+        raise ValidationError("Only the coach who wrote a self-assessment can share it.")
+    assessment.shared_with_district = shared
+    assessment.save(update_fields=["shared_with_district"])
+    return assessment
 
 
 # --- export all district data ---------------------------------------------------------------------
@@ -234,7 +507,8 @@ TABLES = (
         _c("share_with_district", "Shared with district", "The teacher agreed district leaders may read it."))),
     Table("self_assessments.csv", SelfAssessment, "Coaches' self-assessments against the standards.", (
         _c("id", "Self-assessment ID", ID), _ref("coach_id", "Coach (user ID)", "users.csv"),
-        _c("assessed_on", "Assessed on", "The day."), _c("created_at", "Saved at", "When it was saved.")),
+        _c("assessed_on", "Assessed on", "The day."), _c("created_at", "Saved at", "When it was saved."),
+        _c("shared_with_district", "Shared with district", "The coach shared it with the district admin.")),
         via="coach"),
     Table("self_assessment_ratings.csv", SelfAssessmentRating, "One standard's rating within a self-assessment.", (
         _c("id", "Rating ID", ID), _ref("assessment_id", "Self-assessment ID", "self_assessments.csv"),
@@ -518,7 +792,7 @@ def teacher_erase(*, actor: User, teacher: Teacher, confirmation: str) -> dict[s
     - the calendar events of scheduled steps keep only what their cancellation needs (UID, times, the
       attendees' addresses: coaching.invitations.events_unname) until it is sent, then go.
 
-    There are no rollup tables yet: when there are, rebuild them here.
+    The enrollments' rollups go by cascade, and their coaches' rollups are recomputed (config.rollups).
     """
     if not _matches(confirmation, teacher.name):
         raise ValidationError({"confirmation": "Type the teacher's name exactly as shown to confirm."})
@@ -533,7 +807,8 @@ def teacher_erase(*, actor: User, teacher: Teacher, confirmation: str) -> dict[s
     coaching_services.enrollment_steps_cancel(enrollments=enrollments)
     invitations.events_forget(steps)
     invitations.events_unname(steps, teacher_email=teacher.email)
-    teacher.delete()
+    teacher.delete()  # its enrollments' rollups go with them (CASCADE)
+    rollups.changed(coach_ids={e.coach_id for e in enrollments})  # their coaches' tags counted the erased work
     withdrawn = _withdraw_exports(district)
     scrubbed = _scrub_roster_imports(district, mentions)
     # The audit line keeps the id and the counts but not the name or e-mail: the point of erasure

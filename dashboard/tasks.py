@@ -13,3 +13,9 @@ def build_export(export_id: int) -> None:
 def send_due_digests() -> None:
     """Celery beat, every 15 minutes: send the digests that are due (dashboard.digests)."""
     digests.send_due_digests()
+
+
+@shared_task
+def rebuild_rollups() -> None:
+    """Recompute the read model from every raw row (e.g. after a bulk load or a restore)."""
+    services.rollup_rebuild()

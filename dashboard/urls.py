@@ -5,6 +5,12 @@ from dashboard import views
 app_name = "dashboard"
 
 urlpatterns = [
+    path("coach/", views.coach, name="coach"),
+    path("growth/", views.growth, name="growth"),
+    path("growth/new/", views.self_assessment_new, name="self_assessment_new"),
+    path("growth/<int:assessment_id>/", views.self_assessment, name="self_assessment"),
+    path("growth/<int:assessment_id>/share/", views.self_assessment_share, name="self_assessment_share"),
+    path("growth/shared/", views.shared_self_assessments, name="shared_self_assessments"),
     # Without an id: the school picked in the switcher, or the leader's first school (their landing page).
     path("school/", views.school, name="school"),
     path("school/<int:school_id>/", views.school, name="school"),

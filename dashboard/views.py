@@ -1,21 +1,244 @@
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts import scoping
 from accounts.models import Role
-from accounts.permissions import district_admin_required, leader_required, role_required
-from coaching.models import Challenge, Teacher
+from accounts.permissions import coach_required, district_admin_required, leader_required, role_required
+from coaching.models import ITUIndicator, Teacher
 from config.forms import run_action, run_service
 from dashboard import digests, selectors, services
-from dashboard.forms import AuditFilterForm, DigestForm, EraseForm, SchoolPickerForm, TeacherSearchForm
-from dashboard.models import DataExport
+from dashboard.charts import BarChart, Series
+from dashboard.forms import (
+    AuditFilterForm,
+    DashboardFilterForm,
+    DigestForm,
+    EraseForm,
+    SchoolPickerForm,
+    SelfAssessmentForm,
+    TeacherSearchForm,
+)
+from dashboard.models import CoachStandardMonth, DataExport, EnrollmentITU, EnrollmentMonth
+from standards.models import Standard
 
 AUDIT_PAGE_SIZE = 50
 STORIES_PAGE_SIZE = 20
+ROWS_PAGE_SIZE = 25  # schools and coaches on the district dashboard
+GROWTH_SHOWN = 4  # self-assessments side by side on the growth page
+
+
+def _month_labels(months) -> list[str]:
+    return [f"{month:%b %y}" for month in months]
+
+
+def _trend_chart(key: str, title: str, trend) -> BarChart:
+    return BarChart(
+        key=key,
+        title=title,
+        labels=_month_labels(row.month for row in trend),
+        series=[
+            Series("Coaching steps done", [row.steps for row in trend]),
+            Series("Hours of 1:1 coaching", [row.hours for row in trend]),
+        ],
+    )
+
+
+def _itu_chart(key: str, title: str, rows) -> BarChart:
+    short = {label: label.split(" ")[0] for label in ITUIndicator.labels}
+    return BarChart(
+        key=key,
+        title=title,
+        labels=[short[row.label] for row in rows],
+        series=[
+            Series("Proficiency at baseline", [row.proficiency[0] for row in rows]),
+            Series("Proficiency latest", [row.proficiency[1] for row in rows]),
+        ],
+    )
+
+
+def _csv(request, filename: str, what: str, sections) -> HttpResponse:
+    """The dashboard's tables as CSV, exactly as the viewer sees them; a leader's export is audited."""
+    if request.membership.role != "coach":
+        services.dashboard_exported(actor=request.user, district=request.membership.district, what=what)
+    response = HttpResponse(services.dashboard_csv(sections), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}-{timezone.localdate():%Y%m%d}.csv"'
+    return response
+
+
+def _trend_section(trend) -> tuple:
+    header = ["Month", "Teachers coached", "Steps done", "Hours of 1:1 coaching", "Cycles completed"]
+    return ("Month by month", header, [[f"{r.month:%Y-%m}", r.teachers, r.steps, r.hours, r.cycles] for r in trend])
+
+
+def _itu_section(itu) -> tuple:
+    header = ["Indicator", "Teachers rated twice", "Frequency baseline", "Frequency latest"]
+    header += ["Proficiency baseline", "Proficiency latest"]
+    return ("ITU change", header, [[r.label, r.teachers, *r.frequency, *r.proficiency] for r in itu])
+
+
+def _school_rows(rows) -> list[list]:
+    return [
+        [r.school.name, r.enrolled, r.active, r.contacted, r.coaching_minutes, *(f for _, f in r.steps), r.cycles,
+         r.resolved, r.school_wide_minutes]
+        for r in rows
+    ]  # fmt: skip
+
+
+SCHOOL_HEADER = ["School", "Teachers on a caseload", "Active, 30 days", "Contacted, 14 days", "1:1 minutes"]
+SCHOOL_HEADER += ["Planning meetings", "Classroom visits", "Debriefs", "Cycles completed", "Challenges resolved"]
+SCHOOL_HEADER += ["School-wide minutes"]
+
+
+def _filters(request, *, programs, schools=None):
+    """The dashboard filters, the programs and the period they select (invalid values are ignored)."""
+    form = DashboardFilterForm(request.GET or None, programs=programs, schools=schools)
+    data = form.cleaned_data if form.is_valid() else {}
+    today = timezone.localdate()
+    chosen = [data["program"]] if data.get("program") else list(programs)
+    period = selectors.program_period(chosen, today)
+    if data.get("start") or data.get("end"):
+        period = selectors.Period(data.get("start") or period.start, data.get("end") or today)
+    return form, chosen, period, data.get("school")
+
+
+# --- the coach's own dashboard and growth page ----------------------------------------------------
+
+
+@coach_required
+def coach(request):
+    """My coaching: the coach's own figures (nothing to suppress: it is the coach's own work)."""
+    user = request.user
+    today = timezone.localdate()
+    programs = selectors.coach_programs(user, today)
+    period = selectors.program_period(programs, today)
+    time = selectors.coach_time(user, period)
+    trend = selectors.trend(selectors.coach_rollups(user, EnrollmentMonth), period, k=None)
+    itu = selectors.itu_change(selectors.coach_rollups(user, EnrollmentITU), k=None)
+    coverage = selectors.standards_coverage(selectors.coach_rollups(user, CoachStandardMonth), period)
+    if request.GET.get("format") == "csv":
+        months = [f"{m:%Y-%m}" for m in period.months]
+        return _csv(
+            request, "cadence-my-coaching", "my coaching",
+            [
+                ("Time by kind of work (hours)", ["Month", "1:1 coaching", "School-wide", "PD and PLN"],
+                 [[f"{r.month:%Y-%m}", r.one_to_one, r.school_wide, r.learning] for r in time]),
+                ("Standards coverage (tagged uses)", ["Standard", *months, "Total"],
+                 [[r.standard.code, *(n for n, _ in r.cells), r.total] for r in coverage]),
+                _itu_section(itu),
+                _trend_section(trend),
+            ],
+        )  # fmt: skip
+    context = {
+        "period": period,
+        "months": _month_labels(period.months),
+        "summary": selectors.coach_summary(user, period),
+        "statuses": selectors.coach_challenges_by_status(user),
+        "cadence": selectors.cadence_health(user, today=today),
+        "contact_days": selectors.CONTACT_DAYS,
+        "time": time,
+        "time_chart": BarChart(
+            key="time",
+            title="Hours of work by kind, month by month",
+            labels=_month_labels(row.month for row in time),
+            series=[
+                Series("1:1 coaching", [row.one_to_one for row in time]),
+                Series("School-wide work", [row.school_wide for row in time]),
+                Series("PD and PLN", [row.learning for row in time]),
+            ],
+        ),
+        "trend": trend,
+        "trend_chart": _trend_chart("trend", "Coaching steps and hours, month by month", trend),
+        "coverage": coverage,
+        "never": [row.standard for row in coverage if not row.total],
+        "itu": itu,
+        "itu_chart": _itu_chart("itu", "ITU proficiency per indicator, baseline and latest (1–5)", itu),
+    }
+    return render(request, "dashboard/coach.html", context)
+
+
+@coach_required
+def growth(request):
+    """The coach's self-assessments over time beside the coverage their tagged work shows."""
+    user = request.user
+    today = timezone.localdate()
+    programs = selectors.coach_programs(user, today)
+    period = selectors.program_period(programs, today)
+    assessments = list(selectors.self_assessments(user)[:GROWTH_SHOWN])[::-1]
+    coverage = selectors.standards_coverage(selectors.coach_rollups(user, CoachStandardMonth), period)
+    rows = selectors.growth(assessments, coverage)
+    chart = BarChart(
+        key="growth",
+        title="Self-ratings per standard (1–4), oldest to newest self-assessment",
+        labels=[row.standard.code for row in rows],
+        series=[
+            Series(f"{a.assessed_on:%d %b %Y}", [row.ratings[i] for row in rows]) for i, a in enumerate(assessments)
+        ],
+    )
+    context = {"assessments": assessments, "rows": rows, "chart": chart, "period": period}
+    return render(request, "dashboard/growth.html", context)
+
+
+@coach_required
+def self_assessment_new(request):
+    form = SelfAssessmentForm(
+        request.POST or None, standards=Standard.objects.order_by("code"), initial={"assessed_on": timezone.localdate()}
+    )
+    if form.is_valid() and run_service(
+        form,
+        services.self_assessment_save,
+        actor=request.user,
+        assessed_on=form.cleaned_data["assessed_on"],
+        ratings=form.ratings(),
+        shared_with_district=form.cleaned_data["shared_with_district"],
+    ):
+        messages.success(request, "Self-assessment saved.")
+        return redirect("dashboard:growth")
+    return render(request, "dashboard/self_assessment_form.html", {"form": form})
+
+
+def _self_assessment(request, assessment_id: int):
+    """The coach's own, or (district admin) one shared with them; everyone else a 404."""
+    membership = request.membership
+    if membership and membership.is_district_admin:
+        assessments = selectors.shared_self_assessments(membership)
+    else:
+        assessments = selectors.self_assessments(request.user)
+    assessment = (
+        assessments.prefetch_related("ratings__standard").select_related("coach").filter(pk=assessment_id).first()
+    )
+    if assessment is None:
+        raise Http404
+    return assessment
+
+
+@login_required
+def self_assessment(request, assessment_id: int):
+    assessment = _self_assessment(request, assessment_id)
+    return render(request, "dashboard/self_assessment.html", {"assessment": assessment})
+
+
+@coach_required
+@require_POST
+def self_assessment_share(request, assessment_id: int):
+    assessment = _self_assessment(request, assessment_id)
+    shared = request.POST.get("shared") == "1"
+    done = "Shared with your district admin." if shared else "No longer shared with your district admin."
+    run_action(
+        request, services.self_assessment_share, success=done, actor=request.user, assessment=assessment, shared=shared
+    )
+    return redirect("dashboard:self_assessment", assessment_id=assessment.pk)
+
+
+@district_admin_required
+def shared_self_assessments(request):
+    page = Paginator(selectors.shared_self_assessments(request.membership), STORIES_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "dashboard/shared_self_assessments.html", {"page": page})
 
 
 # --- leaders' summaries ---------------------------------------------------------------------------
@@ -23,8 +246,12 @@ STORIES_PAGE_SIZE = 20
 
 @leader_required
 def school(request, school_id: int | None = None):
-    """A school's summary; without an id, the one picked in the switcher or the leader's first school."""
+    """A school's dashboard; without an id, the one picked in the switcher or the leader's first school.
+
+    Aggregates only, each suppressed below the district's k teachers (dashboard.selectors.suppress).
+    """
     membership = request.membership
+    district = membership.district
     schools = scoping.schools(membership)
     picker = SchoolPickerForm(request.GET or None, schools=schools)
     if school_id is None and picker.is_valid():
@@ -32,28 +259,113 @@ def school(request, school_id: int | None = None):
     school = scoping.summary_school(membership, school_id) if school_id else schools.first()
     if school is None:
         return render(request, "dashboard/school.html", {"school": None})
+    running = selectors.current_programs(district, timezone.localdate()).filter(schools=school)
+    filters, programs, period, _ = _filters(request, programs=running)
+    k = district.suppression_k
+    figures = selectors.school_figures(district, [school], programs=programs, period=period)[0]
+    group = figures.group  # the school's teachers: every figure below is over a part of them
+    trend = selectors.trend(selectors.enrollment_months(programs=programs, school=school), period, k=k, group=group)
+    itu_rows = selectors.itu_rows(programs=programs, school=school)
+    itu = selectors.itu_change(itu_rows, k=k, group=group)
+    rostered = selectors.rostered_teachers(school)
+    if request.GET.get("format") == "csv":
+        return _csv(
+            request, f"cadence-{school.name}".replace(" ", "-").lower(), f"the dashboard of {school.name}",
+            [
+                ("School", SCHOOL_HEADER, _school_rows([figures])),
+                ("Challenges by category", ["Category", "Open", "Closed"],
+                 [[r.label, r.open, r.closed] for r in selectors.challenge_categories(district, school)]),
+                ("Goals", ["Goal", "Challenges aligned"],
+                 [[str(r.goal), r.challenges]
+                  for r in selectors.goal_alignment(district, school, programs, group=group)]),
+                _itu_section(itu),
+                _trend_section(trend),
+            ],
+        )  # fmt: skip
     context = {
         "school": school,
         "picker": SchoolPickerForm(initial={"school": school}, schools=schools),
-        "figures": selectors.school_figures(membership.district, [school])[0],
-        "challenges": selectors.challenge_categories(membership.district, school),
-        "programs": selectors.current_programs(membership.district, timezone.localdate()).filter(schools=school),
+        "filters": filters,
+        "period": period,
+        "figures": figures,
+        "rostered": rostered,
+        "engaged_percent": selectors.percent(figures.enrolled, rostered),
+        "challenges": selectors.challenge_categories(district, school),
+        "goals": selectors.goal_alignment(district, school, programs, group=group),
+        "programs": programs,
+        "trend": trend,
+        "trend_chart": _trend_chart("trend", f"Coaching at {school.name}, month by month", trend),
+        "itu": itu,
+        "itu_headline": selectors.itu_headline(itu_rows, k=k, group=group),
+        "itu_chart": _itu_chart("itu", "Average ITU proficiency per indicator, baseline and latest (1–5)", itu),
         "stories": selectors.shared_stories(membership, school=school)[:STORIES_PAGE_SIZE],
-        "k": membership.district.suppression_k,
+        "k": k,
     }
     return render(request, "dashboard/school.html", context)
 
 
 @district_admin_required
 def district(request):
-    district = request.membership.district
+    """The district at a glance: programs, schools side by side, per-coach rows, ITU outcomes.
+
+    Schools and coaches are paginated (ROWS_PAGE_SIZE), so the page and its queries stay the same size
+    whatever the district's size; every figure is suppressed below k teachers.
+    """
+    membership = request.membership
+    district = membership.district
+    running = selectors.current_programs(district, timezone.localdate())
+    schools = scoping.schools(membership)
+    filters, programs, period, school = _filters(request, programs=running, schools=schools)
+    k = district.suppression_k
+    shown = schools.filter(pk=school.pk) if school else schools.order_by("name")
+    school_page = Paginator(shown, ROWS_PAGE_SIZE).get_page(request.GET.get("schools"))
+    coach_page = Paginator(selectors.district_coaches(district), ROWS_PAGE_SIZE).get_page(request.GET.get("coaches"))
+    page_schools = list(school_page.object_list)
+    school_rows = selectors.school_figures(district, page_schools, programs=programs, period=period)
+    group = selectors.population(programs=programs, school=school)  # the district's (or school's) teachers
+    itu_rows = selectors.itu_rows(programs=programs, school=school)
+    itu = selectors.itu_change(itu_rows, k=k, group=group)
+    trend = selectors.trend(selectors.enrollment_months(programs=programs, school=school), period, k=k, group=group)
+    query = request.GET.copy()
+    if request.GET.get("format") == "csv":  # every school and coach, not only this page's
+        every_school = list(shown)
+        coaches = list(selectors.district_coaches(district))
+        coach_rows = selectors.coach_rows(district, coaches, programs=programs, period=period, school=school)
+        headline = selectors.itu_headline(itu_rows, k=k, group=group)
+        return _csv(
+            request, f"cadence-{district.slug}", "the district dashboard",
+            [
+                ("Headline", ["Teachers rated twice", "ITU rose", "Per cent"],
+                 [[headline.rated, headline.rose, headline.percent]]),
+                ("Schools", SCHOOL_HEADER,
+                 _school_rows(selectors.school_figures(district, every_school, programs=programs, period=period))),
+                ("Coaches", ["Coach", "Caseload", "Contacted, 14 days", "Cycles", "Hours", "Standards exercised"],
+                 [[str(r.coach), r.caseload, r.contacted, r.cycles, r.hours, r.standards] for r in coach_rows]),
+                _itu_section(itu),
+                _trend_section(trend),
+            ],
+        )  # fmt: skip
     context = {
-        "schools": selectors.school_figures(district, list(district.schools.all())),
-        "coaches": selectors.coach_progress(district),
-        "statuses": Challenge.Status.labels,
-        "programs": selectors.current_programs(district, timezone.localdate()),
-        "stories": selectors.shared_stories(request.membership)[:3],
-        "k": district.suppression_k,
+        "filters": filters,
+        "period": period,
+        "programs": programs,
+        "schools": school_rows,
+        "school_itu": selectors.itu_by_school(district, school_rows, programs),
+        "school_page": school_page,
+        "coaches": selectors.coach_rows(
+            district, list(coach_page.object_list), programs=programs, period=period, school=school
+        ),
+        "coach_page": coach_page,
+        "warning_size": selectors.CASELOAD_WARNING,
+        "recommended": selectors.CASELOAD_RECOMMENDED,
+        "itu": itu,
+        "itu_headline": selectors.itu_headline(itu_rows, k=k, group=group),
+        "itu_chart": _itu_chart("itu", "Average ITU proficiency per indicator, baseline and latest (1–5)", itu),
+        "trend": trend,
+        "trend_chart": _trend_chart("trend", "Coaching across the district, month by month", trend),
+        "stories": selectors.shared_stories(membership)[:3],
+        "query": {name: query.get(name, "") for name in ("program", "school", "start", "end")},
+        "k": k,
     }
     return render(request, "dashboard/district.html", context)
 

@@ -95,6 +95,11 @@ def program_coaches(program: Program) -> list[User]:
     )
 
 
+def school_coach_ids(program: Program, school) -> set[int]:
+    """The program's coaches who work at `school` (their membership lists it)."""
+    return set(program.coaches.filter(membership__schools=school).values_list("pk", flat=True))
+
+
 def caseload_size(coach: User) -> int:
     """Across every program: the workload the coach feels, and what their own caseload page shows."""
     return Enrollment.objects.filter(coach=coach).active().count()

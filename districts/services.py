@@ -16,6 +16,7 @@ from accounts import scoping
 from accounts.models import Membership, Role, School, User
 from coaching.models import Enrollment, Goal, Program, Strategy, Teacher, Tool, active_enrollment
 from coaching.services import enrollment_steps_cancel, library_require_unique
+from config import rollups
 from districts.models import SignInProvider
 
 
@@ -248,6 +249,8 @@ def enrollment_move(*, actor: User, enrollment: Enrollment, coach: User) -> Enro
     )
     moved.full_clean()
     moved.save()
+    # Nothing moves with the teacher, but both enrollments' rollups are restated from their rows.
+    rollups.changed(enrollment_ids=[enrollment.pk, moved.pk], coach_ids=[enrollment.coach_id, coach.pk])
     return moved
 
 

@@ -36,6 +36,7 @@ from districts.models import SignInProvider
 
 member_required = role_required(Role.COACH, Role.PRINCIPAL, Role.DISTRICT_ADMIN)
 TEACHERS_PER_PAGE = 50
+COACHES_PER_PAGE = 25  # the caseloads page stays the same size in a district of a thousand coaches
 STRATEGIES_PER_PAGE = 50
 
 
@@ -153,14 +154,18 @@ def caseloads(request):
     if program is None:
         return render(request, "district/caseloads.html", {"filters": filters})
     coaches = selectors.program_coaches(program)
-    form = AssignForm(request.POST or None, program=program, coaches=coaches)
+    # Assigning teachers of one school offers that school's coaches (a short list at district scale).
+    school = filters.cleaned_data.get("school")
+    choices = [c for c in coaches if c.pk in selectors.school_coach_ids(program, school)] if school else coaches
+    form = AssignForm(request.POST or None, program=program, coaches=choices)
     data = form.cleaned_data if form.is_valid() else None
     if data and run_service(form, services.caseload_assign, actor=request.user, program=program, **data):
         _report_assignment(request, coach=data["coach"], count=len(data["teachers"]))
         return redirect(request.get_full_path())
     teachers = selectors.program_teachers(program, **filters.teacher_filters())
     page = Paginator(teachers, TEACHERS_PER_PAGE).get_page(request.GET.get("page"))
-    context = {"filters": filters, "program": program, "coaches": coaches, "form": form, "page": page}
+    coach_page = Paginator(coaches, COACHES_PER_PAGE).get_page(request.GET.get("coaches"))
+    context = {"filters": filters, "program": program, "coach_page": coach_page, "form": form, "page": page}
     return render(request, "district/caseloads.html", {**context, "warning_size": CASELOAD_WARNING})
 
 

@@ -66,6 +66,8 @@ class SelfAssessment(models.Model):
     )
     assessed_on = models.DateField()
     created_at = models.DateTimeField(auto_now_add=True)
+    # Only the coach sees a self-assessment, unless they share this one with their district admin.
+    shared_with_district = models.BooleanField("share this self-assessment with my district admin", default=False)
 
     class Meta:
         ordering = ["-assessed_on", "-created_at"]

@@ -90,6 +90,23 @@ def roster_import(w):
     return {"import_id": done.pk}
 
 
+def self_assessment(shared: bool):
+    def build(w):
+        from standards.models import SelfAssessment
+
+        made = SelfAssessment.objects.create(coach=w.alice, assessed_on=w.now.date(), shared_with_district=shared)
+        return {"assessment_id": made.pk}
+
+    return build
+
+
+# A coach's self-assessment: the coach's alone; nobody else learns it exists.
+OWN_RECORD = Rule(alice=OK, bob=404, paula=404, dana=404, oscar=404, olga=404)
+# ... unless the coach shares it with the district admin.
+SHARED_RECORD = Rule(alice=OK, bob=404, paula=404, dana=OK, oscar=404, olga=404)
+OWN_RECORD_ACTION = Rule(alice=OK, bob=404, paula=403, dana=403, oscar=404, olga=403)
+
+
 def program(w):
     return {"program_id": w.program.pk}
 
@@ -185,6 +202,13 @@ MATRIX = {
     "dashboard:school#one": (LEADER_OBJECT, "get", lambda w: {"school_id": w.school.pk}),
     "dashboard:district": (ADMINS, "get", None),
     "dashboard:district_stories": (ADMINS, "get", None),
+    "dashboard:coach": (COACHES, "get", None),
+    "dashboard:growth": (COACHES, "get", None),
+    "dashboard:self_assessment_new": (COACHES, "get", None),
+    "dashboard:self_assessment": (OWN_RECORD, "get", self_assessment(shared=False)),
+    "dashboard:self_assessment#shared": (SHARED_RECORD, "get", self_assessment(shared=True)),
+    "dashboard:self_assessment_share": (OWN_RECORD_ACTION, "post", self_assessment(shared=False)),
+    "dashboard:shared_self_assessments": (ADMINS, "get", None),
     "coaching:stories": (COACHES, "get", None),
     "coaching:story_new": (COACHES, "get", None),
     "coaching:story_edit": (CONFIDENTIAL, "get", story),

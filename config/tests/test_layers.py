@@ -24,6 +24,8 @@ MODULE_LAYER = {
     "spreadsheets": 1,  # config: the one CSV writer
     "text": 1,  # config: one-line text for headers and calendar lines
     "log_filters": 1,  # config: redaction of secrets in log records
+    "charts": 1,  # dashboard: SVG chart geometry
+    "rollups": 1,  # config: the hook the writing services call, the read model listens to
     "scoping": 1,  # visibility, from the models' `reach`
     "sites": 1,  # config: where people reach Cadence, for links given out
     "moves": 1,  # coaching: what a page offers next, from the state machine's rules
@@ -42,6 +44,8 @@ MODULE_LAYER = {
     "admin": 5,
     "urls": 6,
     "demo": 7,  # a management command
+    "rebuild_rollups": 7,  # a management command
+    "generate_district": 7,  # a management command
 }
 
 

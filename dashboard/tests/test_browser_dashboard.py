@@ -5,10 +5,14 @@ import zipfile
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import AuditEvent
+from coaching import services as coaching
+from coaching.models import ITUIndicator
 from dashboard.models import DataExport
 from dashboard.tests.helpers import Status, enroll, story
+from standards.models import SelfAssessment, SelfAssessmentRating, Standard
 from testing.fixtures import axe_check, login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -87,3 +91,57 @@ def test_it_builds_danas_export_on_the_worker_and_lets_her_download_it(cast, pag
     with zipfile.ZipFile(download.value.path()) as archive:
         assert "Maria Rivera" in archive.read("teachers.csv").decode()
     assert AuditEvent.objects.filter(summary__startswith="Downloaded the export").exists()
+
+
+def _rich_district(cast):
+    """Six teachers at Lincoln through a whole challenge with ITU baseline and end, a self-assessment."""
+
+    challenge_at = __import__("testing.factories", fromlist=["challenge_at"]).challenge_at
+    challenge_at(cast, Status.CLOSED)
+    for enrollment in [cast.enrollment, *enroll(cast, 5, status=Status.CLOSED)]:
+        for phase, score in (("baseline", 2), ("end", 4)):
+            coaching.itu_rate(
+                enrollment=enrollment, phase=phase, rated_on=timezone.localdate(),
+                scores=dict.fromkeys(ITUIndicator.values, (score, score)),
+            )  # fmt: skip
+    assessment = SelfAssessment.objects.create(
+        coach=cast.alice, assessed_on=timezone.localdate(), shared_with_district=True
+    )
+    SelfAssessmentRating.objects.bulk_create(
+        SelfAssessmentRating(assessment=assessment, standard=s, rating=3, evidence="Cycles with every teacher")
+        for s in Standard.objects.all()
+    )
+    return assessment
+
+
+@pytest.mark.parametrize("viewport", [{"width": 1366, "height": 900}, {"width": 390, "height": 844}])
+def test_it_passes_axe_on_every_dashboard_at_desktop_and_phone_widths(cast, page, live_server, viewport):
+    assessment = _rich_district(cast)
+    page.set_viewport_size(viewport)
+    pages = {
+        "alice@example.org": (
+            reverse("dashboard:coach"),
+            reverse("dashboard:growth"),
+            reverse("dashboard:self_assessment_new"),
+            reverse("dashboard:self_assessment", args=[assessment.pk]),
+        ),
+        "paula@example.org": (reverse("dashboard:school"),),
+        "dana@example.org": (
+            reverse("dashboard:district"),
+            reverse("dashboard:shared_self_assessments"),
+            reverse("dashboard:self_assessment", args=[assessment.pk]),
+        ),
+    }
+    for email, urls in pages.items():
+        page.context.clear_cookies()
+        login(page, live_server, email)
+        for url in urls:
+            page.goto(live_server.url + url)
+            assert page.get_by_role("heading", level=1).count() == 1, url
+            for chart in page.locator("svg.chart").all():  # every chart: an image with a title, beside a table
+                assert chart.get_attribute("role") == "img"
+                title = chart.get_attribute("aria-labelledby").split()[0]
+                assert page.locator(f"#{title}").text_content().strip()
+            no_sideways_scroll = page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+            assert no_sideways_scroll, url
+            axe_check(page)

@@ -96,7 +96,7 @@ def test_it_adds_reflections_and_touchpoints_to_coaching_time_and_keeps_school_w
     assert (figures.school_wide_minutes, figures.school_wide_count) == (45, 1)
 
 
-def test_it_counts_as_active_only_teachers_with_a_done_step_in_the_last_30_days(cast):
+def test_it_counts_as_active_only_teachers_with_coaching_contact_in_the_last_30_days(cast):
     cast.district.suppression_k = 1
     cast.district.save()
     old = challenge_at(cast, Status.IMPLEMENT)
@@ -133,13 +133,13 @@ def test_it_counts_only_this_schools_teachers_in_running_programs(cast):
 
 def test_it_computes_every_schools_figures_in_the_same_number_of_queries(cast, django_assert_num_queries):
     cast.district.suppression_k = 3
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(4):
         selectors.school_figures(cast.district, [cast.school])
     schools = [cast.school, *(f.SchoolFactory(district=cast.district) for _ in range(3))]
     for school in schools:
         enroll(cast, 3, status=Status.REFLECT, school=school)
         services.activity_log(actor=cast.bob, kind=Activity.Kind.PLC, school=school, minutes=30)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(4):
         figures = selectors.school_figures(cast.district, schools)
     assert [row.enrolled.value for row in figures] == [4, 3, 3, 3]
 
@@ -176,18 +176,38 @@ def test_it_counts_challenges_but_suppresses_by_teachers(cast):
 # --- per-coach progress -------------------------------------------------------------------------------
 
 
-def test_it_counts_each_coachs_caseload_steps_and_challenges(cast):
-    cast.district.suppression_k = 1  # the counting itself; suppression: test_suppression.py
-    challenge_at(cast, Status.REFLECT)
+def coach_rows(cast, **kwargs):
+    programs = list(selectors.current_programs(cast.district, timezone.localdate()))
+    period = selectors.program_period(programs, timezone.localdate())
+    coaches = list(selectors.district_coaches(cast.district))
+    return {row.coach: row for row in selectors.coach_rows(cast.district, coaches, programs=programs, period=period)}
+
+
+def test_it_counts_each_coachs_caseload_cycles_hours_and_standards(cast):
+    cast.district.suppression_k = 1
+    challenge_at(cast, Status.REFLECT)  # one cycle: three 30-minute steps, tagged by default? no: untagged
     enroll(cast, 2, status=Status.IDENTIFY)
     enroll(cast, 1, status=Status.CLOSED, coach=cast.bob)
 
-    progress = {row.coach: row for row in selectors.coach_progress(cast.district)}
+    rows = coach_rows(cast)
 
-    assert set(progress) == {cast.alice, cast.bob}  # coaches of this district only
-    alice, bob = progress[cast.alice], progress[cast.bob]
-    assert (alice.caseload, alice.steps_done.value, [n.value for n in alice.challenges]) == (3, 3, [2, 0, 0, 0, 1, 0])
-    assert (bob.caseload, bob.steps_done.value, [n.value for n in bob.challenges]) == (1, 3, [0, 0, 0, 0, 0, 1])
+    assert set(rows) == {cast.alice, cast.bob}  # coaches of this district only
+    alice, bob = rows[cast.alice], rows[cast.bob]
+    assert (alice.caseload.value, alice.contacted.value, alice.cycles.value, alice.hours.value) == (3, 1, 1, 1.5)
+    # bob's teacher: a cycle (90 minutes) and the resolving reflection (30 minutes)
+    assert (bob.caseload.value, bob.cycles.value, bob.hours.value) == (1, 1, 2.0)
+
+
+def test_it_suppresses_every_figure_of_a_coach_with_fewer_than_k_teachers(cast):
+    enroll(cast, 4, status=Status.REFLECT, coach=cast.bob)
+    enroll(cast, 5, status=Status.REFLECT)
+
+    rows = coach_rows(cast)
+
+    bob, alice = rows[cast.bob], rows[cast.alice]
+    assert bob.caseload.value == 4  # the caseload is shown as it is: the admin assigns it
+    assert [str(f) for f in (bob.contacted, bob.cycles, bob.hours, bob.standards)] == ["fewer than 5"] * 4
+    assert (alice.caseload.value, alice.cycles.value) == (6, 5)  # maria and five more
 
 
 # --- who sees which school and which stories ------------------------------------------------------------

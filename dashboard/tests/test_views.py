@@ -86,7 +86,7 @@ def test_it_keeps_a_principal_to_their_own_schools(client, cast):
 def test_it_shows_the_school_summary_in_constant_queries(client, cast, django_assert_num_queries):
     client.force_login(cast.paula)
     url = reverse("dashboard:school")
-    with django_assert_num_queries(21) as small:
+    with django_assert_num_queries(22) as small:
         client.get(url)
     for enrollment in enroll(cast, 8, status=Status.CLOSED):
         story(enrollment, "A story", share_with_principal=True)
@@ -101,7 +101,7 @@ def test_it_shows_the_school_summary_in_constant_queries(client, cast, django_as
 def test_it_shows_the_district_overview_in_constant_queries(client, cast, django_assert_num_queries):
     client.force_login(cast.dana)
     url = reverse("dashboard:district")
-    with django_assert_num_queries(22) as small:
+    with django_assert_num_queries(26) as small:
         client.get(url)
     for _ in range(3):
         school = f.SchoolFactory(district=cast.district)
@@ -113,14 +113,19 @@ def test_it_shows_the_district_overview_in_constant_queries(client, cast, django
     assert page.count("<article") == 3
 
 
-def test_it_shows_per_coach_counts_to_the_admin(client, cast):
+def test_it_shows_per_coach_counts_to_the_admin_suppressed_below_k(client, cast):
     enroll(cast, 2, status=Status.IDENTIFY)
     client.force_login(cast.dana)
+    alice = '<th scope="row">Alice</th>\n      <td class="text-end text-nowrap">'
 
     page = client.get(reverse("dashboard:district")).content.decode()
-
-    assert '<th scope="row">Alice</th>\n      <td class="text-end text-nowrap">3</td>' in page
+    assert alice + '<span class="fst-italic">fewer than 5</span>' in page
     assert "Oscar" not in page
+
+    cast.district.suppression_k = 3
+    cast.district.save()
+    page = client.get(reverse("dashboard:district")).content.decode()
+    assert alice + "3</td>" in page
 
 
 def test_it_lists_district_stories_without_principal_only_ones(client, cast):

@@ -675,3 +675,21 @@ def test_it_serves_each_page_in_constant_queries(client, cast, django_assert_num
     _grow(cast, 6)
     with django_assert_num_queries(queries):
         assert client.get(url).status_code == 200
+
+
+def test_it_pages_the_coaches_of_a_big_program(client, cast):
+    for i in range(30):
+        coach = f.UserFactory(full_name=f"Zed Coach {i:02}")
+        f.MembershipFactory(user=coach, district=cast.district, role=Role.COACH)
+        cast.program.coaches.add(coach)
+    client.force_login(cast.dana)
+    url = reverse("district:caseloads") + f"?program={cast.program.pk}"
+
+    first = client.get(url).content.decode()
+    second = client.get(url + "&coaches=2").content.decode()
+
+    assert first.count('s caseload">') == 25 and "Coaches page 1 of 2" in first
+    assert second.count('s caseload">') == 7  # alice, bob and 30 more: 32
+    # Teachers of one school are assigned to that school's coaches only.
+    options = client.get(url + f"&school={cast.school.pk}").content.decode()
+    assert "Alice" in options and "Zed Coach 00</option>" not in options

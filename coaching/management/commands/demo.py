@@ -33,6 +33,7 @@ from coaching.models import (
     Tool,
 )
 from standards.catalog import default_standards
+from standards.models import SelfAssessment, SelfAssessmentRating, Standard
 
 SLUG, TZ = "demo", zoneinfo.ZoneInfo("America/Chicago")
 RESET = ".venv/bin/python manage.py demo --reset"
@@ -380,6 +381,84 @@ def advance(challenge: Challenge, s: Story, lib: dict, baseline: dict | None) ->
         )
 
 
+EVIDENCE = {  # standard code: evidence a coach writes (the rest get a short generic line)
+    "1A": "Built trust with each teacher on my caseload: confidential notes, meetings at their convenience.",
+    "1B": "Used the five-whys with every teacher before choosing a challenge; see the identify notes.",
+    "1C": "Brought two or three candidate strategies from the library and my PLN to every challenge.",
+    "1D": "Ran meet → visit → meet cycles with every teacher; co-taught, modelled and observed.",
+    "1E": "Debriefs end with agreed next steps; data from each visit is discussed within a week.",
+    "2D": "Hallway and e-mail touchpoints between cycles keep contact every two weeks.",
+    "3A": "Monthly meetings with my principal about school goals and coaching themes.",
+    "3C": "Led two PLC sessions on formative assessment with digital exit tickets.",
+    "4A": "Attended the regional ed-tech coaching conference and shared notes with the team.",
+    "4B": "Posted two reflections to our coaching PLN this term.",
+}
+
+
+HISTORY = (  # an earlier challenge each teacher closed this school year: problems, strategy, tool
+    (["Students wait for help instead of trying first", "Early finishers drift off task"],
+     "Station rotation with digital stations", "Google Slides"),
+    (["Feedback on drafts comes too late to use", "Peer review stays superficial"],
+     "Peer feedback on shared documents", "Google Docs"),
+    (["Few students explain their reasoning", "Misconceptions surface only on the test"],
+     "Real-time polling for misconceptions", "Pear Deck"),
+)  # fmt: skip
+
+
+def history(enrollment: Enrollment, lib: dict, n: int) -> None:
+    """A challenge the teacher and coach worked through and closed earlier this school year: one or two
+    full meet → visit → meet cycles between 78 and 57 school days ago, then a reflection."""
+    problems, title, tool = HISTORY[n % len(HISTORY)]
+    strategy = lib[title]
+    challenge = services.challenge_start(enrollment=enrollment, problems=problems)
+    services.challenge_identify(
+        challenge=challenge,
+        problems=problems,
+        title=problems[0],
+        category=INSTR,
+        standards=default_standards("identify"),
+    )
+    services.candidate_add(challenge=challenge, strategy=strategy, source="research")
+    services.investigation_finish(challenge=challenge, standards=default_standards("investigate"))
+    tools = [lib[tool]] if tool in lib else list(strategy.tools.all()[:1])
+    services.challenge_select_strategy(challenge=challenge, strategy=strategy, tools=tools)
+    start = -78 + n % 4
+    cycles = 1 + n % 2
+    for c in range(cycles):
+        for k, kind in enumerate((P, V, D)):
+            offset = start + c * 8 + k * 2
+            services.step_log(
+                challenge=challenge, kind=kind, starts_at=at(offset, "10:15"), done=True,
+                minutes=50 if kind == V else 30, visit_mode="observe" if kind == V else "",
+                standards=default_standards(kind),
+            )  # fmt: skip
+        if c < cycles - 1:
+            services.challenge_reflect(
+                challenge=challenge, decision=Reflection.Decision.ITERATE, held_on=school_day(start + c * 8 + 5),
+                minutes=20, standards=default_standards("reflect"),
+            )  # fmt: skip
+    decision = Reflection.Decision.RESOLVED if n % 3 else Reflection.Decision.MOVE_ON
+    services.challenge_reflect(
+        challenge=challenge, decision=decision, held_on=school_day(start + cycles * 8), minutes=30,
+        standards=default_standards("reflect"),
+    )  # fmt: skip
+    Challenge.objects.filter(pk=challenge.pk).update(opened_on=school_day(start - 2))
+
+
+def self_assess(coach: User, assessed_on: datetime.date, rng: random.Random, *, lift: int, shared: bool) -> None:
+    """A self-assessment of all 18 standards (standards' own models: the demo sits below `dashboard`)."""
+    assessment = SelfAssessment.objects.create(coach=coach, assessed_on=assessed_on, shared_with_district=shared)
+    SelfAssessmentRating.objects.bulk_create(
+        SelfAssessmentRating(
+            assessment=assessment,
+            standard=standard,
+            rating=min(4, rng.randint(1, 3) + lift),
+            evidence=EVIDENCE.get(standard.code, "") if lift else "",
+        )
+        for standard in Standard.objects.order_by("code")
+    )
+
+
 def load() -> dict[str, int]:
     today = timezone.localdate()
     year = today.year if today.month >= 7 else today.year - 1
@@ -422,13 +501,18 @@ def load() -> dict[str, int]:
                 school=schools[school], name=name, email=email, subject=subject, grade_band=band
             )
             enrollment = Enrollment.objects.create(
-                program=program, coach=users[coach], teacher=teacher, starts_on=school_day(-55)
+                program=program, coach=users[coach], teacher=teacher, starts_on=program.starts_on
             )
             enrollments[name] = enrollment
             if name not in NO_BASELINE:
                 baseline[enrollment.pk] = rate(enrollment, ITURating.Phase.BASELINE, -54, rng)
+    for n, enrollment in enumerate(enrollments.values()):
+        history(enrollment, lib, n)
     for story in STORIES:
         play(story, enrollments[story.teacher], lib, baseline)
+    for name, enrollment in enrollments.items():  # a mid-year rating for everyone rated at baseline
+        if enrollment.pk in baseline and not enrollment.itu_ratings.exclude(phase=ITURating.Phase.BASELINE).exists():
+            rate(enrollment, ITURating.Phase.MID, -4, random.Random(name), baseline[enrollment.pk])
     for coach, name, offset, channel, notes in TOUCHPOINTS:
         services.activity_log(
             actor=users[coach],
@@ -455,12 +539,18 @@ def load() -> dict[str, int]:
             notes=notes,
             standards=default_standards(kind),
         )
+    for i, (role, _, email, _) in enumerate(USERS):
+        if role == Role.COACH:
+            rng = random.Random(i)
+            self_assess(users[email], program.starts_on, rng, lift=0, shared=False)
+            self_assess(users[email], school_day(-25), rng, lift=1, shared=False)
+            self_assess(users[email], school_day(-1), rng, lift=1, shared=email == COACH)
     return {
         "schools": len(schools),
         "teachers": len(enrollments),
         "strategies": len(STRATEGIES),
         "tools": len(TOOLS),
-        "challenges": len(STORIES),
+        "challenges": len(STORIES) + len(enrollments),
         "steps": Step.objects.filter(cycle__challenge__enrollment__program=program).count(),
         "activities": len(TOUCHPOINTS) + len(ACTIVITIES),
     }

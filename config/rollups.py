@@ -1,0 +1,39 @@
+"""The one hook through which a lower app tells the read model that coaching records changed.
+
+The rollup tables live in `dashboard` (the top layer), but the writes that change them happen in
+`coaching` and `districts` services, which may not import `dashboard`. So every writing service calls
+`changed(...)` inside its transaction with the ids it touched, and `dashboard` registers its refresher
+here by dotted name when the app is ready (`DashboardConfig.ready`) — by name, like `enqueue`, so that
+no module imports one above it. One listener per key: registering the same key again replaces it.
+
+With no listener registered (an app configuration without `dashboard`) a change is a no-op.
+"""
+
+from collections.abc import Iterable
+
+from django.utils.module_loading import import_string
+
+_listeners: dict[str, str] = {}
+
+
+def register(key: str, dotted_path: str) -> None:
+    """On every `changed(...)`, call the function at `dotted_path` with
+    `enrollment_ids=set[int], coach_ids=set[int]`."""
+    _listeners[key] = dotted_path
+
+
+def listeners() -> dict[str, str]:
+    return dict(_listeners)
+
+
+def changed(*, enrollment_ids: Iterable[int] = (), coach_ids: Iterable[int] = ()) -> None:
+    """Coaching records of these enrollments, and work of these coaches, changed in this transaction.
+
+    Call it inside the writing transaction, after the write: listeners recompute from the rows as they
+    are now, so the read model commits (or rolls back) with the write.
+    """
+    enrollments, coaches = {int(i) for i in enrollment_ids if i}, {int(i) for i in coach_ids if i}
+    if not (enrollments or coaches):
+        return
+    for dotted_path in list(_listeners.values()):
+        import_string(dotted_path)(enrollment_ids=enrollments, coach_ids=coaches)

@@ -1,0 +1,280 @@
+"""The read model: rollups equal the figures computed live from the raw rows, after any sequence of writes.
+
+The live figures below are computed in plain Python from the raw rows, independently of the grouped
+queries in dashboard.services, so a mistake in either shows as a difference.
+"""
+
+import datetime
+from collections import Counter, defaultdict
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.management import call_command
+from django.db import transaction
+from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from coaching import services as coaching
+from coaching.models import Activity, Challenge, Enrollment, ITUIndicator, ITURating, Reflection, Step
+from config import rollups
+from dashboard import services
+from dashboard.models import CoachMonth, CoachStandardMonth, EnrollmentITU, EnrollmentMonth
+from dashboard.tests.helpers import enroll
+from districts import services as district_services
+from standards.models import Standard
+from testing.factories import challenge_at
+
+pytestmark = pytest.mark.django_db
+Kind = Step.Kind
+
+
+def _month(day: datetime.date | datetime.datetime) -> datetime.date:
+    if isinstance(day, datetime.datetime):
+        day = timezone.localdate(day)
+    return day.replace(day=1)
+
+
+def live_enrollment_months() -> set[tuple]:
+    cells: dict[tuple, Counter] = defaultdict(Counter)
+    for step in Step.objects.filter(done=True).select_related("cycle__challenge__enrollment"):
+        cell = cells[(step.cycle.challenge.enrollment_id, _month(step.starts_at))]
+        cell[{Kind.PLAN_MEETING: "plan_meetings", Kind.VISIT: "visits", Kind.DEBRIEF: "debriefs"}[step.kind]] += 1
+        cell["step_minutes"] += step.minutes
+    for reflection in Reflection.objects.select_related("challenge"):
+        cell = cells[(reflection.challenge.enrollment_id, _month(reflection.held_on))]
+        cell["reflections"] += 1
+        cell["reflection_minutes"] += reflection.minutes
+    for touchpoint in Activity.objects.exclude(enrollment=None):
+        cell = cells[(touchpoint.enrollment_id, _month(touchpoint.held_on))]
+        cell["touchpoints"] += 1
+        cell["touchpoint_minutes"] += touchpoint.minutes
+    for challenge in Challenge.objects.prefetch_related("cycles"):
+        for cycle in challenge.cycles.all():
+            if cycle.completed_on:
+                cells[(challenge.enrollment_id, _month(cycle.completed_on))]["cycles_completed"] += 1
+        if challenge.outcome == Challenge.Outcome.RESOLVED and challenge.closed_on:
+            cells[(challenge.enrollment_id, _month(challenge.closed_on))]["resolved"] += 1
+    enrollments = {e.pk: e for e in Enrollment.objects.select_related("teacher")}
+    return {
+        (
+            enrollment_id,
+            month,
+            enrollments[enrollment_id].program_id,
+            enrollments[enrollment_id].coach_id,
+            enrollments[enrollment_id].teacher.school_id,
+            enrollments[enrollment_id].teacher_id,
+            *(cell[name] for name in EnrollmentMonth.FIGURES),
+        )
+        for (enrollment_id, month), cell in cells.items()
+    }
+
+
+def stored_enrollment_months() -> set[tuple]:
+    columns = ("enrollment_id", "month", "program_id", "coach_id", "school_id", "teacher_id", *EnrollmentMonth.FIGURES)
+    return set(EnrollmentMonth.objects.values_list(*columns))
+
+
+def live_itu() -> set[tuple]:
+    rows = set()
+    for enrollment in Enrollment.objects.select_related("teacher").prefetch_related("itu_ratings__scores"):
+        phases = {
+            rating.phase: {s.indicator: s for s in rating.scores.all()} for rating in enrollment.itu_ratings.all()
+        }
+        for indicator, base in phases.get(ITURating.Phase.BASELINE, {}).items():
+            later = phases.get(ITURating.Phase.END) or phases.get(ITURating.Phase.MID) or {}
+            latest = later.get(indicator)
+            rows.add(
+                (
+                    enrollment.pk,
+                    indicator,
+                    enrollment.coach_id,
+                    enrollment.teacher.school_id,
+                    enrollment.teacher_id,
+                    base.frequency,
+                    base.proficiency,
+                    latest and latest.frequency,
+                    latest and latest.proficiency,
+                )
+            )
+    return rows
+
+
+def stored_itu() -> set[tuple]:
+    columns = ("enrollment_id", "indicator", "coach_id", "school_id", "teacher_id", "baseline_frequency")
+    columns += ("baseline_proficiency",)
+    return set(EnrollmentITU.objects.values_list(*columns, "latest_frequency", "latest_proficiency"))
+
+
+def live_coach() -> tuple[set, set]:
+    activity, standards = Counter(), Counter()
+    for a in Activity.objects.prefetch_related("standards"):
+        activity[(a.coach_id, _month(a.held_on), a.kind, a.school_id, "count")] += 1
+        activity[(a.coach_id, _month(a.held_on), a.kind, a.school_id, "minutes")] += a.minutes
+        for standard in a.standards.all():
+            standards[(a.coach_id, _month(a.held_on), standard.pk)] += 1
+    for step in Step.objects.filter(done=True).select_related("cycle__challenge__enrollment"):
+        for standard in step.standards.all():
+            standards[(step.cycle.challenge.enrollment.coach_id, _month(step.starts_at), standard.pk)] += 1
+    for reflection in Reflection.objects.select_related("challenge__enrollment").prefetch_related("standards"):
+        for standard in reflection.standards.all():
+            standards[(reflection.challenge.enrollment.coach_id, _month(reflection.held_on), standard.pk)] += 1
+    keys = {key[:4] for key in activity}
+    months = {(*key, activity[(*key, "count")], activity[(*key, "minutes")]) for key in keys}
+    return months, {(*key, n) for key, n in standards.items()}
+
+
+def stored_coach() -> tuple[set, set]:
+    months = set(CoachMonth.objects.values_list("coach_id", "month", "kind", "school_id", "count", "minutes"))
+    return months, set(CoachStandardMonth.objects.values_list("coach_id", "month", "standard_id", "uses"))
+
+
+def assert_rollups_are_live() -> None:
+    assert stored_enrollment_months() == live_enrollment_months()
+    assert stored_itu() == live_itu()
+    assert stored_coach() == live_coach()
+
+
+# --- the operations a property test draws ---------------------------------------------------------
+
+indicators = st.sampled_from(ITUIndicator.values)
+scores = st.fixed_dictionaries({i: st.tuples(st.integers(1, 5), st.integers(1, 5)) for i in ITUIndicator.values})
+OPERATIONS = st.one_of(
+    st.tuples(st.just("step"), st.integers(0, 3), st.integers(0, 40), st.booleans(), st.integers(0, 17)),
+    st.tuples(st.just("edit"), st.integers(0, 3), st.integers(-60, 60), st.booleans(), st.integers(0, 17)),
+    st.tuples(st.just("reflect"), st.integers(0, 3), st.sampled_from(Reflection.Decision.values), st.integers(0, 40)),
+    st.tuples(st.just("activity"), st.integers(-1, 3), st.sampled_from(Activity.Kind.values), st.integers(-200, 0)),
+    st.tuples(st.just("itu"), st.integers(0, 3), st.sampled_from(ITURating.Phase.values), scores),
+    st.tuples(st.just("move"), st.integers(0, 3)),
+    st.tuples(st.just("erase"), st.integers(0, 3)),
+)
+
+
+class World:
+    """Four teachers at Lincoln, two on alice's caseload and two on bob's, each implementing a strategy."""
+
+    def __init__(self, cast):
+        self.cast = cast
+        self.standards = list(Standard.objects.order_by("code"))
+        self.enrollments = enroll(cast, 2, status=Challenge.Status.IMPLEMENT) + enroll(
+            cast, 2, status=Challenge.Status.IMPLEMENT, coach=cast.bob
+        )
+
+    def enrollment(self, i: int) -> Enrollment | None:
+        enrollment = self.enrollments[i]
+        return Enrollment.objects.filter(pk=enrollment.pk).select_related("teacher", "program").first()
+
+    def challenge(self, i: int) -> Challenge | None:
+        enrollment = self.enrollment(i)
+        return enrollment and enrollment.challenges.exclude(status=Challenge.Status.CLOSED).first()
+
+    def last_day(self, challenge: Challenge) -> datetime.datetime:
+        last = Step.objects.filter(cycle__challenge=challenge).order_by("-starts_at").first()
+        start = timezone.make_aware(datetime.datetime(2026, 9, 1, 10))
+        return last.starts_at if last else start
+
+    def run(self, operation: tuple) -> None:
+        name, i, *args = operation
+        if name == "step" and (challenge := self.challenge(i)):
+            gap, done, tag = args
+            cycle = challenge.current_cycle
+            kind = cycle and cycle.next_kind
+            if kind:
+                starts_at = self.last_day(challenge) + datetime.timedelta(days=gap)
+                coaching.step_log(
+                    challenge=challenge,
+                    kind=kind,
+                    starts_at=starts_at,
+                    done=done,
+                    visit_mode=Step.VisitMode.OBSERVE if kind == Kind.VISIT else "",
+                    standards=[self.standards[tag]],
+                )
+        elif name == "edit" and (step := Step.objects.filter(cycle__challenge__enrollment=self.enrollments[i]).last()):
+            shift, done, tag = args
+            coaching.step_update(
+                step=step,
+                starts_at=step.starts_at + datetime.timedelta(days=shift),
+                done=done,
+                standards=[self.standards[tag]],
+            )
+        elif name == "reflect" and (challenge := self.challenge(i)):
+            decision, gap = args
+            day = timezone.localdate(self.last_day(challenge)) + datetime.timedelta(days=gap)
+            coaching.challenge_reflect(
+                challenge=challenge, decision=decision, held_on=day, minutes=20, standards=self.standards[4:6]
+            )
+        elif name == "activity":
+            kind, days = args
+            enrollment = self.enrollment(i) if i >= 0 else None
+            touchpoint = kind == Activity.Kind.TOUCHPOINT
+            if touchpoint and enrollment is None:
+                return
+            coaching.activity_log(
+                actor=enrollment.coach if enrollment else self.cast.alice,
+                kind=kind,
+                enrollment=enrollment if touchpoint else None,
+                school=self.cast.school,
+                held_on=datetime.date(2026, 11, 30) + datetime.timedelta(days=days),
+                minutes=25,
+                standards=self.standards[10:12],
+            )
+        elif name == "itu" and (enrollment := self.enrollment(i)):
+            phase, given_scores = args
+            coaching.itu_rate(
+                enrollment=enrollment, phase=phase, rated_on=datetime.date(2026, 10, 1), scores=given_scores
+            )
+        elif name == "move" and (enrollment := self.enrollment(i)):
+            other = self.cast.bob if enrollment.coach_id == self.cast.alice.pk else self.cast.alice
+            self.enrollments[i] = district_services.enrollment_move(
+                actor=self.cast.dana, enrollment=enrollment, coach=other
+            )
+        elif name == "erase" and (enrollment := self.enrollment(i)):
+            services.teacher_erase(
+                actor=self.cast.dana, teacher=enrollment.teacher, confirmation=enrollment.teacher.name
+            )
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(operations=st.lists(OPERATIONS, min_size=1, max_size=12))
+def test_it_keeps_the_rollups_equal_to_the_live_figures(cast, operations):
+    with transaction.atomic():
+        world = World(cast)
+        for operation in operations:
+            try:
+                with transaction.atomic():
+                    world.run(operation)
+            except ValidationError:
+                pass  # an operation the services refuse here (the cycle's order, a closed challenge)
+        assert_rollups_are_live()
+        # And a rebuild from scratch comes to the same rows.
+        services.rollup_rebuild()
+        assert_rollups_are_live()
+        transaction.set_rollback(True)
+
+
+def test_it_rebuilds_the_rollups_with_a_command_and_a_task(cast, capsys):
+    from dashboard.tasks import rebuild_rollups
+
+    enrollment = enroll(cast, 1, status=Challenge.Status.CLOSED)[0]
+    live = live_enrollment_months()
+    assert {row[0] for row in live} == {enrollment.pk}
+    EnrollmentMonth.objects.all().delete()
+    CoachStandardMonth.objects.all().delete()
+    call_command("rebuild_rollups")
+    assert "EnrollmentMonth: 1 rows" in capsys.readouterr().out
+    assert_rollups_are_live()
+    EnrollmentMonth.objects.all().delete()
+    rebuild_rollups.delay()
+    assert_rollups_are_live()
+
+
+def test_it_registers_the_read_model_on_the_one_hook():
+    assert rollups.listeners() == {"dashboard": "dashboard.services.rollup_refresh"}
+
+
+def test_it_rolls_the_rollups_back_with_a_refused_write(cast):
+    challenge = challenge_at(cast, Challenge.Status.IMPLEMENT)
+    with pytest.raises(ValidationError), transaction.atomic():
+        coaching.step_log(challenge=challenge, kind=Kind.PLAN_MEETING, starts_at=timezone.now(), done=True)
+        coaching.step_log(challenge=challenge, kind=Kind.PLAN_MEETING, starts_at=timezone.now(), done=True)
+    assert not EnrollmentMonth.objects.filter(enrollment=cast.enrollment).exists()
