@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from accounts.models import District, Reach
+from accounts.models import NO_ENROLLMENT, District, Reach
 from standards.models import SelfAssessment
 
 
@@ -76,7 +76,12 @@ class EnrollmentMonth(models.Model):
     informal touchpoints, cycles completed (their debrief done) and challenges closed as resolved.
     """
 
-    reach = Reach(district="enrollment__program__district", school="enrollment__teacher__school", coach="coach")
+    reach = Reach(
+        district="enrollment__program__district",
+        school="enrollment__teacher__school",
+        coach="coach",
+        enrollment="enrollment",
+    )
 
     enrollment = models.ForeignKey("coaching.Enrollment", on_delete=models.CASCADE, related_name="+")
     month = models.DateField()
@@ -125,7 +130,12 @@ class EnrollmentMonth(models.Model):
 class EnrollmentITU(models.Model):
     """One enrollment's ITU indicator at baseline and at the latest later rating (end, else mid)."""
 
-    reach = Reach(district="enrollment__program__district", school="enrollment__teacher__school", coach="coach")
+    reach = Reach(
+        district="enrollment__program__district",
+        school="enrollment__teacher__school",
+        coach="coach",
+        enrollment="enrollment",
+    )
 
     enrollment = models.ForeignKey("coaching.Enrollment", on_delete=models.CASCADE, related_name="+")
     indicator = models.CharField(max_length=30)
@@ -151,7 +161,8 @@ class EnrollmentITU(models.Model):
 class CoachMonth(models.Model):
     """A coach's logged activities of one kind at one school (or none) in one month: count and minutes."""
 
-    reach = Reach(district="coach__membership__district", coach="coach")
+    # The coach's own work in counts (no teacher's record): theirs while they coach.
+    reach = Reach(district="coach__membership__district", coach="coach", enrollment=NO_ENROLLMENT)
 
     coach = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
@@ -172,7 +183,8 @@ class CoachMonth(models.Model):
 class CoachStandardMonth(models.Model):
     """How often a coach's work in a month was tagged with a standard (done steps, reflections, activities)."""
 
-    reach = Reach(district="coach__membership__district", coach="coach")
+    # The coach's own work in counts (no teacher's record): theirs while they coach.
+    reach = Reach(district="coach__membership__district", coach="coach", enrollment=NO_ENROLLMENT)
 
     coach = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
@@ -194,7 +206,12 @@ class CoachSelfAssessment(SelfAssessment):
     """A coach's self-assessment as scoping sees it: `standards` (the bottom layer) cannot name a Reach,
     so this proxy says how its rows reach the coach, the district, and the district admin's audience."""
 
-    reach = Reach(district="coach__membership__district", coach="coach", consent={"district": "shared_with_district"})
+    reach = Reach(
+        district="coach__membership__district",
+        coach="coach",
+        enrollment=NO_ENROLLMENT,  # the coach's own, no teacher's
+        consent={"district": "shared_with_district"},
+    )
 
     class Meta:
         proxy = True

@@ -129,7 +129,7 @@ def test_it_exports_each_dashboard_as_the_viewer_sees_it_and_audits_leaders(clie
 
     client.force_login(cast.dana)
     text = client.get(reverse("dashboard:district"), {"format": "csv"}).content.decode()
-    assert '"Alice","fewer than 5"' in text and "Maria" not in text
+    assert '"Alice","4","fewer than 5"' in text and "Maria" not in text
     assert AuditEvent.objects.filter(action="export", actor__in=[cast.paula, cast.dana]).count() == 2
 
     client.force_login(cast.alice)

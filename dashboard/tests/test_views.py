@@ -86,7 +86,7 @@ def test_it_keeps_a_principal_to_their_own_schools(client, cast):
 def test_it_shows_the_school_summary_in_constant_queries(client, cast, django_assert_num_queries):
     client.force_login(cast.paula)
     url = reverse("dashboard:school")
-    with django_assert_num_queries(22) as small:
+    with django_assert_num_queries(23) as small:
         client.get(url)
     for enrollment in enroll(cast, 8, status=Status.CLOSED):
         story(enrollment, "A story", share_with_principal=True)
@@ -101,7 +101,7 @@ def test_it_shows_the_school_summary_in_constant_queries(client, cast, django_as
 def test_it_shows_the_district_overview_in_constant_queries(client, cast, django_assert_num_queries):
     client.force_login(cast.dana)
     url = reverse("dashboard:district")
-    with django_assert_num_queries(26) as small:
+    with django_assert_num_queries(27) as small:
         client.get(url)
     for _ in range(3):
         school = f.SchoolFactory(district=cast.district)
@@ -118,14 +118,17 @@ def test_it_shows_per_coach_counts_to_the_admin_suppressed_below_k(client, cast)
     client.force_login(cast.dana)
     alice = '<th scope="row">Alice</th>\n      <td class="text-end text-nowrap">'
 
+    contacted = '\n      <td class="text-end text-nowrap">'  # the next cell: teachers contacted in 14 days
+
     page = client.get(reverse("dashboard:district")).content.decode()
-    assert alice + '<span class="fst-italic">fewer than 5</span>' in page
+    # The caseload's size is shown as it is (the admin assigns it); the rest of a 3-teacher row is not.
+    assert alice + "3</td>" + contacted + '<span class="fst-italic">fewer than 5</span>' in page
     assert "Oscar" not in page
 
     cast.district.suppression_k = 3
     cast.district.save()
     page = client.get(reverse("dashboard:district")).content.decode()
-    assert alice + "3</td>" in page
+    assert alice + "3</td>" + contacted + "0</td>" in page
 
 
 def test_it_lists_district_stories_without_principal_only_ones(client, cast):
