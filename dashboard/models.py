@@ -161,11 +161,15 @@ class EnrollmentITU(models.Model):
 class CoachMonth(models.Model):
     """A coach's logged activities of one kind at one school (or none) in one month: count and minutes."""
 
-    # The coach's own work in counts (no teacher's record): theirs while they coach.
-    reach = Reach(district="coach__membership__district", coach="coach", enrollment=NO_ENROLLMENT)
+    # A row of a teacher's caseload entry (touchpoints) goes with that enrollment, like Activity;
+    # school-wide work (no enrollment) is the coach's own while they coach.
+    reach = Reach(district="coach__membership__district", coach="coach", enrollment="enrollment")
 
     coach = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    enrollment = models.ForeignKey(
+        "coaching.Enrollment", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
     month = models.DateField()
     kind = models.CharField(max_length=30)
@@ -183,20 +187,21 @@ class CoachMonth(models.Model):
 class CoachStandardMonth(models.Model):
     """How often a coach's work in a month was tagged with a standard (done steps, reflections, activities)."""
 
-    # The coach's own work in counts (no teacher's record): theirs while they coach.
-    reach = Reach(district="coach__membership__district", coach="coach", enrollment=NO_ENROLLMENT)
+    # Tags of a teacher's steps, reflections and touchpoints carry that enrollment; school-wide work's, none.
+    reach = Reach(district="coach__membership__district", coach="coach", enrollment="enrollment")
 
     coach = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    enrollment = models.ForeignKey(
+        "coaching.Enrollment", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
     month = models.DateField()
     standard = models.ForeignKey("standards.Standard", on_delete=models.CASCADE, related_name="+")
     uses = models.PositiveIntegerField(default=0)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["coach", "month", "standard"], name="one_standard_rollup_per_month")
-        ]
+        indexes = [models.Index(fields=["coach", "month"])]
 
     def __str__(self) -> str:
         return f"Coach {self.coach_id} {self.standard_id} in {self.month:%Y-%m}"

@@ -186,7 +186,7 @@ def _enrollment_itu(enrollments: QuerySet[Enrollment]) -> list[EnrollmentITU]:
 
 def _coach_months(coach_ids: list[int] | None) -> list[CoachMonth]:
     activities = Activity.objects.all() if coach_ids is None else Activity.objects.filter(coach__in=coach_ids)
-    rows = activities.values("coach_id", "kind", "school_id", month=_month("held_on")).annotate(
+    rows = activities.values("coach_id", "enrollment_id", "kind", "school_id", month=_month("held_on")).annotate(
         count=Count("pk"), minutes=Sum("minutes")
     )
     return [CoachMonth(**row) for row in rows.order_by()]
@@ -194,23 +194,26 @@ def _coach_months(coach_ids: list[int] | None) -> list[CoachMonth]:
 
 def _coach_standard_months(coach_ids: list[int] | None) -> list[CoachStandardMonth]:
     """Tags of done steps, reflections and activities per coach, month and standard."""
-    sources = (
-        (Step.standards.through, "step__cycle__challenge__enrollment__coach", "step__starts_at", Q(step__done=True)),
-        (Reflection.standards.through, "reflection__challenge__enrollment__coach", "reflection__held_on", Q()),
-        (Activity.standards.through, "activity__coach", "activity__held_on", Q()),
+    step, reflection = "step__cycle__challenge__enrollment", "reflection__challenge__enrollment"
+    sources = (  # (tags, their enrollment, the day, which count)
+        (Step.standards.through, step, "step__starts_at", Q(step__done=True)),
+        (Reflection.standards.through, reflection, "reflection__held_on", Q()),
+        (Activity.standards.through, "activity__enrollment", "activity__held_on", Q()),
     )
-    uses: dict[tuple[int, datetime.date, int], int] = {}
-    for through, coach, day, condition in sources:
+    coach_of = {step: f"{step}__coach", reflection: f"{reflection}__coach", "activity__enrollment": "activity__coach"}
+    uses: dict[tuple[int, int | None, datetime.date, int], int] = {}
+    for through, enrollment, day, condition in sources:
+        coach = coach_of[enrollment]
         tags = through.objects.filter(condition)
         if coach_ids is not None:
             tags = tags.filter(**{f"{coach}__in": coach_ids})
-        rows = tags.values("standard_id", coach_id=F(coach), month=_month(day)).annotate(n=Count("pk")).order_by()
-        for row in rows:
-            key = (row["coach_id"], row["month"], row["standard_id"])
+        rows = tags.values("standard_id", coach_id=F(coach), enrollment_id=F(enrollment), month=_month(day))
+        for row in rows.annotate(n=Count("pk")).order_by():
+            key = (row["coach_id"], row["enrollment_id"], row["month"], row["standard_id"])
             uses[key] = uses.get(key, 0) + row["n"]
     return [
-        CoachStandardMonth(coach_id=coach_id, month=month, standard_id=standard_id, uses=n)
-        for (coach_id, month, standard_id), n in uses.items()
+        CoachStandardMonth(coach_id=coach_id, enrollment_id=enrollment_id, month=month, standard_id=standard_id, uses=n)
+        for (coach_id, enrollment_id, month, standard_id), n in uses.items()
     ]
 
 

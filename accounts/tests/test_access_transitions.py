@@ -168,7 +168,11 @@ def test_it_makes_every_confidential_model_say_which_enrollment_it_belongs_to():
     assert {m.__name__ for m in models} >= {"Enrollment", "Challenge", "Cycle", "Step", "ITURating", "Activity"}
     # Each names its path to the caseload entry, or says it belongs to no teacher (NO_ENROLLMENT).
     assert [m.__name__ for m in models if not m.reach.enrollment] == []
-    assert {m.__name__ for m in models if m.reach.enrollment == NO_ENROLLMENT} <= {"CalendarFeed"}
+    # The coach's own things, about no teacher: the calendar feed, their self-assessments.
+    assert {m.__name__ for m in models if m.reach.enrollment == NO_ENROLLMENT} <= {
+        "CalendarFeed",
+        "CoachSelfAssessment",
+    }
 
 
 @pytest.mark.parametrize("change", [deactivated, to_principal, enrollments_ended, program_ended])

@@ -109,24 +109,28 @@ def stored_itu() -> set[tuple]:
 def live_coach() -> tuple[set, set]:
     activity, standards = Counter(), Counter()
     for a in Activity.objects.prefetch_related("standards"):
-        activity[(a.coach_id, _month(a.held_on), a.kind, a.school_id, "count")] += 1
-        activity[(a.coach_id, _month(a.held_on), a.kind, a.school_id, "minutes")] += a.minutes
+        activity[(a.coach_id, a.enrollment_id, _month(a.held_on), a.kind, a.school_id, "count")] += 1
+        activity[(a.coach_id, a.enrollment_id, _month(a.held_on), a.kind, a.school_id, "minutes")] += a.minutes
         for standard in a.standards.all():
-            standards[(a.coach_id, _month(a.held_on), standard.pk)] += 1
+            standards[(a.coach_id, a.enrollment_id, _month(a.held_on), standard.pk)] += 1
     for step in Step.objects.filter(done=True).select_related("cycle__challenge__enrollment"):
+        enrollment = step.cycle.challenge.enrollment
         for standard in step.standards.all():
-            standards[(step.cycle.challenge.enrollment.coach_id, _month(step.starts_at), standard.pk)] += 1
+            standards[(enrollment.coach_id, enrollment.pk, _month(step.starts_at), standard.pk)] += 1
     for reflection in Reflection.objects.select_related("challenge__enrollment").prefetch_related("standards"):
+        enrollment = reflection.challenge.enrollment
         for standard in reflection.standards.all():
-            standards[(reflection.challenge.enrollment.coach_id, _month(reflection.held_on), standard.pk)] += 1
-    keys = {key[:4] for key in activity}
+            standards[(enrollment.coach_id, enrollment.pk, _month(reflection.held_on), standard.pk)] += 1
+    keys = {key[:5] for key in activity}
     months = {(*key, activity[(*key, "count")], activity[(*key, "minutes")]) for key in keys}
     return months, {(*key, n) for key, n in standards.items()}
 
 
 def stored_coach() -> tuple[set, set]:
-    months = set(CoachMonth.objects.values_list("coach_id", "month", "kind", "school_id", "count", "minutes"))
-    return months, set(CoachStandardMonth.objects.values_list("coach_id", "month", "standard_id", "uses"))
+    columns = ("coach_id", "enrollment_id", "month", "kind", "school_id", "count", "minutes")
+    months = set(CoachMonth.objects.values_list(*columns))
+    standards = CoachStandardMonth.objects.values_list("coach_id", "enrollment_id", "month", "standard_id", "uses")
+    return months, set(standards)
 
 
 def assert_rollups_are_live() -> None:
