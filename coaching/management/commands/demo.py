@@ -395,26 +395,27 @@ EVIDENCE = {  # standard code: evidence a coach writes (the rest get a short gen
 }
 
 
-HISTORY = (  # an earlier challenge each teacher closed this school year: problems, strategy, tool
+HISTORY = (  # an earlier challenge each teacher closed this school year: problems, to improve, strategy, tool
     (["Students wait for help instead of trying first", "Early finishers drift off task"],
-     "Station rotation with digital stations", "Google Slides"),
+     "students' independence during practice", "Station rotation with digital stations", "Google Slides"),
     (["Feedback on drafts comes too late to use", "Peer review stays superficial"],
-     "Peer feedback on shared documents", "Google Docs"),
+     "timely feedback on drafts", "Peer feedback on shared documents", "Google Docs"),
     (["Few students explain their reasoning", "Misconceptions surface only on the test"],
-     "Real-time polling for misconceptions", "Pear Deck"),
+     "students' explanations of their reasoning", "Real-time polling for misconceptions", "Pear Deck"),
 )  # fmt: skip
 
 
 def history(enrollment: Enrollment, lib: dict, n: int) -> None:
     """A challenge the teacher and coach worked through and closed earlier this school year: one or two
     full meet → visit → meet cycles between 78 and 57 school days ago, then a reflection."""
-    problems, title, tool = HISTORY[n % len(HISTORY)]
+    problems, improvement, title, tool = HISTORY[n % len(HISTORY)]
     strategy = lib[title]
     challenge = services.challenge_start(enrollment=enrollment, problems=problems)
     services.challenge_identify(
         challenge=challenge,
         problems=problems,
         title=problems[0],
+        improvement=improvement,
         category=INSTR,
         standards=default_standards("identify"),
     )
