@@ -234,11 +234,18 @@ class RosterImport(models.Model):
     errors = models.JSONField(default=list, blank=True)  # [{"file": "users.csv", "row": 12, "message": "…"}]
     # Changes the import made and went on with (control characters in a name became spaces), like errors.
     warnings = models.JSONField(default=list, blank=True)
+    # Failed for a reason other than the files (a crash, a lost worker, the database): the same upload
+    # can simply run again.
+    interrupted = models.BooleanField(default=False)
+    attempts = models.PositiveSmallIntegerField(default=0)  # times a worker started it (config.jobs.MAX_STARTS)
     created_at = models.DateTimeField(default=timezone.now)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["created_at"], condition=models.Q(finished_at__isnull=True), name="unfinished_imports")
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.filename}"

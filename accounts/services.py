@@ -52,7 +52,7 @@ def _check_email_free(district: District, email: str) -> None:
 
 
 def _issue(invitation: Invitation, site_url: str) -> None:
-    """Give the invitation a new link (the old one dies) and expiry, and e-mail it once the write commits.
+    """Give the invitation a new link (the old one dies) and expiry; the caller queues its e-mail once saved.
 
     `site_url` is the address the admin reached Cadence at (the view passes the request's): the link
     starts there unless settings.SITE_URL is set.
@@ -61,8 +61,6 @@ def _issue(invitation: Invitation, site_url: str) -> None:
     invitation.token_nonce = secrets.token_urlsafe(32)
     invitation.token_hash = token_hash(invitation_token(invitation))
     invitation.expires_at = timezone.now() + INVITATION_LIFETIME
-    # Only the id is queued: the worker rebuilds the link, so no broker, log or task result holds it.
-    transaction.on_commit(lambda: enqueue("accounts.tasks.send_invitation", invitation.pk))
 
 
 @transaction.atomic
@@ -87,6 +85,9 @@ def invitation_create(
     invitation.full_clean()
     invitation.save()
     invitation.schools.set(schools)
+    # Only the id is queued (in this transaction, via the outbox): the worker rebuilds the link, so no
+    # broker, log or task result holds it.
+    enqueue("accounts.tasks.send_invitation", invitation.pk)
     audit.record(
         district=district,
         actor=actor,
@@ -106,6 +107,7 @@ def invitation_resend(*, actor: User, invitation: Invitation, site_url: str) -> 
         raise ValidationError(f"{invitation.email} has already accepted the invitation.")
     _issue(invitation, site_url)
     invitation.save(update_fields=["site_url", "token_nonce", "token_hash", "expires_at"])
+    enqueue("accounts.tasks.send_invitation", invitation.pk)
     audit.record(
         district=invitation.district,
         actor=actor,
@@ -192,7 +194,7 @@ def _end_caseload(user: User, *, at_schools: Iterable[School] | None = None) -> 
     Access to a teacher's record follows an active enrollment (accounts.scoping), so a change that
     takes away the role, the account or the school ends the enrollments with it, in the caller's
     transaction, rather than leave them for the rule to ignore (they would still count as caseloads), and
-    calendars hear that their scheduled steps are cancelled once it commits.
+    calendars hear that their scheduled steps are cancelled once it commits (the task is queued in it).
     """
     entries = scoping.caseload(user, at_schools=at_schools)
     ids = list(entries.values_list("pk", flat=True))
@@ -200,7 +202,7 @@ def _end_caseload(user: User, *, at_schools: Iterable[School] | None = None) -> 
         entries.model._default_manager.filter(pk__in=ids).end(timezone.localdate())
         # Their scheduled steps are not going to happen: calendars get the cancellation (by task: coaching
         # is above accounts).
-        transaction.on_commit(lambda: enqueue("coaching.tasks.cancel_ended_enrollments_steps", *ids))
+        enqueue("coaching.tasks.cancel_ended_enrollments_steps", *ids)
     return len(ids)
 
 

@@ -142,8 +142,7 @@ def _step_facts(step: Step) -> dict:
 
 
 def _queue(event: CalendarEvent) -> None:
-    event_id = event.pk
-    transaction.on_commit(lambda: enqueue("coaching.tasks.send_calendar_event", event_id))
+    enqueue("coaching.tasks.send_calendar_event", event.pk)  # in this transaction; sent once it commits
 
 
 def event_schedule(step: Step) -> CalendarEvent | None:

@@ -4,15 +4,16 @@ from celery import shared_task
 
 from coaching import invitations, services
 from coaching.models import CalendarEvent
+from config.jobs import TRANSIENT_ERRORS
 
 
-@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+@shared_task(autoretry_for=(OSError, *TRANSIENT_ERRORS), retry_backoff=True, max_retries=5)
 def send_calendar_event(event_id: int) -> None:
     """E-mail a step's calendar invitation or cancellation (coaching.invitations.send_calendar_event)."""
     invitations.send_calendar_event(event_id=event_id)
 
 
-@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+@shared_task(autoretry_for=(OSError, *TRANSIENT_ERRORS), retry_backoff=True, max_retries=5)
 def send_step_invitation(step_id: int) -> None:
     """The name used before calendar events were kept: messages queued by an older release still send."""
     event_id = CalendarEvent.objects.filter(step_id=step_id).values_list("pk", flat=True).first()
@@ -22,7 +23,7 @@ def send_step_invitation(step_id: int) -> None:
 
 @shared_task
 def relay_calendar_events() -> None:
-    """Celery beat: queue again every calendar change whose task was lost (the broker was down)."""
+    """Celery beat: queue again every calendar change whose e-mail never went (a message the broker lost)."""
     for event_id in invitations.unsent_events():
         send_calendar_event.delay(event_id)
 

@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "allauth.socialaccount.providers.google",
     "allauth.socialaccount.providers.microsoft",
     "allauth.socialaccount.providers.openid_connect",
+    "config",
     "accounts",
     "standards",
     "coaching",
@@ -100,6 +101,8 @@ MIDDLEWARE = [
     # django-allauth's request context (single sign-on); it also turns a refused sign-in into its page.
     "allauth.account.middleware.AccountMiddleware",
     "accounts.middleware.DistrictMiddleware",
+    # A lost database connection in a view is the 503 page (config.views.server_error covers the rest).
+    "config.middleware.DatabaseUnavailableMiddleware",
     # Last, so it turns a locked-out sign-in into the lockout page (accounts.signin.locked_out).
     "axes.middleware.AxesMiddleware",
 ]
@@ -130,6 +133,9 @@ DATABASES = {
     )
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # A database host that does not answer is an outage page within seconds, not a request hung for minutes.
+    DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = env_int("DATABASE_CONNECT_TIMEOUT", 5)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -208,6 +214,8 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 REDIS_URL = os.environ.get("REDIS_URL", "")
 CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
+# The queue tasks go to and workers read (`-Q`): installations sharing one Redis keep theirs apart.
+CELERY_TASK_DEFAULT_QUEUE = env("CELERY_QUEUE", "celery")
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -215,23 +223,55 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_TASK_TIME_LIMIT = 5 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 4 * 60
 CELERY_TASK_ACKS_LATE = True
-# A request must not hang on a broker that is down: publishing fails fast and the
-# caller (coaching.tasks.enqueue) logs it; the write itself is already committed.
+# With late acknowledgement, a task whose worker process died (killed, out of memory) goes back to the
+# queue instead of being dropped: every task is idempotent, and long jobs count their starts (config.jobs).
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# Tasks are queued through the outbox (config.celery.enqueue), never by a request itself: publishing fails
+# fast and leaves the task in the outbox for the periodic relay.
 CELERY_TASK_PUBLISH_RETRY = False
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
-CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5}
+# A message taken by a worker that then vanished (killed with its pool) goes back to the queue after
+# visibility_timeout. It must exceed the longest task (the 5-minute time limit) plus the longest retry
+# countdown (config.jobs.BACKOFF_MAX), or a slow task would be delivered twice.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": 2,
+    "socket_timeout": 5,
+    "visibility_timeout": env_int("BROKER_VISIBILITY_TIMEOUT", 15 * 60),
+}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A worker reserves one message per process at a time: a killed worker strands no queue of others.
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Imports and exports unfinished this long after they were requested are failed by the sweepers.
+JOB_DEADLINE_SECONDS = env_int("JOB_DEADLINE_SECONDS", 30 * 60)
 # `celery -A config beat` (one beat process per installation). Each periodic task is idempotent, so a
-# run missed, repeated or overlapping sends nothing twice.
+# run missed, repeated or overlapping sends nothing twice. The frequent ones expire after their
+# interval, so a stopped worker does not come back to a pile of stale runs.
+OUTBOX_RELAY_SECONDS = env_int("OUTBOX_RELAY_SECONDS", 10)
 CELERY_BEAT_SCHEDULE = {
+    # What the broker missed: tasks still in the outbox (config.celery).
+    "relay-outbox": {
+        "task": "config.tasks.relay_outbox",
+        "schedule": OUTBOX_RELAY_SECONDS,
+        "options": {"expires": OUTBOX_RELAY_SECONDS},
+    },
+    # Proof for /healthz that beat, the broker and a worker all work.
+    "heartbeat": {"task": "config.tasks.heartbeat", "schedule": 30, "options": {"expires": 30}},
+    # Imports and exports stuck past JOB_DEADLINE_SECONDS end "failed", with a reason.
+    "sweep-roster-imports": {"task": "districts.tasks.sweep_imports", "schedule": 60, "options": {"expires": 60}},
+    "sweep-exports": {"task": "dashboard.tasks.sweep_exports", "schedule": 60, "options": {"expires": 60}},
     # Digests due in each person's own district time zone (dashboard.digests).
     "send-due-digests": {"task": "dashboard.tasks.send_due_digests", "schedule": 15 * 60},
-    # Calendar invitations and cancellations whose task was lost while the broker was down.
+    # Calendar changes whose e-mail never went (a message the broker itself lost).
     "relay-calendar-events": {"task": "coaching.tasks.relay_calendar_events", "schedule": 15 * 60},
 }
 
 CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        # Nothing waits long on a Redis that is down (only /healthz and the worker heartbeat use the cache).
+        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
+    }
     if REDIS_URL
     else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
 }
@@ -258,6 +298,7 @@ SECURE_REFERRER_POLICY = "same-origin"
 if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # a load balancer probes each instance over plain HTTP
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 60 * 60 * 24 * 365)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True

@@ -5,12 +5,18 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from config import views
 from districts import signin
 
 # The Django admin is the site operator's tool: superusers only, whatever is_staff says.
 admin.site.has_permission = lambda request: request.user.is_active and request.user.is_superuser
 
+# A database outage met outside a view is a 503 too (config.middleware handles the ones inside).
+handler500 = "config.views.server_error"
+handler400 = "config.views.bad_request"  # a session save cut short by the outage
+
 urlpatterns = [
+    path("healthz", views.healthz, name="healthz"),
     path("login/", signin.LoginView.as_view(), name="login"),
     # Single sign-on: the sign-in page's buttons start here; the providers send people back to the
     # callbacks (django-allauth's views; its other account pages are not routed: see config/settings.py).

@@ -26,11 +26,13 @@ class DataExport(models.Model):
     # Kept in the database so that any web process can serve what any worker built.
     content = models.BinaryField(null=True, blank=True)
     error = models.TextField(blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)  # times a worker started it (config.jobs.MAX_STARTS)
     created_at = models.DateTimeField(default=timezone.now)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
+        indexes = [models.Index(fields=["created_at"], condition=models.Q(status="pending"), name="pending_exports")]
 
     def __str__(self) -> str:
         return f"Export of {self.district} {self.created_at:%Y-%m-%d}"

@@ -39,6 +39,7 @@ from coaching.models import (
 )
 from config import rollups
 from config.celery import enqueue
+from config.jobs import MAX_STARTS, TRANSIENT_ERRORS, job_deadline_seconds, job_lock
 from config.spreadsheets import csv_writer, xlsx_writer
 from dashboard import selectors
 from dashboard.models import CoachMonth, CoachStandardMonth, DataExport, EnrollmentITU, EnrollmentMonth
@@ -46,6 +47,7 @@ from standards.models import SelfAssessment, SelfAssessmentRating, Standard
 
 logger = logging.getLogger(__name__)
 Action = AuditEvent.Action
+LOCK = "data_export"  # the name of an export's config.jobs.job_lock
 
 
 # --- the read model ---------------------------------------------------------------------------------
@@ -631,16 +633,11 @@ def _consistent_snapshot() -> None:
 
 @transaction.atomic
 def export_request(*, actor: User, district: District) -> DataExport:
-    """Ask for an export: audited now (an export reads every confidential record), built by a task."""
-    # One at a time: each export reads the whole district. A task lost by a worker stops blocking
-    # after the hour (the task time limit is minutes).
-    recent = timezone.now() - datetime.timedelta(hours=1)
-    if (
-        scoping.district_rows(district, DataExport)
-        .filter(status=DataExport.Status.PENDING, created_at__gte=recent)
-        .exists()
-    ):
-        raise ValidationError("An export is already being prepared. It appears below when it is ready.")
+    """Ask for an export: audited now (an export reads every confidential record), built by a task.
+
+    Never refused because another export is still pending: a stuck export must not block the next
+    one (the sweeper fails it), and a double click is caught by the form's submission key.
+    """
     export = DataExport.objects.create(district=district, requested_by=actor)
     audit.record(
         district=district,
@@ -649,25 +646,8 @@ def export_request(*, actor: User, district: District) -> DataExport:
         summary="Requested an export of all district data",
         export_id=export.pk,
     )
-    transaction.on_commit(lambda: enqueue("dashboard.tasks.build_export", export.pk))
+    enqueue("dashboard.tasks.build_export", export.pk)  # built once this transaction commits
     return export
-
-
-def export_build(*, export_id: int) -> DataExport:
-    """Build the archive of a pending export; a failure is kept on the export for the admin to see."""
-    export = DataExport.objects.select_related("district").get(pk=export_id)
-    if export.status != DataExport.Status.PENDING:
-        return export  # a retried or duplicated task: the work is done
-    try:
-        fresh = not connection.in_atomic_block  # a worker: this atomic block begins the transaction
-        with transaction.atomic():
-            if fresh:
-                _consistent_snapshot()
-            content = export_archive(district=export.district)
-    except Exception as error:
-        logger.exception("Export %s failed", export_id)
-        return export_save(export=export, error=f"The export could not be built ({type(error).__name__}).")
-    return export_save(export=export, content=content)
 
 
 def export_save(*, export: DataExport, content: bytes | None = None, error: str = "") -> DataExport:
@@ -682,6 +662,65 @@ def export_save(*, export: DataExport, content: bytes | None = None, error: str 
     DataExport.objects.filter(pk=export.pk, status=DataExport.Status.PENDING).update(**values)
     export.refresh_from_db()
     return export
+
+
+def export_build(*, export_id: int) -> DataExport | None:
+    """Build the archive of a pending export, once, whatever happens to workers and the database.
+
+    Returns the export as it ended, or None when another worker is building it (a duplicate
+    delivery). Raises the transient errors (config.jobs.TRANSIENT_ERRORS) for the task to retry;
+    any other failure is kept on the export for the admin to see. An export started MAX_STARTS
+    times without finishing (its worker killed each time) is failed instead of built again.
+    """
+    with job_lock(LOCK, export_id) as mine:
+        if not mine:
+            return None
+        export = DataExport.objects.select_related("district").filter(pk=export_id).first()
+        if export is None or export.status != DataExport.Status.PENDING:
+            return export  # gone with its district, or a retried or duplicated task: the work is done
+        if export.attempts >= MAX_STARTS:
+            return export_save(export=export, error=f"The export was interrupted {export.attempts} times. Ask again.")
+        DataExport.objects.filter(pk=export.pk).update(attempts=F("attempts") + 1)
+        try:
+            fresh = not connection.in_atomic_block  # a worker: this atomic block begins the transaction
+            with transaction.atomic():
+                if fresh:
+                    _consistent_snapshot()
+                content = export_archive(district=export.district)
+        except TRANSIENT_ERRORS:
+            raise
+        except Exception as error:
+            logger.exception("Export %s failed", export_id)
+            return export_save(export=export, error=f"The export could not be built ({type(error).__name__}).")
+        return export_save(export=export, content=content)
+
+
+def export_give_up(*, export_id: int, reason: str) -> DataExport | None:
+    """Fail an export whose task ran out of retries; `reason` completes "The export stopped: …"."""
+    with job_lock(LOCK, export_id) as mine:
+        export = DataExport.objects.filter(pk=export_id, status=DataExport.Status.PENDING).first()
+        if not mine or export is None:
+            return None
+        return export_save(export=export, error=f"The export stopped: {reason}. Ask again.")
+
+
+def exports_sweep(*, now: datetime.datetime | None = None) -> int:
+    """Fail every export still pending JOB_DEADLINE_SECONDS after it was requested that no worker is building.
+
+    Run every minute by Celery beat (dashboard.tasks.sweep_exports); returns how many it failed.
+    """
+    deadline = job_deadline_seconds()
+    cutoff = (now or timezone.now()) - datetime.timedelta(seconds=deadline)
+    stale = DataExport.objects.filter(status=DataExport.Status.PENDING, created_at__lt=cutoff)
+    reason = f"The export was not ready within {round(deadline / 60)} minutes. Ask again."
+    swept = 0
+    for pk in list(stale.values_list("pk", flat=True)):
+        with job_lock(LOCK, pk) as mine:
+            export = DataExport.objects.filter(pk=pk, status=DataExport.Status.PENDING).first()
+            if mine and export:
+                export_save(export=export, error=reason)
+                swept += 1
+    return swept
 
 
 @transaction.atomic

@@ -1,12 +1,21 @@
+"""Thin Celery tasks of the dashboard: each takes ids and calls a service."""
+
 from celery import shared_task
 
+from config.jobs import JOB_TASK_OPTIONS, retrying
 from dashboard import digests, services
 
 
+@shared_task(**JOB_TASK_OPTIONS)
+def build_export(self, export_id: int) -> None:
+    with retrying(self, give_up=lambda reason: services.export_give_up(export_id=export_id, reason=reason)):
+        services.export_build(export_id=export_id)
+
+
 @shared_task
-def build_export(export_id: int) -> None:
-    # No autoretry: a failure is recorded on the export, and the admin can simply ask again.
-    services.export_build(export_id=export_id)
+def sweep_exports() -> int:
+    """Celery beat, every minute: fail exports stuck past their deadline (services.exports_sweep)."""
+    return services.exports_sweep()
 
 
 @shared_task

@@ -4,6 +4,7 @@ Both run through `make test`, which points the suite at PostgreSQL and Redis. Th
 than skip when that environment is missing, so CI can never pass by quietly not running them.
 """
 
+import contextlib
 import datetime
 import json
 import os
@@ -14,7 +15,9 @@ import sys
 import time
 import uuid
 import zoneinfo
+from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
 from urllib.parse import quote
 
 import pytest
@@ -117,13 +120,9 @@ def _delete_queue(app, queue: str) -> None:
         pass
 
 
-@pytest.fixture
-def celery_worker(transactional_db, tmp_path, settings):
-    """A real `celery worker` process consuming this test's own queue.
-
-    It reads the test database, so rows must be committed (hence transactional_db), and it
-    e-mails into `tmp_path / "mail"` (returned), where the test process's locmem outbox cannot.
-    """
+@contextlib.contextmanager
+def _worker(tmp_path: Path, settings, pool: str) -> Iterator[SimpleNamespace]:
+    """A `celery worker` process with `pool` (solo: the task runs in it; prefork: in its one child)."""
     from config.celery import app
 
     if not settings.REDIS_URL:
@@ -141,8 +140,9 @@ def celery_worker(transactional_db, tmp_path, settings):
         "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
         "EMAIL_FILE_PATH": str(mail_dir),
         "CONN_MAX_AGE": "0",  # the test database is flushed between tests; hold no connection open
+        "CELERY_QUEUE": queue,  # what the worker queues itself (the outbox relay) stays in this test's queue
     }
-    command = [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "--concurrency=1"]
+    command = [sys.executable, "-m", "celery", "-A", "config", "worker", f"--pool={pool}", "--concurrency=1"]
     command += ["-Q", queue, "-n", f"{queue}@%h", "--loglevel=INFO"]
     command += ["--without-mingle", "--without-gossip", "--without-heartbeat"]
 
@@ -154,11 +154,91 @@ def celery_worker(transactional_db, tmp_path, settings):
         )
     try:
         _wait_until_ready(process, log)
-        yield mail_dir
+        yield SimpleNamespace(mail_dir=mail_dir, process=process, log=log, queue=queue)
     finally:
         _stop(process)
         app.conf.task_always_eager, app.conf.task_default_queue = eager, default_queue
         _delete_queue(app, queue)
+
+
+@pytest.fixture
+def celery_worker(transactional_db, tmp_path, settings):
+    """A real `celery worker` process consuming this test's own queue.
+
+    It reads the test database, so rows must be committed (hence transactional_db), and it
+    e-mails into `tmp_path / "mail"` (returned), where the test process's locmem outbox cannot.
+    """
+    with _worker(tmp_path, settings, pool="solo") as worker:
+        yield worker.mail_dir
+
+
+@pytest.fixture
+def celery_prefork_worker(transactional_db, tmp_path, settings):
+    """Like celery_worker, but tasks run in a child process, as in production: killing that child (the
+    out-of-memory killer's way) is a lost worker that the parent notices. Yields .process, .mail_dir, .log."""
+    with _worker(tmp_path, settings, pool="prefork") as worker:
+        yield worker
+
+
+@contextlib.contextmanager
+def broker_at(url: str) -> Iterator[None]:
+    """Point the Celery app of this process at another broker for the block (e.g. a port nobody listens on)."""
+    from config.celery import app
+
+    saved = app.conf.broker_url
+    app.conf.broker_url = url
+    app._pool, app.amqp._producer_pool = None, None  # connection pools remember the old URL
+    try:
+        yield
+    finally:
+        app.conf.broker_url = saved
+        app._pool, app.amqp._producer_pool = None, None
+
+
+UNREACHABLE_BROKER = "redis://127.0.0.1:1/0"  # nothing listens on port 1: as when Redis is down
+
+
+@pytest.fixture
+def unreachable_broker():
+    """The broker is down for the whole test, and tasks are not run eagerly (they go through the broker)."""
+    from config.celery import app
+
+    eager, app.conf.task_always_eager = app.conf.task_always_eager, False
+    with broker_at(UNREACHABLE_BROKER):
+        yield
+    app.conf.task_always_eager = eager
+
+
+def worker_children(process: subprocess.Popen) -> list[int]:
+    """The pids of a worker's pool processes (Linux /proc)."""
+    children = Path(f"/proc/{process.pid}/task/{process.pid}/children").read_text().split()
+    return [int(pid) for pid in children]
+
+
+# --- another process's database session ------------------------------------------------------
+
+
+@pytest.fixture
+def other_session(django_db_setup, django_db_blocker):
+    """A second PostgreSQL session on the test database (autocommit), as another process holds one:
+    to hold a job's lock or a row lock while the code under test runs."""
+    import psycopg2
+
+    if connection.vendor != "postgresql":
+        pytest.fail("This test needs PostgreSQL: run it with `make test`, which sets DATABASE_URL.")
+    with django_db_blocker.unblock():
+        session = psycopg2.connect(**connection.get_connection_params())
+    session.autocommit = True
+    yield session
+    session.close()
+
+
+def hold_job_lock(session, kind: str, pk: int) -> None:
+    """Take the job's advisory lock (config.jobs.job_lock) in `session`, as a worker running it does."""
+    from config.jobs import _lock_key
+
+    with session.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_lock(%s, %s)", _lock_key(kind, pk))
 
 
 # --- the browser -------------------------------------------------------------------------------

@@ -142,6 +142,7 @@ DIGEST_PEOPLE = Rule(alice=OK, bob=OK, paula=OK, dana=403, oscar=OK, olga=403)
 
 # name: (rule, method, kwargs builder)
 MATRIX = {
+    "healthz": (PUBLIC, "get", None),  # for a load balancer: up/down per dependency, nothing about anyone
     "login": (PUBLIC, "get", None),
     "logout": (LOGS_OUT, "post", None),
     "sso_start": (PUBLIC, "post", sso_provider),  # off to the provider
@@ -220,6 +221,7 @@ MATRIX = {
     "rosters:index": (ADMINS, "get", None),
     "rosters:detail": (ADMIN_OBJECT, "get", roster_import),
     "rosters:progress": (ADMIN_OBJECT, "get", roster_import),
+    "rosters:retry": (ADMIN_OBJECT, "post", roster_import),
     "district:programs": (SIGNED_IN, "get", None),
     "district:program_new": (ADMINS, "get", None),
     "district:program_edit": (ADMIN_OBJECT, "get", program),

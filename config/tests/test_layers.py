@@ -19,7 +19,9 @@ COMPOSITION_ROOT = {"config.settings", "config.urls", "config.wsgi", "config.asg
 MODULE_LAYER = {
     "apps": 0,
     "models": 0,
-    "celery": 1,  # config: the Celery app and `enqueue` (by task name)
+    "celery": 1,  # config: the Celery app and `enqueue` (by task name, through the outbox)
+    "jobs": 1,  # config: what long jobs share (retries, locks, deadlines)
+    "health": 2,  # config: the checks behind /healthz
     "catalog": 1,  # standards as data, loaded by a migration
     "spreadsheets": 1,  # config: the one CSV writer
     "text": 1,  # config: one-line text for headers and calendar lines

@@ -15,6 +15,7 @@ updates rather than duplicates. Teachers the roster says have gone (tobedeleted,
 missing from a bulk users.csv) leave their caseloads in the same transaction, and the result names them.
 """
 
+import datetime
 import io
 import logging
 import zipfile
@@ -32,6 +33,7 @@ from accounts.models import AuditEvent, District, RosterImport, School, User
 from coaching.models import Enrollment, Teacher
 from coaching.services import enrollment_steps_cancel
 from config.celery import enqueue
+from config.jobs import MAX_STARTS, TRANSIENT_ERRORS, job_deadline_seconds, job_lock
 from districts.roster.checks import (
     ONEROSTER_FILES,
     TEACHERS,
@@ -45,6 +47,8 @@ from districts.roster.checks import (
 )
 
 Kind, Status = RosterImport.Kind, RosterImport.Status
+FINISHED = (Status.SUCCEEDED, Status.FAILED)
+LOCK = "roster_import"  # the name of an import's config.jobs.job_lock
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 CHECKED_PERCENT = 60
@@ -105,7 +109,7 @@ def import_create(*, district: District, actor: User, upload: Upload) -> RosterI
         summary=f"Uploaded the roster {roster_import.filename} ({roster_import.get_kind_display()})",
         roster_import=roster_import.pk,
     )
-    transaction.on_commit(lambda: enqueue("districts.tasks.import_roster", roster_import.pk))
+    enqueue("districts.tasks.import_roster", roster_import.pk)  # runs once this transaction commits
     return roster_import
 
 
@@ -289,13 +293,24 @@ class Progress:
 
 def _finish(roster_import: RosterImport, *, status: str, counts=None, errors=None, warnings=None) -> RosterImport:
     """Record the outcome, and drop the uploaded file: once imported (or rejected) nothing reads it
-    again, and a copy of every teacher's name is one more thing an erasure would have to find."""
+    again, and a copy of every teacher's name is one more thing an erasure would have to find. An
+    interrupted import keeps it until it runs again (import_retry) or a teacher is erased."""
     roster_import.status, roster_import.progress, roster_import.finished_at = status, 100, timezone.now()
-    roster_import.counts, roster_import.errors, roster_import.payload = counts or {}, errors or [], b""
+    roster_import.counts, roster_import.errors = counts or {}, errors or []
     roster_import.warnings = warnings or []
-    fields = ["status", "progress", "finished_at", "counts", "errors", "warnings", "payload"]
+    fields = ["status", "progress", "finished_at", "counts", "errors", "warnings", "interrupted"]
+    if not roster_import.interrupted:  # an interrupted import keeps its upload, to run again (import_retry)
+        roster_import.payload = b""
+        fields.append("payload")
     roster_import.save(update_fields=fields)
     return roster_import
+
+
+def _stop(roster_import: RosterImport, *, reason: str) -> RosterImport:
+    """Fail the import for a reason other than its files: nothing was saved, and the same upload can run again."""
+    roster_import.interrupted = True
+    errors = [{"file": "", "row": None, "message": reason}]
+    return _finish(roster_import, status=Status.FAILED, counts={"problems": 1}, errors=errors)
 
 
 def _check(roster_import: RosterImport, problems: Problems, progress: Progress) -> Plan:
@@ -313,12 +328,14 @@ def import_run(*, roster_import: RosterImport) -> RosterImport:
     """Check the upload, then write it all or nothing.
 
     Deliberately not atomic as a whole (see the module docstring): the checking phase commits its
-    progress as it goes, and only the write phase is one transaction.
+    progress as it goes, and only the write phase is one transaction. Run it through
+    `import_execute`, which makes sure one worker at a time does.
     """
-    if roster_import.status in (Status.SUCCEEDED, Status.FAILED):
+    if roster_import.status in FINISHED:
         return roster_import  # a redelivered task: the import already ran
     roster_import.status, roster_import.progress = Status.RUNNING, 0
-    roster_import.save(update_fields=["status", "progress"])
+    roster_import.attempts += 1
+    roster_import.save(update_fields=["status", "progress", "attempts"])
     progress, problems = Progress(roster_import), Problems()
     plan = _check(roster_import, problems, progress)
     if problems:
@@ -333,25 +350,87 @@ def import_run(*, roster_import: RosterImport) -> RosterImport:
         return _finish(roster_import, status=Status.SUCCEEDED, counts=counts, warnings=problems.listed_warnings())
 
 
-def import_crashed(*, roster_import: RosterImport) -> RosterImport:
-    """An import that stopped on an unexpected error is failed, never left "running" for ever."""
-    message = "The import stopped on an unexpected error and saved nothing. Try again; if it happens again, tell us."
-    errors = [{"file": "", "row": None, "message": message}]
-    return _finish(roster_import, status=Status.FAILED, counts={"problems": 1}, errors=errors)
+CRASHED = "The import stopped on an unexpected error and saved nothing. Run it again; if it happens again, tell us."
 
 
 def import_execute(*, import_id: int) -> RosterImport | None:
-    """The worker's entry point: run the import, and record a crash rather than leave it "importing".
+    """The worker's entry point: run the import once, whatever happens to workers and the database.
 
-    Returns the finished import, or None when it no longer exists (its district was deleted).
+    Returns the import as it ended, or None when there is nothing to do here: it no longer exists
+    (its district was deleted), or another worker is running it (a duplicate delivery). Raises the
+    transient errors (config.jobs.TRANSIENT_ERRORS) for the task to retry with backoff; any other
+    error fails the import with a reason rather than leave it "importing". An import started
+    MAX_STARTS times without finishing (its worker killed each time) is failed instead of run again.
     """
-    roster_import = RosterImport.objects.select_related("district").filter(pk=import_id).first()
-    if roster_import is None:
-        return None
-    try:
-        return import_run(roster_import=roster_import)
-    except Exception:
-        # Whatever went wrong (a bug, a lost database, the time limit), the write transaction rolled
-        # back: say so on the import's page.
-        logger.exception("Roster import %s crashed.", import_id)
-        return import_crashed(roster_import=roster_import)
+    with job_lock(LOCK, import_id) as mine:
+        if not mine:
+            return None
+        roster_import = RosterImport.objects.select_related("district").filter(pk=import_id).first()
+        if roster_import is None or roster_import.status in FINISHED:
+            return roster_import
+        if roster_import.attempts >= MAX_STARTS:
+            reason = (
+                f"The import was interrupted {roster_import.attempts} times (its worker stopped, or the database "
+                "was unreachable) and saved nothing. Run it again; if it happens again, tell us."
+            )
+            return _stop(roster_import, reason=reason)
+        try:
+            return import_run(roster_import=roster_import)
+        except TRANSIENT_ERRORS:
+            raise
+        except Exception:
+            # A bug, or the time limit: the write transaction rolled back. Say so on the import's page.
+            logger.exception("Roster import %s crashed.", import_id)
+            return _stop(roster_import, reason=CRASHED)
+
+
+def import_give_up(*, import_id: int, reason: str) -> RosterImport | None:
+    """Fail an import whose task ran out of retries; `reason` completes "The import stopped and saved nothing: …"."""
+    with job_lock(LOCK, import_id) as mine:
+        roster_import = RosterImport.objects.filter(pk=import_id, finished_at__isnull=True).first()
+        if not mine or roster_import is None:
+            return None
+        return _stop(roster_import, reason=f"The import stopped and saved nothing: {reason}. Run it again.")
+
+
+def imports_sweep(*, now: datetime.datetime | None = None) -> int:
+    """Fail every import still unfinished JOB_DEADLINE_SECONDS after its upload that no worker is running.
+
+    Run every minute by Celery beat (districts.tasks.sweep_imports). Returns how many it failed. An
+    import a worker holds right now is left alone: the task time limit ends it, or it finishes.
+    """
+    deadline = job_deadline_seconds()
+    cutoff = (now or timezone.now()) - datetime.timedelta(seconds=deadline)
+    stale = RosterImport.objects.filter(finished_at__isnull=True, created_at__lt=cutoff)
+    swept = 0
+    for pk in list(stale.values_list("pk", flat=True)):
+        with job_lock(LOCK, pk) as mine:
+            roster_import = RosterImport.objects.filter(pk=pk, finished_at__isnull=True).first()
+            if mine and roster_import:
+                started = roster_import.status == Status.RUNNING
+                what = "did not finish" if started else "never started (no worker took it)"
+                minutes = round(deadline / 60)
+                _stop(
+                    roster_import, reason=f"The import {what} within {minutes} minutes and saved nothing. Run it again."
+                )
+                swept += 1
+    return swept
+
+
+@transaction.atomic
+def import_retry(*, actor: User, roster_import: RosterImport) -> RosterImport:
+    """Run an interrupted import again: a new import of the same upload (the failed one stays in the list,
+    without its upload, so that one copy of the file exists).
+
+    ValidationError for an import that is not an interrupted failure (one rejected for its files would
+    only be rejected again), or whose upload is gone (emptied by a teacher's erasure since).
+    """
+    if roster_import.status != Status.FAILED or not roster_import.interrupted:
+        raise ValidationError("Only an interrupted import can run again. Fix the files and upload them instead.")
+    payload = bytes(RosterImport.objects.filter(pk=roster_import.pk).values_list("payload", flat=True).get())
+    if not payload:
+        raise ValidationError("This upload was deleted since (a teacher was erased): upload the files again.")
+    upload = Upload(roster_import.kind, roster_import.filename, payload)
+    again = import_create(district=roster_import.district, actor=actor, upload=upload)
+    RosterImport.objects.filter(pk=roster_import.pk).update(payload=b"")
+    return again

@@ -1,10 +1,11 @@
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
 
 from accounts import scoping
 from accounts.models import RosterImport
 from accounts.permissions import district_admin_required
-from config.forms import run_service
+from config.forms import run_action, run_service
 from districts.roster import selectors, services
 from districts.roster.forms import RosterUploadForm
 
@@ -38,3 +39,18 @@ def progress(request, import_id: int):
     if request.GET.get("seen") == f"{roster_import.status}-{roster_import.progress}":
         return HttpResponse(status=204)  # nothing new: htmx leaves the page (and any screen reader) alone
     return render(request, "rosters/_status.html", {"roster_import": roster_import})
+
+
+@district_admin_required
+@require_POST
+def retry(request, import_id: int):
+    """Run an interrupted import again (a new import of the same upload); its page follows the new one."""
+    roster_import = _import(request, import_id)
+    again = run_action(
+        request,
+        services.import_retry,
+        success="The import runs again.",
+        actor=request.user,
+        roster_import=roster_import,
+    )
+    return redirect("rosters:detail", import_id=(again or roster_import).pk)
