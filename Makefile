@@ -12,7 +12,7 @@ PYTHON ?= $(shell for p in python3.11 python3; do \
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null \
 	&& { echo $$p; break; }; done)
 
-.PHONY: help install run test lint worker bench
+.PHONY: help install run test lint worker bench faults
 
 help:
 	@echo "make install  create $(VENV) and install requirements-dev.txt (runtime and development tools)"
@@ -22,6 +22,7 @@ help:
 	@echo "make lint     ruff, migrations up to date, system checks"
 	@echo "make worker   a Celery worker on REDIS_URL (for production-like local runs)"
 	@echo "make bench    time the dashboards with gunicorn at 10,000 and 1,000,000 steps (ARGS=--sizes ...)"
+	@echo "make faults   run a production-like stack on private ports and replay issue 9's faults (minutes)"
 
 # Reinstall only when a requirements file changed since the last install. `make run` needs only the
 # runtime requirements; `make install` (and test, lint) adds the development tools.
@@ -73,3 +74,7 @@ bench: export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/cadence_bench
 bench: export REDIS_URL ?= redis://127.0.0.1:6379/0
 bench: install
 	$(PY) bench/dashboards.py $(ARGS)
+
+# Its own PostgreSQL, Redis, gunicorn, Celery workers and beat on ports 8104-8111 of 127.0.0.1; see bench/faults.py.
+faults: install
+	$(PY) bench/faults.py $(ARGS)
