@@ -6,7 +6,8 @@ How a scheduled step reaches calendars:
   `events_cancel` (the step cancelled, its teacher erased, the enrollment ended or moved) inside the
   writing transaction. Each keeps one `CalendarEvent` per step, with its UID, SEQUENCE, times, summary
   and attendees, bumps the SEQUENCE (`Step.sequence` too) and queues
-  `coaching.tasks.send_calendar_event` with the event's id after the commit;
+  `coaching.tasks.send_calendar_event` with the event's id in the same transaction (config.celery's
+  outbox: it reaches the worker once the write commits, even if the broker was down then);
 - the task (`send_calendar_event`) e-mails what the event says now: a `METHOD:REQUEST`, or a
   `METHOD:CANCEL` with `STATUS:CANCELLED`, each as a `text/calendar` alternative part (what Outlook
   and Gmail show as an invitation) and as an `invite.ics` attachment. It sends each SEQUENCE once.

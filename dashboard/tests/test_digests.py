@@ -275,4 +275,5 @@ def test_it_schedules_the_periodic_tasks_every_15_minutes():
     assert schedule["send-due-digests"]["task"] == "dashboard.tasks.send_due_digests"
     for entry in schedule.values():
         importlib.import_module(entry["task"].rsplit(".", 1)[0])
-        assert entry["task"] in app.tasks and entry["schedule"] == 15 * 60
+        assert entry["task"] in app.tasks
+    assert schedule["send-due-digests"]["schedule"] == schedule["relay-calendar-events"]["schedule"] == 15 * 60
