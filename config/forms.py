@@ -1,25 +1,29 @@
-"""How views call services (a service's ValidationError becomes what the person reads on the page), and the
-fields every form shares: one-line text refuses control characters.
+"""How views call services (a service's ValidationError becomes what the person reads on the page; a create
+form sent twice saves once), and the fields every form shares: one-line text refuses control characters.
 
 A refusal may carry what to do instead: `params["next"]`, an object with `url` and `label` (and `posts`
 when it is a button that posts), e.g. coaching.moves.Move. Forms keep those in `next_moves` and messages
 end with a link to each, so every refusal says what to do next and links there.
 """
 
+import uuid
 from collections.abc import Callable, Iterable
 from typing import TypeVar
 
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import IntegrityError, models, transaction
 from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
+from config.models import Submission
 from config.text import SINGLE_LINE_MESSAGE, has_control_characters
 
 T = TypeVar("T")
+
+ALREADY_SAVED = "Already saved: it was sent twice, and it is saved once."
 
 
 def refuse_control_characters(value: str) -> None:
@@ -80,13 +84,17 @@ def run_service(form: forms.Form, service: Callable[..., T], **kwargs) -> T | No
     try:
         return service(**kwargs)
     except ValidationError as error:
-        if hasattr(error, "error_dict"):
-            for field, errors in error.error_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
-        else:
-            form.add_error(None, error)
-        form.next_moves = [*getattr(form, "next_moves", []), *next_moves(error)]
+        _add_errors(form, error)
         return None
+
+
+def _add_errors(form: forms.Form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+    form.next_moves = [*getattr(form, "next_moves", []), *next_moves(error)]
 
 
 def with_links(text: str, moves: Iterable) -> SafeString:
@@ -123,3 +131,112 @@ def form_errors(form: forms.Form) -> SafeString:
     """Every error of a bound form as one sentence, for a form posted from another page (with its links)."""
     text = " ".join(message for errors in form.errors.values() for message in errors)
     return with_links(text, getattr(form, "next_moves", []))
+
+
+# --- create forms that are safe to send twice ----------------------------------------------------
+
+
+class SubmissionKeyMixin(forms.Form):
+    """A create form safe to send twice: every render carries a fresh key in a hidden field (`run_once`).
+
+    After validation the key is on `form.submission_key` (None when the post had none: then nothing
+    protects against a second send), never in `cleaned_data`, so views pass that to services as before.
+    """
+
+    submission_key = forms.UUIDField(widget=forms.HiddenInput, required=False, initial=uuid.uuid4)
+
+    def full_clean(self) -> None:
+        super().full_clean()
+        self.submission_key = getattr(self, "cleaned_data", {}).pop("submission_key", None)
+
+
+class SubmissionForm(SubmissionKeyMixin):
+    """The key alone, for a one-click action's form (`{% submission_key %}` renders its field; `run_action_once`)."""
+
+
+class _Landed(Exception):
+    def __init__(self, url: str) -> None:
+        self.url = url
+
+
+def _claim(user_id: int, key: uuid.UUID) -> Submission:
+    """Store the key, or raise _Landed with where its first submit landed.
+
+    A twin still in flight holds the key in its uncommitted transaction: the insert waits on the
+    unique index until that commits (then IntegrityError: it landed) or rolls back (then this one saves).
+    """
+    try:
+        with transaction.atomic():
+            return Submission.objects.create(user_id=user_id, key=key)
+    except IntegrityError:
+        landed_at = Submission.objects.filter(user_id=user_id, key=key).values_list("landed_at", flat=True).first()
+        raise _Landed(landed_at or "") from None
+
+
+def _lost_a_race(error: IntegrityError) -> bool:
+    """A unique constraint settled a race: another submit saved the same thing first."""
+    return getattr(error.__cause__, "pgcode", None) == "23505" or "UNIQUE constraint failed" in str(error)
+
+
+def run_once(
+    request: HttpRequest,
+    form: SubmissionKeyMixin,
+    service: Callable[..., T],
+    *,
+    landing: Callable[[T], str],
+    conflict: str,
+    success: str | Callable[[T], str],
+    **kwargs,
+) -> str | None:
+    """Call the create service `service(**kwargs)` once per render of `form`; returns the URL to redirect to.
+
+    - The first submit of a render claims its key and runs the service in one transaction, shows
+      `success` (or `success(result)`) and lands on `landing(result)`.
+    - Another submit of that render, at the same moment or later, waits for the first to commit and
+      lands where it did, with ALREADY_SAVED: nothing is written twice, nothing fails.
+    - When a natural unique constraint (one step of each kind per cycle, one open challenge, …) shows
+      that another submit saved the same thing first: `conflict`, with ALREADY_SAVED.
+    - When the service refuses (ValidationError): None, the form carries the reasons, and the key stays
+      unclaimed so that the corrected form can be sent.
+    """
+    key = getattr(form, "submission_key", None)
+    try:
+        with transaction.atomic():
+            claimed = _claim(request.user.pk, key) if key else None
+            result = service(**kwargs)
+            url = landing(result)
+            if claimed:
+                Submission.objects.filter(pk=claimed.pk).update(landed_at=url)
+    except _Landed as earlier:
+        messages.info(request, ALREADY_SAVED)
+        return earlier.url or conflict
+    except ValidationError as error:
+        _add_errors(form, error)
+        return None
+    except IntegrityError as error:
+        if not _lost_a_race(error):
+            raise
+        messages.info(request, ALREADY_SAVED)
+        return conflict
+    messages.success(request, success(result) if callable(success) else success)
+    return url
+
+
+def run_action_once(
+    request: HttpRequest,
+    service: Callable[..., T],
+    *,
+    landing: Callable[[T], str],
+    conflict: str,
+    success: str | Callable[[T], str],
+    **kwargs,
+) -> str:
+    """`run_once` for a one-click action whose form carries `{% submission_key %}`; returns the URL to redirect
+    to: where the action landed, or `conflict` with the service's refusal as a message."""
+    form = SubmissionForm(request.POST)
+    form.is_valid()  # a missing or malformed key only means no protection against a second send
+    url = run_once(request, form, service, landing=landing, conflict=conflict, success=success, **kwargs)
+    if url is None:
+        messages.error(request, form_errors(form))
+        return conflict
+    return url

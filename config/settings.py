@@ -259,6 +259,8 @@ CELERY_BEAT_SCHEDULE = {
     # Imports and exports stuck past JOB_DEADLINE_SECONDS end "failed", with a reason.
     "sweep-roster-imports": {"task": "districts.tasks.sweep_imports", "schedule": 60, "options": {"expires": 60}},
     "sweep-exports": {"task": "dashboard.tasks.sweep_exports", "schedule": 60, "options": {"expires": 60}},
+    # Create forms' submission keys older than a day (config.forms.run_once).
+    "forget-submissions": {"task": "config.tasks.forget_submissions", "schedule": 60 * 60},
     # Digests due in each person's own district time zone (dashboard.digests).
     "send-due-digests": {"task": "dashboard.tasks.send_due_digests", "schedule": 15 * 60},
     # Calendar changes whose e-mail never went (a message the broker itself lost).

@@ -43,6 +43,7 @@ MODULE_LAYER = {
     "middleware": 4,
     "signin": 5,  # accounts: axes hooks; districts: single sign-on (allauth adapter, sign-in page)
     "views": 5,
+    "submission": 5,  # config: the template tag of a one-click form's submission key
     "admin": 5,
     "urls": 6,
     "demo": 7,  # a management command
