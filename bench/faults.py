@@ -433,14 +433,16 @@ def touchpoint(browser: Browser, person: Person, marker: str, log: Log, scenario
     return log.add(scenario, browser.post("/activities/touchpoint/new/", fields), "POST touchpoint")
 
 
-def load(people: list, seconds: float, log: Log, scenario: str, acked: list, stop: threading.Event | None = None):
-    """Each person reads pages and logs touchpoints until the time is up; acknowledged writes go into `acked`."""
-    stop = stop or threading.Event()
+def load(people: list, seconds: float, log: Log, scenario: str, acked: list, started: threading.Event | None = None):
+    """Each person signs in, then reads pages and logs touchpoints for `seconds`; acknowledged writes go into
+    `acked`. `started` is set when everyone is signed in and the traffic begins."""
+    browsers = at_once(*(person.browser for person in people))
+    (started or threading.Event()).set()
     deadline = time.monotonic() + seconds
 
-    def run(person: Person) -> None:
-        browser, n = person.browser(), 0
-        while time.monotonic() < deadline and not stop.is_set():
+    def run(person: Person, browser: Browser) -> None:
+        n = 0
+        while time.monotonic() < deadline:
             n += 1
             for path in ("/", "/caseload/", f"/teachers/{person.teachers['e'].teacher}/", "/activities/"):
                 log.add(scenario, browser.get(path), f"GET {path}")
@@ -448,7 +450,7 @@ def load(people: list, seconds: float, log: Log, scenario: str, acked: list, sto
             if touchpoint(browser, person, marker, log, scenario).status == 302:
                 acked.append(marker)
 
-    threads = [threading.Thread(target=run, args=(p,)) for p in people]
+    threads = [threading.Thread(target=run, args=pair) for pair in zip(people, browsers, strict=True)]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -619,9 +621,10 @@ def fault_double_touchpoint(people, log):
 
 
 def fault_postgres(stack, people, log):
-    acked, stop = [], threading.Event()
-    traffic = threading.Thread(target=load, args=(people, 60, log, "postgres", acked, stop))
+    acked, started = [], threading.Event()
+    traffic = threading.Thread(target=load, args=(people, 35, log, "postgres", acked, started))
     traffic.start()
+    started.wait(120)
     time.sleep(5)
     stack.postgres_stop()
     stack.postgres_start()  # a restart
@@ -631,9 +634,7 @@ def fault_postgres(stack, people, log):
     time.sleep(10)  # stopped for 10 s
     stack.postgres_start()
     back_at = time.monotonic()
-    time.sleep(10)
-    stop.set()
-    traffic.join(90)
+    traffic.join(120)
     rows = log.of("postgres")
     unavailable = [r for r in rows if r[2] == 503]
     with_retry_after = sum(1 for r in unavailable if r[5].get("retry-after"))
@@ -739,8 +740,12 @@ def fault_jobs_blip(stack, admin_email, log):
     admin.sign_in(admin_email)
     since = timezone.now()
     log.add("jobs", admin_export(admin), "POST export")
-    import_id = admin_upload(admin, 5000, "blip")
-    stack.postgres_stop()  # under the worker that is starting them
+    import_id = admin_upload(admin, KILLED_IMPORT_ROWS, "blip")
+    from accounts.models import RosterImport
+
+    running = RosterImport.objects.filter(pk=import_id, status="running")
+    wait_until(lambda: db() and running.exists(), 60, "the import to run", 0.05)
+    stack.postgres_stop()  # under the worker running them
     time.sleep(6)
     stack.postgres_start()
     back = time.monotonic()
@@ -764,7 +769,8 @@ def fault_jobs_blip(stack, admin_email, log):
     describe = [f"import {j['status']} after {j['attempts']} start(s)" for j in imports]
     describe += [f"export {e['status']} after {e['attempts']} start(s)" for e in exports]
     report(
-        "an export and a roster import requested while PostgreSQL blipped (6 s) under the worker",
+        f"an export and a roster import ({KILLED_IMPORT_ROWS:,} teachers) requested, PostgreSQL stopped 6 s under "
+        "the worker running them",
         f"{'; '.join(describe)}; {took}; a new export requested then: {'ready' if second else 'not ready'}",
         lost(log.of("jobs")), f"{sum(1 for j in imports + exports if j['status'] in ('pending', 'running'))}",
         "—", all(j["status"] in ("succeeded", "ready") for j in imports + exports) and bool(second),

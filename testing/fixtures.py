@@ -8,10 +8,12 @@ import contextlib
 import datetime
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 import uuid
 import zoneinfo
@@ -213,6 +215,44 @@ def worker_children(process: subprocess.Popen) -> list[int]:
     """The pids of a worker's pool processes (Linux /proc)."""
     children = Path(f"/proc/{process.pid}/task/{process.pid}/children").read_text().split()
     return [int(pid) for pid in children]
+
+
+# --- a double tap -------------------------------------------------------------------------------
+
+SUBMISSION_KEY = re.compile(r'name="submission_key" value="([0-9a-f-]{36})"')
+
+
+def submission_key(page: str) -> str:
+    """The key the form on `page` was rendered with (config.forms.SubmissionKeyMixin)."""
+    match = SUBMISSION_KEY.search(page)
+    if match is None:
+        pytest.fail("The page's form carries no submission key: it is not safe to send twice.")
+    return match.group(1)
+
+
+def post_twice_at_once(client, url: str, data: dict) -> list:
+    """POST `data` to `url` twice at the same moment in `client`'s session, as a double tap does: two threads,
+    each with its own database connection (so use transactional_db). A 500 comes back as a response."""
+    from django.db import connections
+    from django.test import Client
+
+    start, responses = threading.Barrier(2), [None, None]
+
+    def tap(index: int) -> None:
+        twin = Client(raise_request_exception=False)
+        twin.cookies.load({name: morsel.value for name, morsel in client.cookies.items()})
+        start.wait()
+        try:
+            responses[index] = twin.post(url, data)
+        finally:
+            connections.close_all()  # this thread's connection
+
+    threads = [threading.Thread(target=tap, args=(index,)) for index in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    return responses
 
 
 # --- another process's database session ------------------------------------------------------
