@@ -89,6 +89,5 @@ def test_it_fails_an_export_pending_past_the_deadline_unless_a_worker_holds_it(c
 def test_it_backs_off_exponentially_up_to_two_minutes():
     waits = [backoff(retries) for retries in range(8)]
 
-    assert [round(wait) for wait in waits[:3]] in ([2, 4, 8], [2, 3, 7], [2, 3, 8], [2, 4, 7])  # 80–100 %
-    assert all(0.8 * 2 ** (n + 1) <= waits[n] <= 2 ** (n + 1) for n in range(6))
+    assert all(0.8 * 2 ** (n + 1) <= waits[n] <= 2 ** (n + 1) for n in range(6))  # 2, 4, 8 … s, less 0–20 %
     assert 96 <= waits[7] <= 120

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0005_invitation_token_nonce'),
+        ('accounts', '0006_roster_import_warnings'),
     ]
 
     operations = [

@@ -7,8 +7,8 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0006_jobs_that_end'),
-        ('dashboard', '0002_digestsetting'),
+        ('accounts', '0007_jobs_that_end'),
+        ('dashboard', '0003_export_withdrawn'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
