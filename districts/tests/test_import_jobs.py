@@ -90,8 +90,22 @@ def test_it_runs_an_interrupted_import_again(cast, client, django_capture_on_com
 
     again = RosterImport.objects.exclude(pk=failed.pk).get()
     assert response["Location"] == reverse("rosters:detail", kwargs={"import_id": again.pk})
+    assert bytes(RosterImport.objects.get(pk=failed.pk).payload) == b""  # one copy of the file, not two
     assert (again.status, again.counts["teachers_created"], again.uploaded_by) == (Status.SUCCEEDED, 3, cast.dana)
     assert Teacher.objects.filter(name__startswith="Teacher ").count() == 3
+
+
+@pytest.mark.django_db
+def test_it_asks_for_the_files_again_when_an_erasure_emptied_the_upload(cast, client):
+    failed = _import(cast, minutes_ago=60)
+    roster.imports_sweep()
+    RosterImport.objects.filter(pk=failed.pk).update(payload=b"")  # as teacher_erase does to finished imports
+    client.force_login(cast.dana)
+
+    response = client.post(reverse("rosters:retry", kwargs={"import_id": failed.pk}), follow=True)
+
+    assert "This upload was deleted since (a teacher was erased): upload the files again." in response.content.decode()
+    assert RosterImport.objects.count() == 1
 
 
 @pytest.mark.django_db
