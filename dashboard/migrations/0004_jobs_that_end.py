@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0007_jobs_that_end'),
+        ('accounts', '0008_jobs_that_end'),
         ('dashboard', '0003_export_withdrawn'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0006_roster_import_warnings'),
+        ('accounts', '0007_invitation_site_url'),
     ]
 
     operations = [
