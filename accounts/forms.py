@@ -3,7 +3,7 @@ from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, Set
 
 from accounts import scoping
 from accounts.models import District, Role, School, User
-from config.forms import SingleLineField
+from config.forms import SingleLineField, SubmissionKeyMixin
 
 
 class LoginForm(AuthenticationForm):
@@ -50,7 +50,7 @@ class MemberForm(forms.Form):
         self.fields["schools"] = SchoolsField(district)
 
 
-class InviteForm(MemberForm):
+class InviteForm(SubmissionKeyMixin, MemberForm):
     email = forms.EmailField(label="E-mail address", widget=forms.EmailInput(attrs={"autocomplete": "off"}))
     full_name = SingleLineField(label="Full name", max_length=200)
 

@@ -74,8 +74,13 @@ def invitation_create(
     schools: Iterable[School] = (),
     site_url: str,
 ) -> Invitation:
-    """Invite someone to the district by e-mail; `site_url` as for _issue."""
+    """Invite someone to the district by e-mail; `site_url` as for _issue.
+
+    The district's row is locked first, so that two admins inviting the same address at once cannot both
+    pass the pending-invitation check: the second waits, then sees the first's invitation.
+    """
     email = email.strip().lower()
+    District.objects.select_for_update().filter(pk=district.pk).exists()
     _check_email_free(district, email)
     if district.invitations.filter(email__iexact=email, accepted_at__isnull=True).exists():
         raise ValidationError({"email": f"{email} already has a pending invitation: resend it from the People page."})

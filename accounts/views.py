@@ -4,14 +4,14 @@ from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
 from django.views.decorators.http import require_POST
 
 from accounts import scoping, selectors, services
 from accounts.forms import AcceptForm, InviteForm, MemberForm, RoleFilterForm
 from accounts.models import Invitation, Membership
 from accounts.permissions import district_admin_required
-from config.forms import run_action, run_service
+from config.forms import run_action, run_once, run_service
 from config.sites import site_url
 
 
@@ -44,12 +44,16 @@ def people(request):
 def invite(request):
     district = request.membership.district
     form = InviteForm(request.POST or None, district=district)
-    if form.is_valid() and run_service(
-        form, services.invitation_create, actor=request.user, district=district, site_url=site_url(request),
-        **form.cleaned_data,
+    people_url = reverse("accounts:people")
+    if form.is_valid() and (
+        url := run_once(
+            request, form, services.invitation_create, actor=request.user, district=district,
+            site_url=site_url(request), **form.cleaned_data, landing=lambda invitation: people_url,
+            conflict=people_url,
+            success=lambda invitation: f"Invitation sent to {invitation.email}. The link works for 7 days.",
+        )
     ):  # fmt: skip
-        messages.success(request, f"Invitation sent to {form.cleaned_data['email']}. The link works for 7 days.")
-        return redirect("accounts:people")
+        return redirect(url)
     return render(request, "accounts/invite.html", {"form": form})
 
 

@@ -22,7 +22,7 @@ from coaching.models import (
     Tool,
 )
 from coaching.moves import step_suggestion
-from config.forms import ModelForm, SingleLineField
+from config.forms import ModelForm, SingleLineField, SubmissionKeyMixin
 from standards.catalog import DEFAULT_TAGS
 from standards.models import Standard
 
@@ -58,7 +58,7 @@ class TaggedForm(forms.Form):
         return ", ".join(s.code for s in Standard.objects.filter(pk__in=valid))
 
 
-class BrainstormForm(forms.Form):
+class BrainstormForm(SubmissionKeyMixin, forms.Form):
     problems = forms.CharField(
         label="Problems of practice",
         widget=forms.Textarea(attrs={"rows": 5}),
@@ -121,7 +121,7 @@ class LibraryFilterForm(forms.Form):
     grade_band = forms.ChoiceField(choices=[("", "Any grade band"), *GradeBand.choices], required=False)
 
 
-class CandidateForm(forms.Form):
+class CandidateForm(SubmissionKeyMixin, forms.Form):
     strategy = forms.ModelChoiceField(queryset=Strategy.objects.none(), widget=forms.HiddenInput)
     source = forms.ChoiceField(choices=StrategyCandidate.Source.choices)
     notes = forms.CharField(required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 2}))
@@ -131,7 +131,7 @@ class CandidateForm(forms.Form):
         self.fields["strategy"].queryset = scoping.district_rows(district, Strategy).active()
 
 
-class NewStrategyForm(ModelForm):
+class NewStrategyForm(SubmissionKeyMixin, ModelForm):
     source = forms.ChoiceField(choices=StrategyCandidate.Source.choices)
     notes = forms.CharField(required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 2}))
 
@@ -169,7 +169,7 @@ def _now_rounded() -> datetime.datetime:
     return now.replace(minute=now.minute - now.minute % 5, second=0, microsecond=0)
 
 
-class StepForm(TaggedForm):
+class StepForm(SubmissionKeyMixin, TaggedForm):
     """Log a done step or schedule one: date, time and minutes come pre-filled for speed."""
 
     done = forms.BooleanField(required=False, initial=True, label="Done", help_text="Untick to schedule it for later.")
@@ -219,7 +219,7 @@ class StepForm(TaggedForm):
         return data
 
 
-class ReflectForm(TaggedForm):
+class ReflectForm(SubmissionKeyMixin, TaggedForm):
     tag_kind = "reflect"
     held_on = forms.DateField(label="Date", widget=forms.DateInput(attrs={"type": "date"}), initial=timezone.localdate)
     minutes = forms.IntegerField(min_value=1, max_value=MAX_MINUTES, initial=30)
@@ -246,7 +246,7 @@ class ReflectForm(TaggedForm):
         ).active()
 
 
-class ITUForm(forms.Form):
+class ITUForm(SubmissionKeyMixin, forms.Form):
     phase = forms.ChoiceField(choices=ITURating.Phase.choices)
     rated_on = forms.DateField(label="Date", widget=forms.DateInput(attrs={"type": "date"}), initial=timezone.localdate)
 
@@ -270,7 +270,7 @@ class ITUForm(forms.Form):
         return {v: (data[f"{v}_frequency"], data[f"{v}_proficiency"]) for v in ITUIndicator.values}
 
 
-class ActivityForm(TaggedForm):
+class ActivityForm(SubmissionKeyMixin, TaggedForm):
     held_on = forms.DateField(label="Date", widget=forms.DateInput(attrs={"type": "date"}), initial=timezone.localdate)
     minutes = forms.IntegerField(min_value=1, max_value=MAX_MINUTES, initial=15)
     enrollment = forms.ModelChoiceField(queryset=None, label="Teacher", required=False)
@@ -292,7 +292,7 @@ class ActivityForm(TaggedForm):
             self.fields["school"].queryset = schools
 
 
-class StoryForm(forms.Form):
+class StoryForm(SubmissionKeyMixin, forms.Form):
     enrollment = forms.ModelChoiceField(queryset=None, label="Teacher")
     title = SingleLineField(max_length=200)
     story = forms.CharField(

@@ -23,7 +23,7 @@ from coaching.forms import (
     StoryForm,
 )
 from coaching.models import Activity, Challenge, ITUIndicator, Step
-from config.forms import form_errors, refusal_message, run_action, run_service
+from config.forms import form_errors, refusal_message, run_action, run_action_once, run_once, run_service
 from config.sites import site_url
 
 Status = Challenge.Status
@@ -34,7 +34,11 @@ def _challenge(request, challenge_id: int) -> Challenge:
 
 
 def _to_teacher(challenge: Challenge):
-    return redirect("coaching:teacher", teacher_id=challenge.enrollment.teacher_id)
+    return redirect(_teacher_url(challenge))
+
+
+def _teacher_url(challenge: Challenge) -> str:
+    return reverse("coaching:teacher", kwargs={"teacher_id": challenge.enrollment.teacher_id})
 
 
 @login_required
@@ -84,12 +88,14 @@ def teacher(request, teacher_id: int):
 def challenge_new(request, teacher_id: int):
     enrollment = selectors.teacher_enrollment(request.user, teacher_id)
     form = BrainstormForm(request.POST or None)
-    if form.is_valid():
-        challenge = run_service(
-            form, services.challenge_start, enrollment=enrollment, problems=form.cleaned_data["problems"]
+    if form.is_valid() and (
+        url := run_once(
+            request, form, services.challenge_start, enrollment=enrollment, problems=form.cleaned_data["problems"],
+            landing=lambda challenge: reverse("coaching:identify", kwargs={"challenge_id": challenge.pk}),
+            conflict=reverse("coaching:teacher", kwargs={"teacher_id": teacher_id}),  # its open challenge
         )
-        if challenge:
-            return redirect("coaching:identify", challenge_id=challenge.pk)
+    ):  # fmt: skip
+        return redirect(url)
     return render(request, "coaching/challenge_new.html", {"form": form, "enrollment": enrollment})
 
 
@@ -132,11 +138,14 @@ def investigate(request, challenge_id: int):
     fit = selectors.challenge_fit(challenge)
     strategies = selectors.library_ranked(district, fit, **(filters.cleaned_data if filters.is_valid() else {}))
     candidate_form = CandidateForm(request.POST or None, district=district)
-    if candidate_form.is_valid() and run_service(
-        candidate_form, services.candidate_add, challenge=challenge, **candidate_form.cleaned_data
-    ):
-        messages.success(request, f"“{candidate_form.cleaned_data['strategy']}” added as a candidate.")
-        return redirect(request.get_full_path())
+    if candidate_form.is_valid() and (
+        url := run_once(
+            request, candidate_form, services.candidate_add, challenge=challenge, **candidate_form.cleaned_data,
+            landing=lambda candidate: request.get_full_path(), conflict=request.get_full_path(),
+            success=lambda candidate: f"“{candidate.strategy}” added as a candidate.",
+        )
+    ):  # fmt: skip
+        return redirect(url)
     candidates = list(challenge.candidates.select_related("strategy"))
     show_all = request.GET.copy()
     show_all["show"] = "all"
@@ -161,11 +170,15 @@ def investigate(request, challenge_id: int):
 def strategy_new(request, challenge_id: int):
     challenge = _challenge(request, challenge_id)
     form = NewStrategyForm(request.POST or None)
-    if form.is_valid():
-        data = dict(form.cleaned_data)
-        if run_service(form, services.strategy_create, challenge=challenge, actor=request.user, **data):
-            messages.success(request, f"“{data['title']}” added to the library and as a candidate.")
-            return redirect("coaching:investigate", challenge_id=challenge.pk)
+    investigate_url = reverse("coaching:investigate", kwargs={"challenge_id": challenge.pk})
+    if form.is_valid() and (
+        url := run_once(
+            request, form, services.strategy_create, challenge=challenge, actor=request.user, **form.cleaned_data,
+            landing=lambda candidate: investigate_url, conflict=investigate_url,
+            success=lambda candidate: f"“{candidate.strategy}” added to the library and as a candidate.",
+        )
+    ):  # fmt: skip
+        return redirect(url)
     return render(request, "coaching/strategy_new.html", {"form": form, "challenge": challenge})
 
 
@@ -205,12 +218,11 @@ def back_to_investigate(request, challenge_id: int):
     return _to_teacher(challenge)
 
 
-def _step_saved(request, step: Step) -> None:
+def _step_saved(step: Step) -> str:
     """Say which happened: logged as done, or scheduled (and for when)."""
     if step.done:
-        messages.success(request, f"{step.get_kind_display()} logged as done.")
-    else:
-        messages.success(request, f"{step.get_kind_display()} scheduled for {moves.when(step.starts_at)}.")
+        return f"{step.get_kind_display()} logged as done."
+    return f"{step.get_kind_display()} scheduled for {moves.when(step.starts_at)}."
 
 
 @coach_record
@@ -221,11 +233,14 @@ def step_new(request, challenge_id: int, kind: str):
     cycle = challenge.current_cycle if challenge.status == Status.IMPLEMENT else None
     initial = selectors.step_initial(challenge, cycle, kind, log="schedule" not in request.GET) if cycle else {}
     form = StepForm(request.POST or None, kind=kind, initial=initial)
-    if form.is_valid():
-        step = run_service(form, services.step_log, challenge=challenge, kind=kind, **form.service_fields())
-        if step:
-            _step_saved(request, step)
-            return _to_teacher(challenge)
+    teacher_url = _teacher_url(challenge)
+    if form.is_valid() and (
+        url := run_once(
+            request, form, services.step_log, challenge=challenge, kind=kind, **form.service_fields(),
+            landing=lambda step: teacher_url, conflict=teacher_url, success=_step_saved,
+        )
+    ):  # fmt: skip
+        return redirect(url)
     context = {"form": form, "challenge": challenge, "kind_label": Step.Kind(kind).label}
     return render(request, "coaching/step_form.html", context)
 
@@ -236,7 +251,7 @@ def step_edit(request, step_id: int):
     challenge = step.cycle.challenge
     form = StepForm.for_step(step, request.POST or None, log="log" in request.GET)
     if form.is_valid() and run_service(form, services.step_update, step=step, **form.service_fields()):
-        _step_saved(request, step)
+        messages.success(request, _step_saved(step))
         return _to_teacher(challenge)
     context = {"form": form, "challenge": challenge, "step": step, "kind_label": step.get_kind_display()}
     return render(request, "coaching/step_form.html", context)
@@ -261,10 +276,13 @@ def step_cancel(request, step_id: int):
 @require_POST
 def cycle_new(request, challenge_id: int):
     challenge = _challenge(request, challenge_id)
-    run_action(
-        request, services.cycle_start, success=lambda cycle: f"Cycle {cycle.number} started.", challenge=challenge
-    )
-    return _to_teacher(challenge)
+    teacher_url = _teacher_url(challenge)
+    return redirect(
+        run_action_once(
+            request, services.cycle_start, challenge=challenge, landing=lambda cycle: teacher_url,
+            conflict=teacher_url, success=lambda cycle: f"Cycle {cycle.number} started.",
+        )
+    )  # fmt: skip
 
 
 @coach_record
@@ -274,11 +292,15 @@ def reflect(request, challenge_id: int):
     if request.method == "GET" and (refusal := services.reflect_refusal(challenge=challenge)):
         messages.error(request, refusal_message(refusal))
         return _to_teacher(challenge)
-    if form.is_valid():
-        reflection = run_service(form, services.challenge_reflect, challenge=challenge, **form.cleaned_data)
-        if reflection:
-            messages.success(request, _REFLECT_MESSAGES[reflection.decision])
-            return _to_teacher(challenge)
+    teacher_url = _teacher_url(challenge)
+    if form.is_valid() and (
+        url := run_once(
+            request, form, services.challenge_reflect, challenge=challenge, **form.cleaned_data,
+            landing=lambda reflection: teacher_url, conflict=teacher_url,
+            success=lambda reflection: _REFLECT_MESSAGES[reflection.decision],
+        )
+    ):  # fmt: skip
+        return redirect(url)
     return render(request, "coaching/reflect.html", {"form": form, "challenge": challenge})
 
 
@@ -293,14 +315,15 @@ _REFLECT_MESSAGES = {
 def itu_rate(request, teacher_id: int):
     enrollment = selectors.teacher_enrollment(request.user, teacher_id)
     form = ITUForm(request.POST or None)
-    if form.is_valid():
-        data = form.cleaned_data
-        if run_service(
-            form, services.itu_rate, enrollment=enrollment, phase=data["phase"], rated_on=data["rated_on"],
-            scores=form.scores(),
-        ):  # fmt: skip
-            messages.success(request, "ITU rating saved.")
-            return redirect("coaching:teacher", teacher_id=teacher_id)
+    teacher_url = reverse("coaching:teacher", kwargs={"teacher_id": teacher_id})
+    if form.is_valid() and (
+        url := run_once(
+            request, form, services.itu_rate, enrollment=enrollment, phase=form.cleaned_data["phase"],
+            rated_on=form.cleaned_data["rated_on"], scores=form.scores(),
+            landing=lambda rating: teacher_url, conflict=teacher_url, success="ITU rating saved.",
+        )
+    ):  # fmt: skip
+        return redirect(url)
     return render(request, "coaching/itu_form.html", {"form": form, "enrollment": enrollment})
 
 
@@ -321,9 +344,15 @@ def activity_new(request, kind: str):
     form = ActivityForm(
         request.POST or None, kind=kind, caseload=caseload, schools=request.membership.schools.all(), initial=initial
     )
-    if form.is_valid() and run_service(form, services.activity_log, actor=request.user, kind=kind, **form.cleaned_data):
-        messages.success(request, f"{Activity.Kind(kind).label} logged.")
-        return redirect("coaching:activities")
+    activities_url = reverse("coaching:activities")
+    if form.is_valid() and (
+        url := run_once(
+            request, form, services.activity_log, actor=request.user, kind=kind, **form.cleaned_data,
+            landing=lambda activity: activities_url, conflict=activities_url,
+            success=f"{Activity.Kind(kind).label} logged.",
+        )
+    ):  # fmt: skip
+        return redirect(url)
     context = {"form": form, "kind_label": Activity.Kind(kind).label, "kind": kind}
     return render(request, "coaching/activity_form.html", context)
 
@@ -339,9 +368,14 @@ def stories(request):
 @coach_required
 def story_new(request):
     form = StoryForm(request.POST or None, caseload=selectors.caseload(request.user))
-    if form.is_valid() and run_service(form, services.story_save, actor=request.user, **form.cleaned_data):
-        messages.success(request, "Story saved.")
-        return redirect("coaching:stories")
+    stories_url = reverse("coaching:stories")
+    if form.is_valid() and (
+        url := run_once(
+            request, form, services.story_save, actor=request.user, **form.cleaned_data,
+            landing=lambda story: stories_url, conflict=stories_url, success="Story saved.",
+        )
+    ):  # fmt: skip
+        return redirect(url)
     return render(request, "coaching/story_form.html", {"form": form})
 
 

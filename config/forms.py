@@ -185,13 +185,13 @@ def run_once(
     *,
     landing: Callable[[T], str],
     conflict: str,
-    success: str | Callable[[T], str],
+    success: str | Callable[[T], str] | None = None,
     **kwargs,
 ) -> str | None:
     """Call the create service `service(**kwargs)` once per render of `form`; returns the URL to redirect to.
 
     - The first submit of a render claims its key and runs the service in one transaction, shows
-      `success` (or `success(result)`) and lands on `landing(result)`.
+      `success` (or `success(result)`; no message when None) and lands on `landing(result)`.
     - Another submit of that render, at the same moment or later, waits for the first to commit and
       lands where it did, with ALREADY_SAVED: nothing is written twice, nothing fails.
     - When a natural unique constraint (one step of each kind per cycle, one open challenge, …) shows
@@ -218,7 +218,8 @@ def run_once(
             raise
         messages.info(request, ALREADY_SAVED)
         return conflict
-    messages.success(request, success(result) if callable(success) else success)
+    if success is not None:
+        messages.success(request, success(result) if callable(success) else success)
     return url
 
 
@@ -228,7 +229,7 @@ def run_action_once(
     *,
     landing: Callable[[T], str],
     conflict: str,
-    success: str | Callable[[T], str],
+    success: str | Callable[[T], str] | None = None,
     **kwargs,
 ) -> str:
     """`run_once` for a one-click action whose form carries `{% submission_key %}`; returns the URL to redirect

@@ -3,6 +3,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -10,7 +11,7 @@ from accounts import scoping
 from accounts.models import Role
 from accounts.permissions import coach_required, district_admin_required, leader_required, role_required
 from coaching.models import ITUIndicator, Teacher
-from config.forms import run_action, run_service
+from config.forms import run_action, run_action_once, run_service
 from dashboard import digests, selectors, services
 from dashboard.charts import BarChart, Series
 from dashboard.forms import (
@@ -392,10 +393,13 @@ def data(request):
 @require_POST
 def export_new(request):
     success = "Export requested. It is being prepared; reload this page in a minute to download it."
-    run_action(
-        request, services.export_request, success=success, actor=request.user, district=request.membership.district
-    )
-    return redirect("dashboard:data")
+    data_url = reverse("dashboard:data")
+    return redirect(
+        run_action_once(
+            request, services.export_request, actor=request.user, district=request.membership.district,
+            landing=lambda export: data_url, conflict=data_url, success=success,
+        )
+    )  # fmt: skip
 
 
 @district_admin_required

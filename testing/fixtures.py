@@ -230,9 +230,24 @@ def submission_key(page: str) -> str:
     return match.group(1)
 
 
-def post_twice_at_once(client, url: str, data: dict) -> list:
-    """POST `data` to `url` twice at the same moment in `client`'s session, as a double tap does: two threads,
-    each with its own database connection (so use transactional_db). A 500 comes back as a response."""
+def form_on(client, page_url: str, *, action: str = "", where=None, **values) -> tuple[str, dict]:
+    """The POST form of `page_url` that posts to `action` ("": the page itself) and whose data satisfies
+    `where`, filled in as a person would send it (testing.html), with `values` changed. Returns the URL it
+    posts to and its data."""
+    from testing.html import read
+
+    for form in read(client.get(page_url).content.decode()).forms:
+        data = form.data()
+        if form.method == "post" and form.action == action and (where is None or where(data)):
+            data.update({name: [value] for name, value in values.items()})
+            return action or page_url, data
+    pytest.fail(f"No form on {page_url} posts to {action or 'the page itself'}.")
+
+
+def post_twice_at_once(client, url: str, data: dict, second_data: dict | None = None) -> list:
+    """POST `data` to `url` twice at the same moment in `client`'s session, as a double tap does (or `data` and
+    `second_data`, as two tabs do): two threads, each with its own database connection (so use
+    transactional_db). A 500 comes back as a response."""
     from django.db import connections
     from django.test import Client
 
@@ -243,7 +258,7 @@ def post_twice_at_once(client, url: str, data: dict) -> list:
         twin.cookies.load({name: morsel.value for name, morsel in client.cookies.items()})
         start.wait()
         try:
-            responses[index] = twin.post(url, data)
+            responses[index] = twin.post(url, second_data if index and second_data is not None else data)
         finally:
             connections.close_all()  # this thread's connection
 

@@ -10,6 +10,7 @@ from django.utils import timezone
 from accounts import services
 from accounts.models import AuditEvent, Invitation, Role, User, token_hash
 from testing import factories as f
+from testing.fixtures import form_on, post_twice_at_once
 
 pytestmark = pytest.mark.django_db
 
@@ -330,3 +331,17 @@ def test_it_links_to_the_site_url_when_it_is_set(
     link = _invitation_link(client, cast, mailoutbox, django_capture_on_commit_callbacks, HTTP_HOST="127.0.0.1:8101")
 
     assert link.startswith("https://cadence.example.org/account/invitations/")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_sends_one_invitation_for_a_double_tap(cast, client, mailoutbox):
+    """Two threads post the same render of the form at once, each on its own database connection."""
+    client.force_login(cast.dana)
+    url, data = form_on(client, reverse("accounts:invite"), email="twice@example.org", full_name="Tap Twice")
+
+    first, second = post_twice_at_once(client, url, data)
+
+    assert (first.status_code, second.status_code) == (302, 302)
+    assert first["Location"] == second["Location"] == reverse("accounts:people")
+    assert Invitation.objects.filter(email="twice@example.org").count() == 1
+    assert len(mailoutbox) == 1

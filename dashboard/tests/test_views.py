@@ -11,6 +11,7 @@ from coaching.models import ImpactStory, Teacher
 from dashboard.models import DataExport
 from dashboard.tests.helpers import Status, enroll, full_record, story
 from testing import factories as f
+from testing.fixtures import form_on, post_twice_at_once
 
 pytestmark = pytest.mark.django_db
 Action = AuditEvent.Action
@@ -243,6 +244,17 @@ def test_it_takes_a_new_export_request_while_another_is_pending(client, cast):
 
     assert "Export requested." in response.content.decode()
     assert DataExport.objects.count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_prepares_one_export_for_a_double_click(client, cast):
+    client.force_login(cast.dana)
+    url, data = form_on(client, reverse("dashboard:data"), action=reverse("dashboard:export_new"))
+
+    first, second = post_twice_at_once(client, url, data)
+
+    assert (first.status_code, second.status_code) == (302, 302)
+    assert DataExport.objects.count() == 1
 
 
 def test_it_refuses_to_download_an_export_that_is_not_ready(client, cast):

@@ -1,0 +1,129 @@
+"""Every create form of the coach is safe to send twice: a double tap saves once, and both taps land where the
+first did, with no error. Two threads post at the same moment, each on its own PostgreSQL connection."""
+
+import uuid
+
+import pytest
+from django.urls import reverse
+
+from coaching.models import Activity, Challenge, Cycle, ImpactStory, ITURating, Reflection, Step, StrategyCandidate
+from config.forms import ALREADY_SAVED
+from testing.factories import challenge_at
+from testing.fixtures import form_on, post_twice_at_once
+
+pytestmark = pytest.mark.django_db(transaction=True)
+Status = Challenge.Status
+
+
+def teacher_page(cast) -> str:
+    return reverse("coaching:teacher", kwargs={"teacher_id": cast.teacher.pk})
+
+
+def step(cast, client):
+    challenge = challenge_at(cast, Status.IMPLEMENT)
+    page = reverse("coaching:step_new", kwargs={"challenge_id": challenge.pk, "kind": "plan_meeting"})
+    return form_on(client, page), Step.objects.filter(kind=Step.Kind.PLAN_MEETING), teacher_page(cast)
+
+
+def cycle(cast, client):
+    challenge = challenge_at(cast, Status.REFLECT)  # cycle 1 complete: the teacher page offers "Start cycle 2"
+    action = reverse("coaching:cycle_new", kwargs={"challenge_id": challenge.pk})
+    return form_on(client, teacher_page(cast), action=action), Cycle.objects.filter(number=2), teacher_page(cast)
+
+
+def touchpoint(cast, client):
+    page = reverse("coaching:activity_new", kwargs={"kind": "touchpoint"}) + f"?teacher={cast.teacher.pk}"
+    posted = form_on(client, page, notes="Asked about the lab groups in the hallway")
+    return posted, Activity.objects.filter(kind=Activity.Kind.TOUCHPOINT), reverse("coaching:activities")
+
+
+def activity(cast, client):
+    page = reverse("coaching:activity_new", kwargs={"kind": "pln"})
+    return form_on(client, page), Activity.objects.filter(kind=Activity.Kind.PLN), reverse("coaching:activities")
+
+
+def story(cast, client):
+    posted = form_on(client, reverse("coaching:story_new"), title="Lab reports", story="They argue from data now.")
+    return posted, ImpactStory.objects.all(), reverse("coaching:stories")
+
+
+def challenge(cast, client):
+    page = reverse("coaching:challenge_new", kwargs={"teacher_id": cast.teacher.pk})
+    landing = lambda: reverse("coaching:identify", kwargs={"challenge_id": Challenge.objects.get().pk})  # noqa: E731
+    return form_on(client, page, problems="Students rush their lab reports"), Challenge.objects.all(), landing
+
+
+def itu_rating(cast, client):
+    page = reverse("coaching:itu_rate", kwargs={"teacher_id": cast.teacher.pk})
+    return form_on(client, page), ITURating.objects.all(), teacher_page(cast)
+
+
+def reflection(cast, client):
+    page = reverse("coaching:reflect", kwargs={"challenge_id": challenge_at(cast, Status.REFLECT).pk})
+    return form_on(client, page, decision="resolved"), Reflection.objects.all(), teacher_page(cast)
+
+
+def candidate(cast, client):
+    challenge = challenge_at(cast, Status.INVESTIGATE)
+    page = reverse("coaching:investigate", kwargs={"challenge_id": challenge.pk})
+    posted = form_on(client, page, where=lambda data: data.get("strategy") == [str(cast.strategy.pk)])
+    return posted, StrategyCandidate.objects.all(), page
+
+
+CREATE_FORMS = [step, cycle, touchpoint, activity, story, challenge, itu_rating, reflection, candidate]
+
+
+@pytest.mark.parametrize("create", CREATE_FORMS, ids=[create.__name__ for create in CREATE_FORMS])
+def test_it_saves_a_double_tap_once_and_lands_both_taps_where_the_first_did(client, cast, create):
+    client.force_login(cast.alice)
+    (url, data), rows, landing = create(cast, client)
+    before = rows.count()
+
+    first, second = post_twice_at_once(client, url, data)
+
+    assert (first.status_code, second.status_code) == (302, 302)
+    assert rows.count() == before + 1
+    landing = landing() if callable(landing) else landing
+    assert first["Location"] == second["Location"] == landing
+
+
+def test_it_says_a_second_send_was_already_saved(client, cast):
+    """Back to back: the first answer never reached the phone, and the coach taps Save again."""
+    client.force_login(cast.alice)
+    (url, data), rows, landing = touchpoint(cast, client)
+    client.post(url, data)
+
+    response = client.post(url, data, follow=True)
+
+    assert response.redirect_chain == [(landing, 302)]
+    assert ALREADY_SAVED in response.content.decode()
+    assert rows.count() == 1
+
+
+@pytest.mark.parametrize("create", [step, cycle, challenge], ids=["step", "cycle", "challenge"])
+def test_it_settles_two_forms_racing_for_one_thing_in_the_database(client, cast, create):
+    """Two tabs (two renders, two keys) saving the one step of a kind, the next cycle, the open challenge: the
+    unique constraint lets one in, and the other lands on the teacher's page with no error."""
+    client.force_login(cast.alice)
+    (url, data), rows, _ = create(cast, client)
+    other_tab = {**data, "submission_key": [str(uuid.uuid4())]}
+
+    responses = post_twice_at_once(client, url, data, other_tab)
+
+    # The one that lost the race lands on the teacher's page ("already saved"); one that came second
+    # outright is told why on the form (the cycle already has its planning meeting, …): never an error page.
+    assert sorted(response.status_code for response in responses) in ([200, 302], [302, 302])
+    assert rows.count() == 1
+
+
+def test_it_saves_a_refused_form_once_it_is_corrected_with_the_same_key(client, cast):
+    """A refusal claims nothing: the page comes back with the reason and the same key, and the fix saves."""
+    client.force_login(cast.alice)
+    (url, data), rows, landing = challenge(cast, client)
+
+    refused = client.post(url, {**data, "problems": "Lab reports are rushed\nLab reports are rushed"})
+    saved = client.post(url, data)
+
+    assert refused.status_code == 200 and "Each problem of practice should appear once." in refused.content.decode()
+    assert saved.status_code == 302 and saved["Location"] == landing()
+    assert rows.count() == 1
