@@ -378,7 +378,11 @@ def _implementing(enrollment, strategy, tool, *, cycle_done: bool):
     problem = f"Problem of {enrollment.teacher.name}"
     challenge = services.challenge_start(enrollment=enrollment, problems=[problem])
     services.challenge_identify(
-        challenge=challenge, problems=[problem], title=problem, category=ChallengeCategory.INSTRUCTIONAL
+        challenge=challenge,
+        problems=[problem],
+        title=problem,
+        improvement="how students explain their reasoning",
+        category=ChallengeCategory.INSTRUCTIONAL,
     )
     services.candidate_add(challenge=challenge, strategy=strategy, source=StrategyCandidate.Source.PLN)
     services.investigation_finish(challenge=challenge)
