@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0008_jobs_that_end'),
-        ('dashboard', '0003_export_withdrawn'),
+        ('dashboard', '0004_rollups_and_self_assessments'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
