@@ -8,6 +8,7 @@ import uuid
 import pytest
 import redis
 from django.db import connections, transaction
+from django.urls import reverse
 
 from config.celery import app, enqueue, relay, relay_due, relayer
 from config.models import OutboxMessage
@@ -127,3 +128,11 @@ def test_it_never_sends_one_row_twice_from_two_relays(real_broker):
     assert sum(sent) == 60
     assert real_broker() == 60
     assert not OutboxMessage.objects.exists()
+
+
+def test_it_shows_the_operator_what_waits_in_the_outbox(admin_client, db):
+    OutboxMessage.objects.create(task_name=TASK, attempts=2, last_error="OperationalError: Connection refused")
+
+    page = admin_client.get(reverse("admin:config_outboxmessage_changelist")).content.decode()
+
+    assert TASK in page and "OperationalError: Connection refused" in page
