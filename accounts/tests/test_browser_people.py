@@ -5,6 +5,7 @@ import re
 import pytest
 from django.core import mail
 from django.urls import reverse
+from playwright.sync_api import expect
 
 from accounts.models import Role, User
 from testing.fixtures import axe_check, login
@@ -28,14 +29,14 @@ def test_it_invites_a_coach_who_joins_from_the_emailed_link(cast, page, live_ser
     page.get_by_role("button", name="Send the invitation").click()
 
     page.get_by_text("Invitation sent to nina@example.org").wait_for()
-    assert page.get_by_role("rowheader", name=re.compile("nina@example.org")).is_visible()
+    expect(page.get_by_role("rowheader", name=re.compile("nina@example.org"))).to_be_visible()
     axe_check(page)  # the People page with a pending invitation
     page.get_by_role("button", name="Sign out").click()
     page.wait_for_url(re.compile(reverse("login")))
 
     [message] = mail.outbox  # sent by the live server's thread, in this process
     page.goto(live_server.url + LINK.search(message.body).group(1))
-    assert page.get_by_role("heading", name="Join Riverside Unified on Cadence").is_visible()
+    expect(page.get_by_role("heading", name="Join Riverside Unified on Cadence")).to_be_visible()
     axe_check(page)
     page.get_by_label("Full name").fill("Nina Okafor")
     page.get_by_label("Choose a password").fill("a-long-Cadence-passphrase-42")
@@ -43,7 +44,7 @@ def test_it_invites_a_coach_who_joins_from_the_emailed_link(cast, page, live_ser
     page.get_by_role("button", name="Create my account").click()
 
     page.wait_for_url(live_server.url + reverse("coaching:home"))
-    assert page.get_by_text("Welcome to Cadence, Nina.").is_visible()
+    expect(page.get_by_text("Welcome to Cadence, Nina.")).to_be_visible()
     nina = User.objects.get(email="nina@example.org")
     assert nina.membership.role == Role.COACH and list(nina.membership.schools.all()) == [cast.school]
 

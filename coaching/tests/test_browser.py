@@ -2,6 +2,7 @@
 
 import pytest
 from django.urls import reverse
+from playwright.sync_api import expect
 
 from testing.fixtures import axe_check, login
 
@@ -15,5 +16,5 @@ def test_it_signs_alice_in_and_her_home_page_passes_axe(cast, page, live_server)
     login(page, live_server, "alice@example.org")
 
     assert page.url == live_server.url + reverse("coaching:home")
-    assert page.get_by_role("button", name="Sign out").is_visible()
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
     axe_check(page)

@@ -2,6 +2,7 @@
 
 import pytest
 from django.urls import reverse
+from playwright.sync_api import expect
 
 from coaching import services
 from coaching.models import Step
@@ -24,14 +25,14 @@ def test_it_makes_copies_and_subscribes_to_the_calendar_link(cast, page, live_se
     axe_check(page)
 
     page.get_by_role("button", name="Copy link").click()
-    assert page.get_by_role("button", name="Copied").is_visible()
+    expect(page.get_by_role("button", name="Copied")).to_be_visible()
     assert page.evaluate("navigator.clipboard.readText()") == link
 
     feed = page.request.get(link)  # as a calendar would: no session needed
     assert feed.status == 200 and read(feed.body()) == []
 
     page.get_by_role("button", name="Turn the link off").click()
-    assert page.get_by_role("button", name="Make my calendar link").is_visible()
+    expect(page.get_by_role("button", name="Make my calendar link")).to_be_visible()
     assert page.request.get(link).status == 404
 
 
@@ -47,7 +48,7 @@ def test_it_cancels_a_scheduled_step_after_asking(cast, page, live_server, imple
     page.get_by_role("button", name="Cancel the planning meeting").click()
 
     assert page.url == live_server.url + reverse("coaching:teacher", args=[cast.teacher.pk])
-    assert page.get_by_text("Planning meeting cancelled.").is_visible()
+    expect(page.get_by_text("Planning meeting cancelled.")).to_be_visible()
     assert not Step.objects.filter(pk=step.pk).exists()
 
 
@@ -63,5 +64,5 @@ def test_it_lets_people_set_their_digest(cast, page, live_server, email, nav):
 
     page.get_by_label("Time").fill("06:45")
     page.get_by_role("button", name="Save").click()
-    assert page.get_by_text("Digest settings saved.").is_visible()
+    expect(page.get_by_text("Digest settings saved.")).to_be_visible()
     assert page.get_by_label("Time").input_value() == "06:45"

@@ -6,6 +6,7 @@ import zipfile
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from accounts.models import AuditEvent
 from coaching import services as coaching
@@ -27,11 +28,11 @@ def test_it_shows_paula_her_school_summary_with_consented_stories_only(cast, pag
     page.goto(live_server.url + reverse("dashboard:school"))
 
     assert page.get_by_role("heading", level=1).inner_text() == "Lincoln Middle School"
-    assert page.get_by_role("heading", name="Maria's groups now argue with evidence").is_visible()
+    expect(page.get_by_role("heading", name="Maria's groups now argue with evidence")).to_be_visible()
     assert page.get_by_text("A story Maria keeps to herself").count() == 0
     enrolled = page.locator(".stat").first
     assert enrolled.inner_text() == "fewer than 5"
-    assert page.get_by_text("Why some figures say “fewer than 5”").is_visible()
+    expect(page.get_by_text("Why some figures say “fewer than 5”")).to_be_visible()
     axe_check(page)
 
 
@@ -69,7 +70,7 @@ def test_it_lets_alice_write_a_shared_story(cast, page, live_server):
     page.get_by_label("The teacher agreed to share this with their principal").check()
     page.get_by_role("button", name="Save").click()
 
-    assert page.get_by_text("Shared with the principal").is_visible()
+    expect(page.get_by_text("Shared with the principal")).to_be_visible()
     axe_check(page)
 
 

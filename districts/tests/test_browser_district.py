@@ -2,6 +2,7 @@
 
 import pytest
 from django.urls import reverse
+from playwright.sync_api import expect
 
 from coaching.models import Enrollment
 from testing import factories as f
@@ -29,16 +30,16 @@ def test_it_lets_dana_set_up_a_program_and_assign_a_caseload(cast, page, live_se
     page.get_by_label("Lincoln Middle School").check()
     page.get_by_label("Alice").check()
     page.get_by_role("button", name="Save program").click()
-    assert page.get_by_text("Program “Lincoln pilot” saved.").is_visible()
-    assert page.get_by_role("row", name="Lincoln pilot").is_visible()
+    expect(page.get_by_text("Program “Lincoln pilot” saved.")).to_be_visible()
+    expect(page.get_by_role("row", name="Lincoln pilot")).to_be_visible()
 
     # Goals are edited on the goals page, which says which programs use one before removing it.
     page.get_by_role("link", name="Edit the goals").click()
     page.locator("#id_district-title").fill("Every student collaborates weekly")
     page.get_by_role("button", name="Add district goal").click()
-    assert page.get_by_text("District goal added.").is_visible()
+    expect(page.get_by_text("District goal added.")).to_be_visible()
     page.get_by_role("link", name="Remove “Every student collaborates weekly”").click()
-    assert page.get_by_text("Lincoln pilot (").is_visible()
+    expect(page.get_by_text("Lincoln pilot (")).to_be_visible()
     axe_check(page)
     page.get_by_role("link", name="Cancel").click()
     page.goto(live_server.url + reverse("district:programs"))
@@ -47,27 +48,27 @@ def test_it_lets_dana_set_up_a_program_and_assign_a_caseload(cast, page, live_se
     page.get_by_label("Subject").fill("computer")
     page.get_by_label("Only teachers not on a caseload in this program").check()
     page.get_by_role("button", name="Filter").click()
-    assert page.get_by_text("2 teachers", exact=True).is_visible()
-    assert not page.get_by_text("Pablo Ruiz").is_visible()
+    expect(page.get_by_text("2 teachers", exact=True)).to_be_visible()
+    expect(page.get_by_text("Pablo Ruiz")).to_be_hidden()
     axe_check(page)
     page.get_by_label("Ada Lovelace").check()
     page.get_by_label("Grace Hopper").check()
     page.get_by_label("Assign the ticked teachers to").select_option(label="Alice")
     page.get_by_role("button", name="Assign").click()
 
-    assert page.get_by_text("2 teachers assigned to Alice.").is_visible()
+    expect(page.get_by_text("2 teachers assigned to Alice.")).to_be_visible()
     assert page.get_by_test_id(f"caseload-{cast.alice.pk}").inner_text() == "2"
     assert set(Enrollment.objects.filter(program__name="Lincoln pilot").values_list("coach__email", flat=True)) == {
         "alice@example.org"
     }
 
     page.get_by_role("link", name="Alice's caseload").click()
-    assert page.get_by_role("row", name="Ada Lovelace").is_visible()
+    expect(page.get_by_role("row", name="Ada Lovelace")).to_be_visible()
     axe_check(page)
     page.get_by_role("link", name="End Ada Lovelace's coaching").click()
     axe_check(page)
     page.get_by_role("button", name="End coaching").click()
-    assert page.get_by_text("Ada Lovelace is off Alice's caseload.").is_visible()
+    expect(page.get_by_text("Ada Lovelace is off Alice's caseload.")).to_be_visible()
 
     for name in ("district:library", "district:goals"):
         page.goto(live_server.url + reverse(name))
