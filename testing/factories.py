@@ -201,3 +201,21 @@ def project_app_configs() -> list:
         for config in apps.get_app_configs()
         if Path(config.path).is_relative_to(base) and "site-packages" not in Path(config.path).parts
     ]
+
+
+def project_form_classes():
+    """Every form class the project's apps define, in a module called forms (roster sub-package included)."""
+    import importlib
+    import inspect
+
+    from django import forms
+
+    for config in project_app_configs():
+        for module_name in (f"{config.name}.forms", f"{config.name}.roster.forms"):
+            try:
+                module = importlib.import_module(module_name)
+            except ModuleNotFoundError:
+                continue
+            for _, cls in inspect.getmembers(module, inspect.isclass):
+                if issubclass(cls, forms.BaseForm) and cls.__module__ == module.__name__:
+                    yield cls

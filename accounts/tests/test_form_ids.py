@@ -6,7 +6,6 @@ field declared on the class, or put into ``self.fields`` in ``__init__``); each 
 district's, or another coach's in the same district) and checks the answer and the database.
 """
 
-import importlib
 import inspect
 import re
 import types
@@ -34,27 +33,13 @@ from standards.models import Standard
 from testing import factories as f
 from testing.factories import IMPROVEMENT, PROBLEMS, challenge_at
 
-
-def _form_classes():
-    """Every form class the apps define, in a module called forms (sub-packages included)."""
-    for config in f.project_app_configs():
-        for module_name in (f"{config.name}.forms", f"{config.name}.roster.forms"):
-            try:
-                module = importlib.import_module(module_name)
-            except ModuleNotFoundError:
-                continue
-            for _, cls in inspect.getmembers(module, inspect.isclass):
-                if issubclass(cls, forms.BaseForm) and cls.__module__ == module.__name__:
-                    yield cls
-
-
 _ADDED_IN_INIT = re.compile(r"self\.fields\[[\"'](\w+)[\"']\]\s*=\s*(\w+)\(")
 
 
 def _id_fields() -> set[str]:
     """'module.Form.field' for every field that takes an id (inherited fields counted on each form)."""
     found = set()
-    for form in _form_classes():
+    for form in f.project_form_classes():
         for name, field in form.base_fields.items():
             if isinstance(field, forms.ModelChoiceField):
                 found.add(f"{form.__module__}.{form.__name__}.{name}")

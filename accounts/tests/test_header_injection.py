@@ -9,8 +9,6 @@ config.text.single_line, so nothing stored can break them.
 import csv
 import email
 import email.policy
-import importlib
-import inspect
 import io
 import re
 
@@ -137,22 +135,9 @@ def test_it_shows_the_rows_an_import_changed(cast, client):
 # --- forms refuse --------------------------------------------------------------------------------------
 
 
-def _form_classes():
-    """Every form class the apps define (in any module called forms)."""
-    for config in f.project_app_configs():
-        for module_name in (f"{config.name}.forms", f"{config.name}.roster.forms"):
-            try:
-                module = importlib.import_module(module_name)
-            except ModuleNotFoundError:
-                continue
-            for _, cls in inspect.getmembers(module, inspect.isclass):
-                if issubclass(cls, forms.BaseForm) and cls.__module__ == module.__name__:
-                    yield cls
-
-
 def test_it_uses_the_single_line_field_for_every_single_line_text_field():
     checked, wrong = 0, []
-    for form in _form_classes():
+    for form in f.project_form_classes():
         for name, field in form.base_fields.items():
             multi_line = isinstance(field.widget, forms.Textarea | forms.PasswordInput | forms.HiddenInput)
             if not isinstance(field, forms.CharField) or multi_line:
