@@ -222,3 +222,104 @@ class CoachSelfAssessment(SelfAssessment):
 
     class Meta:
         proxy = True
+
+
+# --- level 2 of the read model: per school, kept by the same refresh from the rows above ----------------
+#
+# District-wide figures add up a few rows per school instead of every enrollment's. Each row is of one
+# program. A teacher belongs to one school, so distinct-teacher counts add up across schools exactly;
+# across months they do not (hence TeacherYear's month masks), nor across programs that share a teacher
+# (dashboard.selectors.level_two then falls back to the rows above).
+
+
+class SchoolMonth(models.Model):
+    """One school's 1:1 coaching in one month: the sums of its EnrollmentMonth rows, and `coached`, the
+    distinct teachers with 1:1 coaching minutes that month."""
+
+    reach = Reach(district="school__district", school="school")
+
+    program_id = models.IntegerField()
+    school = models.ForeignKey("accounts.School", on_delete=models.CASCADE, related_name="+")
+    month = models.DateField()
+    coached = models.PositiveIntegerField(default=0)
+    plan_meetings = models.PositiveIntegerField(default=0)
+    visits = models.PositiveIntegerField(default=0)
+    debriefs = models.PositiveIntegerField(default=0)
+    step_minutes = models.PositiveIntegerField(default=0)
+    reflections = models.PositiveIntegerField(default=0)
+    reflection_minutes = models.PositiveIntegerField(default=0)
+    touchpoints = models.PositiveIntegerField(default=0)
+    touchpoint_minutes = models.PositiveIntegerField(default=0)
+    cycles_completed = models.PositiveIntegerField(default=0)
+    resolved = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["program_id", "school", "month"], name="one_school_month_per_program")
+        ]
+        indexes = [models.Index(fields=["program_id", "month"])]
+
+    def __str__(self) -> str:
+        return f"School {self.school_id} in {self.month:%Y-%m} (program {self.program_id or 'all'})"
+
+
+class TeacherYear(models.Model):
+    """In which months of a calendar year a teacher had each kind of 1:1 coaching: bit m-1 of a mask is
+    month m (January: 1). Counting the teachers behind a figure over any range of months reads one or two
+    rows per teacher, whatever the number of steps."""
+
+    MASKS = ("coached", "plan_meetings", "visits", "debriefs", "cycles_completed", "resolved")
+
+    reach = Reach(district="school__district", school="school")
+
+    program_id = models.IntegerField()
+    school = models.ForeignKey("accounts.School", on_delete=models.CASCADE, related_name="+")
+    # Erasing the teacher erases their rows (CASCADE), in the same statement as their enrollments'.
+    teacher = models.ForeignKey("coaching.Teacher", on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    coached = models.PositiveIntegerField(default=0)
+    plan_meetings = models.PositiveIntegerField(default=0)
+    visits = models.PositiveIntegerField(default=0)
+    debriefs = models.PositiveIntegerField(default=0)
+    cycles_completed = models.PositiveIntegerField(default=0)
+    resolved = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["program_id", "teacher", "year"], name="one_teacher_year_per_program")
+        ]
+        indexes = [models.Index(fields=["program_id", "school", "year"])]
+
+    def __str__(self) -> str:
+        return f"Teacher {self.teacher_id} in {self.year} (program {self.program_id or 'all'})"
+
+
+class SchoolITU(models.Model):
+    """One school's ITU per indicator over the enrollments rated at baseline and again later: the distinct
+    `teachers`, the `ratings` (enrollment rows) and the sums of their ratings, so averages are sums ÷ ratings.
+
+    The row with `indicator` HEADLINE is the headline: `teachers` rated twice and how many of them `rose`
+    (the sum of their ratings went up from baseline to latest)."""
+
+    HEADLINE = ""
+
+    reach = Reach(district="school__district", school="school")
+
+    program_id = models.IntegerField()
+    school = models.ForeignKey("accounts.School", on_delete=models.CASCADE, related_name="+")
+    indicator = models.CharField(max_length=30, blank=True)
+    teachers = models.PositiveIntegerField(default=0)
+    ratings = models.PositiveIntegerField(default=0)
+    rose = models.PositiveIntegerField(default=0)
+    baseline_frequency = models.PositiveIntegerField(default=0)
+    latest_frequency = models.PositiveIntegerField(default=0)
+    baseline_proficiency = models.PositiveIntegerField(default=0)
+    latest_proficiency = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["program_id", "school", "indicator"], name="one_school_itu_per_program")
+        ]
+
+    def __str__(self) -> str:
+        return f"School {self.school_id} {self.indicator or 'headline'} (program {self.program_id or 'all'})"

@@ -30,6 +30,7 @@ import datetime
 from dataclasses import dataclass
 
 from django.db.models import Avg, Count, F, Q, QuerySet, Sum
+from django.db.models.lookups import GreaterThan
 from django.utils import timezone
 
 from accounts import scoping
@@ -58,6 +59,9 @@ from dashboard.models import (
     DataExport,
     EnrollmentITU,
     EnrollmentMonth,
+    SchoolITU,
+    SchoolMonth,
+    TeacherYear,
 )
 from standards.models import Standard
 
@@ -140,6 +144,18 @@ class Period:
     def rollups(self, queryset: QuerySet) -> QuerySet:
         return queryset.filter(month__gte=self.first_month, month__lte=self.end)
 
+    def within(self, mask: str) -> Q:
+        """TeacherYear rows whose month mask `mask` has a month of the period."""
+        bits: dict[int, int] = {}
+        month = self.first_month
+        while month <= self.end:
+            bits[month.year] = bits.get(month.year, 0) | 1 << (month.month - 1)
+            month = (month + datetime.timedelta(days=32)).replace(day=1)
+        q = Q(pk__in=[])
+        for year, mask_bits in bits.items():
+            q |= Q(year=year) & Q(GreaterThan(F(mask).bitand(mask_bits), 0))
+        return q
+
 
 def program_period(programs: list[Program], today: datetime.date) -> Period:
     """The school year of the running programs (their earliest start to today), or the last 12 months."""
@@ -178,6 +194,43 @@ def _rollup_figures(rows: QuerySet, *group: str) -> dict:
         .order_by()
     )
     return {tuple(row[g] for g in group) if len(group) > 1 else row[group[0]]: row for row in result}
+
+
+def level_two(programs: list[Program]) -> list[int] | None:
+    """The ids of `programs` when their level-2 rollups (SchoolMonth, TeacherYear, SchoolITU: one row per
+    program and school) add up exactly to their figures: one program, or several that no teacher is enrolled
+    in two of (1 query). Else None, and callers read level 1 (per enrollment): a teacher in two programs
+    would be counted twice by adding up the programs' teacher counts."""
+    ids = [p.pk for p in programs]
+    if len(ids) > 1:
+        twice = Enrollment.objects.filter(program__in=ids).values("teacher").annotate(n=Count("program", distinct=True))
+        if twice.filter(n__gt=1).exists():
+            return None
+    return ids
+
+
+def _school_month_figures(program_ids: list[int], school_ids: list[int], period: Period) -> dict:
+    """What `_rollup_figures(..., "school_id")` gives, from level 2: sums of SchoolMonth, and teacher counts
+    from TeacherYear's month masks (2 queries whose rows grow with schools and teachers, not with steps)."""
+    sums = {f"{column}_n": Sum(column) for _, column in STEP_FIGURES}
+    result = {
+        row.pop("school_id"): row
+        for row in period.rollups(SchoolMonth.objects.filter(program_id__in=program_ids, school_id__in=school_ids))
+        .values("school_id")
+        .annotate(minutes=Sum(ONE_TO_ONE_MINUTES), cycles_n=Sum("cycles_completed"), resolved_n=Sum("resolved"), **sums)
+        .order_by()
+    }
+    masks = {"coached": "coached", "cycles_teachers": "cycles_completed", "resolved_teachers": "resolved"}
+    masks |= {f"{column}_teachers": column for _, column in STEP_FIGURES}
+    counts = (
+        TeacherYear.objects.filter(program_id__in=program_ids, school_id__in=school_ids)
+        .values("school_id")
+        .annotate(**{key: Count("teacher", distinct=True, filter=period.within(mask)) for key, mask in masks.items()})
+        .order_by()
+    )
+    for row in counts:
+        result.setdefault(row.pop("school_id"), {}).update(row)
+    return result
 
 
 def _participation(enrollments: QuerySet[Enrollment], today: datetime.date) -> dict[int, dict]:
@@ -236,7 +289,8 @@ def school_figures(
     period: Period | None = None,
 ) -> list[SchoolFigures]:
     """Participation, cadence, coaching time, steps by kind, cycles and resolved challenges per school,
-    suppressed; from the rollups and the enrollments, in 4 queries whatever the number of steps.
+    suppressed; from the rollups (level 2 when `level_two` allows) and the enrollments, in 5 queries whatever
+    the number of steps.
 
     `programs` (default: the running ones) and `period` (default: their school year) narrow the figures.
     """
@@ -247,10 +301,13 @@ def school_figures(
     program_ids, school_ids = [p.pk for p in programs], [s.pk for s in schools]
     enrollments = Enrollment.objects.filter(program__in=program_ids, teacher__school__in=school_ids).order_by()
     participation = _participation(enrollments, today)
-    rollups = _rollup_figures(
-        period.rollups(EnrollmentMonth.objects.filter(program_id__in=program_ids, school_id__in=school_ids)),
-        "school_id",
-    )
+    if (level_two_ids := level_two(programs)) is not None:
+        rollups = _school_month_figures(level_two_ids, school_ids, period)
+    else:
+        rollups = _rollup_figures(
+            period.rollups(EnrollmentMonth.objects.filter(program_id__in=program_ids, school_id__in=school_ids)),
+            "school_id",
+        )
     school_wide = _school_wide(period, school_ids)
     k = district.suppression_k
     result = []
@@ -295,16 +352,16 @@ class MonthFigures:
 
 
 def trend(rows: QuerySet, period: Period, *, k: int | None, group: int | None = None) -> list[MonthFigures]:
-    """The main figures month by month over `period`, from EnrollmentMonth `rows` (one query).
-
-    With `k` None (the coach's own data) nothing is suppressed.
+    """The main figures month by month over `period`, from EnrollmentMonth or SchoolMonth `rows` (`month_rows`;
+    one query). With `k` None (the coach's own data) nothing is suppressed.
     """
+    coached = Sum("coached") if rows.model is SchoolMonth else Count("teacher_id", distinct=True, filter=COACHED)
     by_month = {
         row["month"]: row
         for row in period.rollups(rows)
         .values("month")
         .annotate(
-            teachers=Count("teacher_id", distinct=True, filter=COACHED),
+            teachers=coached,
             steps=Sum(F("plan_meetings") + F("visits") + F("debriefs")),
             minutes=Sum(ONE_TO_ONE_MINUTES),
             cycles_n=Sum("cycles_completed"),
@@ -340,20 +397,28 @@ class ITURow:
 
 
 def itu_change(rows: QuerySet, *, k: int | None, group: int | None = None) -> list[ITURow]:
-    """Average ITU per indicator at baseline and latest (end, else mid), over teachers rated twice (one query)."""
-    cells = {
-        row["indicator"]: row
-        for row in rows.filter(latest_frequency__isnull=False)
-        .values("indicator")
-        .annotate(
-            n=Count("teacher_id", distinct=True),
-            bf=Avg("baseline_frequency"),
-            lf=Avg("latest_frequency"),
-            bp=Avg("baseline_proficiency"),
-            lp=Avg("latest_proficiency"),
-        )
-        .order_by()
-    }
+    """Average ITU per indicator at baseline and latest (end, else mid), over teachers rated twice (one query),
+    from EnrollmentITU or SchoolITU `rows` (`itu_rows`)."""
+    columns = {"bf": "baseline_frequency", "lf": "latest_frequency", "bp": "baseline_proficiency"}
+    columns["lp"] = "latest_proficiency"
+    if rows.model is SchoolITU:
+        cells = {
+            row["indicator"]: row
+            for row in rows.exclude(indicator=SchoolITU.HEADLINE)
+            .values("indicator")
+            .annotate(n=Sum("teachers"), ratings=Sum("ratings"), **{k: Sum(c) for k, c in columns.items()})
+            .order_by()
+        }
+        for cell in cells.values():  # averages over the enrollments' ratings, as Avg below
+            cell.update({key: cell[key] / cell["ratings"] for key in columns if cell["ratings"]})
+    else:
+        cells = {
+            row["indicator"]: row
+            for row in rows.filter(latest_frequency__isnull=False)
+            .values("indicator")
+            .annotate(n=Count("teacher_id", distinct=True), **{k: Avg(c) for k, c in columns.items()})
+            .order_by()
+        }
     result = []
     for indicator, label in ITUIndicator.choices:
         cell = cells.get(indicator, {})
@@ -385,7 +450,11 @@ class ITUHeadline:
 
 
 def itu_headline(rows: QuerySet, *, k: int, group: int | None = None) -> ITUHeadline:
-    """The share of coached teachers whose ITU rose from baseline to end: the figure boards ask for."""
+    """The share of coached teachers whose ITU rose from baseline to end: the figure boards ask for (one query,
+    from EnrollmentITU or SchoolITU `rows`)."""
+    if rows.model is SchoolITU:
+        totals = rows.filter(indicator=SchoolITU.HEADLINE).aggregate(rated=Sum("teachers"), rose=Sum("rose"))
+        return _headline(totals["rated"] or 0, totals["rose"] or 0, k=k, group=group)
     deltas = (
         rows.filter(latest_frequency__isnull=False)
         .values("teacher_id")
@@ -788,44 +857,58 @@ def growth(assessments: list, coverage: list[CoverageRow]) -> list[GrowthRow]:
 
 
 def itu_rows(*, programs: list[Program], school: School | None = None) -> QuerySet:
-    """ITU rollups of enrollments in `programs` (and at `school`), for itu_change/itu_headline."""
-    rows = EnrollmentITU.objects.filter(program_id__in=[p.pk for p in programs])
-    return rows.filter(school_id=school.pk) if school is not None else rows
+    """ITU rollups of `programs` (at `school`) for itu_change/itu_headline: SchoolITU rows, or EnrollmentITU
+    rows when `level_two` says the per-school rows do not add up for these programs."""
+    return _rows(SchoolITU, EnrollmentITU, programs, school)
 
 
-def enrollment_months(*, programs: list[Program], school: School | None = None) -> QuerySet:
-    rows = EnrollmentMonth.objects.filter(program_id__in=[p.pk for p in programs])
+def month_rows(*, programs: list[Program], school: School | None = None) -> QuerySet:
+    """Monthly rollups of `programs` (at `school`) for `trend`: SchoolMonth rows, or EnrollmentMonth rows when
+    `level_two` says the per-school rows do not add up for these programs."""
+    return _rows(SchoolMonth, EnrollmentMonth, programs, school)
+
+
+def _rows(level2: type, level1: type, programs: list[Program], school: School | None) -> QuerySet:
+    ids = level_two(programs)
+    rows = (
+        level1.objects.filter(program_id__in=[p.pk for p in programs])
+        if ids is None
+        else level2.objects.filter(program_id__in=ids)
+    )
     return rows.filter(school_id=school.pk) if school is not None else rows
 
 
 @dataclass(frozen=True)
-class SchoolITU:
+class SchoolHeadline:
     school: School
     headline: ITUHeadline
 
 
-def itu_by_school(district: District, figures: list[SchoolFigures], programs: list[Program]) -> list[SchoolITU]:
+def itu_by_school(district: District, figures: list[SchoolFigures], programs: list[Program]) -> list[SchoolHeadline]:
     """Per school (the rows of `figures`, whose `group` is the school's suppression group): teachers rated
     twice, and how many of them rose (one query for the page of schools)."""
     schools, groups = [row.school for row in figures], {row.school.pk: row.group for row in figures}
-    deltas = (
-        EnrollmentITU.objects.filter(program_id__in=[p.pk for p in programs], school_id__in=[s.pk for s in schools])
-        .filter(latest_frequency__isnull=False)
-        .values("school_id", "teacher_id")
-        .annotate(
-            delta=Sum(
-                F("latest_frequency") + F("latest_proficiency") - F("baseline_frequency") - F("baseline_proficiency")
-            )
+    if (ids := level_two(programs)) is not None:
+        headlines = SchoolITU.objects.filter(program_id__in=ids, school__in=schools, indicator=SchoolITU.HEADLINE)
+        totals = headlines.values("school_id").annotate(rated=Sum("teachers"), rose=Sum("rose")).order_by()
+        per_school = {row["school_id"]: (row["rated"], row["rose"]) for row in totals}
+    else:
+        deltas = (
+            EnrollmentITU.objects.filter(program_id__in=[p.pk for p in programs], school_id__in=groups)
+            .filter(latest_frequency__isnull=False)
+            .values("school_id", "teacher_id")
+            .annotate(delta=Sum(F("latest_frequency") + F("latest_proficiency") - F("baseline_frequency")
+                                - F("baseline_proficiency")))
+            .order_by()
+        )  # fmt: skip
+        per_school = {}
+        for row in deltas:
+            rated, rose = per_school.get(row["school_id"], (0, 0))
+            per_school[row["school_id"]] = (rated + 1, rose + (row["delta"] > 0))
+    k = district.suppression_k
+    return [
+        SchoolHeadline(
+            school=school, headline=_headline(*per_school.get(school.pk, (0, 0)), k=k, group=groups[school.pk])
         )
-        .order_by()
-    )
-    per_school: dict[int, list[int]] = {}
-    for row in deltas:
-        per_school.setdefault(row["school_id"], []).append(row["delta"])
-    k, result = district.suppression_k, []
-    for school in schools:
-        values = per_school.get(school.pk, [])
-        rated, rose = len(values), sum(1 for d in values if d > 0)
-        headline = _headline(rated, rose, k=k, group=groups.get(school.pk, 0))
-        result.append(SchoolITU(school=school, headline=headline))
-    return result
+        for school in schools
+    ]

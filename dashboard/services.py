@@ -42,7 +42,16 @@ from config.celery import enqueue
 from config.jobs import MAX_STARTS, TRANSIENT_ERRORS, job_deadline_seconds, job_lock
 from config.spreadsheets import csv_writer, xlsx_writer
 from dashboard import selectors
-from dashboard.models import CoachMonth, CoachStandardMonth, DataExport, EnrollmentITU, EnrollmentMonth
+from dashboard.models import (
+    CoachMonth,
+    CoachStandardMonth,
+    DataExport,
+    EnrollmentITU,
+    EnrollmentMonth,
+    SchoolITU,
+    SchoolMonth,
+    TeacherYear,
+)
 from standards.models import SelfAssessment, SelfAssessmentRating, Standard
 
 logger = logging.getLogger(__name__)
@@ -219,17 +228,59 @@ def _coach_standard_months(coach_ids: list[int] | None) -> list[CoachStandardMon
     ]
 
 
+MONTH_COLUMNS = (
+    "enrollment_id",
+    "month",
+    "program_id",
+    "coach_id",
+    "school_id",
+    "teacher_id",
+    *EnrollmentMonth.FIGURES,
+)
+ITU_COLUMNS = (
+    "enrollment_id", "indicator", "program_id", "coach_id", "school_id", "teacher_id",
+    "baseline_frequency", "baseline_proficiency", "latest_frequency", "latest_proficiency",
+)  # fmt: skip
+
+
+def _write_changes(model: type[Model], columns: tuple[str, ...], key: int, old: QuerySet, new: list) -> set[tuple]:
+    """Make `old` (rows of `model`) equal `new` by deleting and inserting only the rows that differ; returns
+    them (as tuples of `columns`; `key` columns identify a row)."""
+    before = set(old.values_list(*columns))
+    after = {tuple(getattr(row, column) for column in columns) for row in new}
+    if gone := before - after:
+        doomed = Q()
+        for row in gone:  # rows that changed go too, and come back below with their new figures
+            doomed |= Q(**dict(zip(columns[:key], row[:key], strict=True)))
+        old.filter(doomed).delete()
+    model.objects.bulk_create([row for row in new if tuple(getattr(row, c) for c in columns) not in before])
+    return before ^ after
+
+
 def rollup_refresh(*, enrollment_ids: set[int], coach_ids: set[int]) -> None:
     """Recompute the rollups of these enrollments and coaches from their raw rows (config.rollups calls it).
 
-    Runs in the caller's transaction. An id whose rows are gone (erased) simply leaves no rollup.
+    Runs in the caller's transaction. Only rows that differ are written, and level 2 (per school) is
+    recomputed for the schools, months and teachers whose level-1 rows changed. An id whose rows are gone
+    (erased) simply leaves no rollup.
     """
     if enrollment_ids:
         enrollments = Enrollment.objects.filter(pk__in=enrollment_ids)
-        EnrollmentMonth.objects.filter(enrollment__in=enrollment_ids).delete()
-        EnrollmentMonth.objects.bulk_create(_enrollment_months(enrollments))
-        EnrollmentITU.objects.filter(enrollment__in=enrollment_ids).delete()
-        EnrollmentITU.objects.bulk_create(_enrollment_itu(enrollments))
+        months = _write_changes(
+            EnrollmentMonth, MONTH_COLUMNS, 2, EnrollmentMonth.objects.filter(enrollment__in=enrollment_ids),
+            _enrollment_months(enrollments),
+        )  # fmt: skip
+        itu = _write_changes(
+            EnrollmentITU, ITU_COLUMNS, 2, EnrollmentITU.objects.filter(enrollment__in=enrollment_ids),
+            _enrollment_itu(enrollments),
+        )  # fmt: skip
+        school_months: dict[int, set] = {}
+        for row in months:
+            school_months.setdefault(row[4], set()).add(row[1])
+        for school_id, changed_months in school_months.items():
+            _school_months(school_id, changed_months)
+        _teacher_years({row[5] for row in months})
+        _school_itu({row[4] for row in itu})
     if coach_ids:
         coaches = sorted(coach_ids)
         CoachMonth.objects.filter(coach__in=coaches).delete()
@@ -238,13 +289,106 @@ def rollup_refresh(*, enrollment_ids: set[int], coach_ids: set[int]) -> None:
         CoachStandardMonth.objects.bulk_create(_coach_standard_months(coaches))
 
 
+def _school_months(school_id: int, months: set[datetime.date] | None) -> None:
+    """Recompute one school's SchoolMonth rows of `months` (None: every month) from its EnrollmentMonth rows."""
+    rows = EnrollmentMonth.objects.filter(school_id=school_id)
+    stale = SchoolMonth.objects.filter(school_id=school_id)
+    if months is not None:
+        rows, stale = rows.filter(month__in=months), stale.filter(month__in=months)
+    sums: dict[tuple, dict[str, int]] = {}
+    coached: dict[tuple, set[int]] = {}
+    for row in rows.values("program_id", "month", "teacher_id", *EnrollmentMonth.FIGURES).order_by():
+        key = (row["program_id"], row["month"])
+        cell = sums.setdefault(key, dict.fromkeys(EnrollmentMonth.FIGURES, 0))
+        for figure in EnrollmentMonth.FIGURES:
+            cell[figure] += row[figure]
+        if row["step_minutes"] or row["reflection_minutes"] or row["touchpoint_minutes"]:
+            coached.setdefault(key, set()).add(row["teacher_id"])
+    stale.delete()
+    SchoolMonth.objects.bulk_create(
+        SchoolMonth(
+            program_id=program_id, school_id=school_id, month=month, coached=len(coached.get((program_id, month), ())),
+            **figures,
+        )
+        for (program_id, month), figures in sums.items()
+    )  # fmt: skip
+
+
+def _teacher_years(teacher_ids: set[int]) -> None:
+    """Recompute the TeacherYear month masks of these teachers from their EnrollmentMonth rows."""
+    if not teacher_ids:
+        return
+    masks: dict[tuple, dict] = {}
+    rows = EnrollmentMonth.objects.filter(teacher_id__in=teacher_ids).order_by("month")
+    for row in rows.values("program_id", "school_id", "teacher_id", "month", *EnrollmentMonth.FIGURES):
+        bit = 1 << (row["month"].month - 1)
+        coached = row["step_minutes"] or row["reflection_minutes"] or row["touchpoint_minutes"]
+        key = (row["program_id"], row["teacher_id"], row["month"].year)
+        cell = masks.setdefault(key, dict.fromkeys(TeacherYear.MASKS, 0))
+        cell["school_id"] = row["school_id"]  # the latest month's school: the teacher's now
+        for mask in TeacherYear.MASKS:
+            if coached if mask == "coached" else row[mask]:
+                cell[mask] |= bit
+    TeacherYear.objects.filter(teacher_id__in=teacher_ids).delete()
+    TeacherYear.objects.bulk_create(
+        TeacherYear(program_id=program_id, teacher_id=teacher_id, year=year, **cell)
+        for (program_id, teacher_id, year), cell in masks.items()
+    )
+
+
+def _school_itu(school_ids: set[int]) -> None:
+    """Recompute the SchoolITU rows (per indicator, and the headline) of these schools from EnrollmentITU."""
+    if not school_ids:
+        return
+    cells: dict[tuple, dict] = {}
+    deltas: dict[tuple, int] = {}
+    rows = EnrollmentITU.objects.filter(school_id__in=school_ids, latest_frequency__isnull=False).order_by()
+    sums = ("baseline_frequency", "latest_frequency", "baseline_proficiency", "latest_proficiency")
+    for row in rows.values("program_id", "school_id", "teacher_id", "indicator", *sums):
+        delta = row["latest_frequency"] + row["latest_proficiency"] - row["baseline_frequency"]
+        delta -= row["baseline_proficiency"]
+        empty = {"teachers": set(), "ratings": 0, **dict.fromkeys(sums, 0)}
+        cell = cells.setdefault((row["program_id"], row["school_id"], row["indicator"]), empty)
+        cell["teachers"].add(row["teacher_id"])
+        cell["ratings"] += 1
+        for column in sums:
+            cell[column] += row[column]
+        key = (row["program_id"], row["school_id"], row["teacher_id"])
+        deltas[key] = deltas.get(key, 0) + delta
+    headlines: dict[tuple, dict] = {}
+    for (program_id, school_id, _), delta in deltas.items():
+        cell = headlines.setdefault((program_id, school_id, SchoolITU.HEADLINE), {"teachers": 0, "rose": 0})
+        cell["teachers"] += 1
+        cell["rose"] += delta > 0
+    SchoolITU.objects.filter(school_id__in=school_ids).delete()
+    SchoolITU.objects.bulk_create(
+        [
+            SchoolITU(
+                program_id=program_id, school_id=school_id, indicator=indicator, teachers=len(cell.pop("teachers")),
+                **cell,
+            )
+            for (program_id, school_id, indicator), cell in cells.items()
+        ]
+        + [SchoolITU(program_id=p, school_id=s, indicator=i, **cell) for (p, s, i), cell in headlines.items()]
+    )  # fmt: skip
+
+
+def school_rollups_refresh(school_ids: set[int]) -> None:
+    """Recompute level 2 of these schools whole (after an erasure, whose CASCADE left no level-1 rows to
+    compare): every month, and the ITU."""
+    for school_id in school_ids:
+        _school_months(school_id, None)
+    _school_itu(school_ids)
+
+
 @transaction.atomic
 def rollup_rebuild(*, batch: int = 2000) -> dict[str, int]:
     """Throw the read model away and compute it again from every raw row; returns the rows written per table.
 
     Enrollments are processed `batch` at a time, so memory stays flat at district scale.
     """
-    for model in (EnrollmentMonth, EnrollmentITU, CoachMonth, CoachStandardMonth):
+    models = (EnrollmentMonth, EnrollmentITU, CoachMonth, CoachStandardMonth, SchoolMonth, TeacherYear, SchoolITU)
+    for model in models:
         model.objects.all().delete()
     ids = list(Enrollment.objects.order_by("pk").values_list("pk", flat=True))
     for start in range(0, len(ids), batch):
@@ -253,10 +397,12 @@ def rollup_rebuild(*, batch: int = 2000) -> dict[str, int]:
         EnrollmentITU.objects.bulk_create(_enrollment_itu(chunk), batch_size=5000)
     CoachMonth.objects.bulk_create(_coach_months(None), batch_size=5000)
     CoachStandardMonth.objects.bulk_create(_coach_standard_months(None), batch_size=5000)
-    return {
-        model.__name__: model.objects.count()
-        for model in (EnrollmentMonth, EnrollmentITU, CoachMonth, CoachStandardMonth)
-    }
+    school_ids = set(EnrollmentMonth.objects.values_list("school_id", flat=True).distinct())
+    school_rollups_refresh(school_ids | set(EnrollmentITU.objects.values_list("school_id", flat=True).distinct()))
+    teachers = list(EnrollmentMonth.objects.order_by("teacher_id").values_list("teacher_id", flat=True).distinct())
+    for start in range(0, len(teachers), batch):
+        _teacher_years(set(teachers[start : start + batch]))
+    return {model.__name__: model.objects.count() for model in models}
 
 
 # --- dashboard exports ----------------------------------------------------------------------------
@@ -834,7 +980,7 @@ def teacher_erase(*, actor: User, teacher: Teacher, confirmation: str) -> dict[s
     - the calendar events of scheduled steps keep only what their cancellation needs (UID, times, the
       attendees' addresses: coaching.invitations.events_unname) until it is sent, then go.
 
-    The enrollments' rollups go by cascade, and their coaches' rollups are recomputed (config.rollups).
+    The enrollments' rollups go by cascade; their schools' and their coaches' rollups are recomputed.
     """
     if not _matches(confirmation, teacher.name):
         raise ValidationError({"confirmation": "Type the teacher's name exactly as shown to confirm."})
@@ -849,8 +995,12 @@ def teacher_erase(*, actor: User, teacher: Teacher, confirmation: str) -> dict[s
     coaching_services.enrollment_steps_cancel(enrollments=enrollments)
     invitations.events_forget(steps)
     invitations.events_unname(steps, teacher_email=teacher.email)
-    teacher.delete()  # its enrollments' rollups go with them (CASCADE)
-    rollups.changed(coach_ids={e.coach_id for e in enrollments})  # their coaches' tags counted the erased work
+    schools = {teacher.school_id}
+    for model in (EnrollmentMonth, EnrollmentITU):
+        schools |= set(model.objects.filter(teacher_id=teacher_id).values_list("school_id", flat=True))
+    teacher.delete()  # its enrollments' rollups, and its TeacherYear rows, go with them (CASCADE)
+    school_rollups_refresh(schools)  # their schools' sums counted the erased work
+    rollups.changed(coach_ids={e.coach_id for e in enrollments})  # their coaches' tags did too
     withdrawn = _withdraw_exports(district)
     scrubbed = _scrub_roster_imports(district, mentions)
     # The audit line keeps the id and the counts but not the name or e-mail: the point of erasure

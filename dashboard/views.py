@@ -265,7 +265,7 @@ def school(request, school_id: int | None = None):
     k = district.suppression_k
     figures = selectors.school_figures(district, [school], programs=programs, period=period)[0]
     group = figures.group  # the school's teachers: every figure below is over a part of them
-    trend = selectors.trend(selectors.enrollment_months(programs=programs, school=school), period, k=k, group=group)
+    trend = selectors.trend(selectors.month_rows(programs=programs, school=school), period, k=k, group=group)
     itu_rows = selectors.itu_rows(programs=programs, school=school)
     itu = selectors.itu_change(itu_rows, k=k, group=group)
     rostered = selectors.rostered_teachers(school)
@@ -326,7 +326,7 @@ def district(request):
     group = selectors.population(programs=programs, school=school)  # the district's (or school's) teachers
     itu_rows = selectors.itu_rows(programs=programs, school=school)
     itu = selectors.itu_change(itu_rows, k=k, group=group)
-    trend = selectors.trend(selectors.enrollment_months(programs=programs, school=school), period, k=k, group=group)
+    trend = selectors.trend(selectors.month_rows(programs=programs, school=school), period, k=k, group=group)
     query = request.GET.copy()
     if request.GET.get("format") == "csv":  # every school and coach, not only this page's
         every_school = list(shown)

@@ -19,7 +19,15 @@ from coaching import services as coaching
 from coaching.models import Activity, Challenge, Enrollment, ITUIndicator, ITURating, Reflection, Step
 from config import rollups
 from dashboard import services
-from dashboard.models import CoachMonth, CoachStandardMonth, EnrollmentITU, EnrollmentMonth
+from dashboard.models import (
+    CoachMonth,
+    CoachStandardMonth,
+    EnrollmentITU,
+    EnrollmentMonth,
+    SchoolITU,
+    SchoolMonth,
+    TeacherYear,
+)
 from dashboard.tests.helpers import enroll
 from districts import services as district_services
 from standards.models import Standard
@@ -133,15 +141,67 @@ def stored_coach() -> tuple[set, set]:
     return months, set(standards)
 
 
+def live_level_two() -> tuple[set, set, set]:
+    """Level 2 (per program and school) from the live level-1 figures above, by plain Python."""
+    months: dict[tuple, Counter] = defaultdict(Counter)
+    coached: dict[tuple, set] = defaultdict(set)
+    masks: dict[tuple, Counter] = defaultdict(Counter)
+    for _, month, program, _, school, teacher, *values in live_enrollment_months():
+        figures = dict(zip(EnrollmentMonth.FIGURES, values, strict=True))
+        months[(program, school, month)].update(figures)
+        one_to_one = figures["step_minutes"] + figures["reflection_minutes"] + figures["touchpoint_minutes"]
+        if one_to_one:
+            coached[(program, school, month)].add(teacher)
+        figures["coached"] = one_to_one
+        for mask in TeacherYear.MASKS:
+            if figures[mask]:
+                masks[(program, school, teacher, month.year)][mask] |= 1 << (month.month - 1)
+    school_months = {
+        (*key, len(coached[key]), *(cell[name] for name in EnrollmentMonth.FIGURES)) for key, cell in months.items()
+    }
+    teacher_years = {(*key, *(cell[mask] for mask in TeacherYear.MASKS)) for key, cell in masks.items()}
+    program_of = dict(Enrollment.objects.values_list("pk", "program_id"))
+    itu: dict[tuple, dict] = {}
+    deltas: dict[tuple, int] = defaultdict(int)
+    for enrollment, indicator, _, school, teacher, bf, bp, lf, lp in live_itu():
+        if lf is None:
+            continue
+        program = program_of[enrollment]
+        cell = itu.setdefault((program, school, indicator), {"teachers": set(), "ratings": 0, "sums": [0, 0, 0, 0]})
+        cell["teachers"].add(teacher)
+        cell["ratings"] += 1
+        cell["sums"] = [a + b for a, b in zip(cell["sums"], (bf, lf, bp, lp), strict=True)]
+        deltas[(program, school, teacher)] += lf + lp - bf - bp
+    school_itu = {(*key, len(c["teachers"]), c["ratings"], 0, *c["sums"]) for key, c in itu.items()}
+    headlines: dict[tuple, list] = defaultdict(lambda: [0, 0])
+    for (program, school, _), delta in deltas.items():
+        headlines[(program, school)][0] += 1
+        headlines[(program, school)][1] += delta > 0
+    school_itu |= {
+        (program, school, "", rated, 0, rose, 0, 0, 0, 0) for (program, school), (rated, rose) in headlines.items()
+    }
+    return school_months, teacher_years, school_itu
+
+
+def stored_level_two() -> tuple[set, set, set]:
+    months = SchoolMonth.objects.values_list("program_id", "school_id", "month", "coached", *EnrollmentMonth.FIGURES)
+    years = TeacherYear.objects.values_list("program_id", "school_id", "teacher_id", "year", *TeacherYear.MASKS)
+    sums = ("baseline_frequency", "latest_frequency", "baseline_proficiency", "latest_proficiency")
+    itu = SchoolITU.objects.values_list("program_id", "school_id", "indicator", "teachers", "ratings", "rose", *sums)
+    return set(months), set(years), set(itu)
+
+
 def assert_rollups_are_live() -> None:
     assert stored_enrollment_months() == live_enrollment_months()
     assert stored_itu() == live_itu()
     assert stored_coach() == live_coach()
+    assert stored_level_two() == live_level_two()
 
 
 # --- the operations a property test draws ---------------------------------------------------------
 
 indicators = st.sampled_from(ITUIndicator.values)
+SCORES = {i: (2, 2) for i in ITUIndicator.values}
 scores = st.fixed_dictionaries({i: st.tuples(st.integers(1, 5), st.integers(1, 5)) for i in ITUIndicator.values})
 OPERATIONS = st.one_of(
     st.tuples(st.just("step"), st.integers(0, 3), st.integers(0, 40), st.booleans(), st.integers(0, 17)),
@@ -249,7 +309,7 @@ def test_it_keeps_the_rollups_equal_to_the_live_figures(cast, operations):
                     world.run(operation)
             except ValidationError:
                 pass  # an operation the services refuse here (the cycle's order, a closed challenge)
-        assert_rollups_are_live()
+            assert_rollups_are_live()  # after each write: a later write to the same school must not hide a miss
         # And a rebuild from scratch comes to the same rows.
         services.rollup_rebuild()
         assert_rollups_are_live()
@@ -282,3 +342,18 @@ def test_it_rolls_the_rollups_back_with_a_refused_write(cast):
         coaching.step_log(challenge=challenge, kind=Kind.PLAN_MEETING, starts_at=timezone.now(), done=True)
         coaching.step_log(challenge=challenge, kind=Kind.PLAN_MEETING, starts_at=timezone.now(), done=True)
     assert not EnrollmentMonth.objects.filter(enrollment=cast.enrollment).exists()
+
+
+def test_it_takes_an_erased_teacher_out_of_the_school_rollups(cast):
+    world = World(cast)
+    for operation in (("step", 0, 1, True, 3), ("step", 1, 1, True, 3), ("itu", 0, "baseline", SCORES)):
+        world.run(operation)
+    world.run(("itu", 0, "end", {i: (5, 5) for i in ITUIndicator.values}))
+    erased = world.enrollments[0].teacher_id
+    assert TeacherYear.objects.filter(teacher_id=erased).exists()
+    assert SchoolITU.objects.filter(indicator=SchoolITU.HEADLINE).get().rose == 1
+    world.run(("erase", 0))
+    assert not TeacherYear.objects.filter(teacher_id=erased).exists()
+    assert SchoolMonth.objects.get().coached == 1  # the other teacher's visit stays
+    assert not SchoolITU.objects.exists()
+    assert_rollups_are_live()

@@ -133,13 +133,13 @@ def test_it_counts_only_this_schools_teachers_in_running_programs(cast):
 
 def test_it_computes_every_schools_figures_in_the_same_number_of_queries(cast, django_assert_num_queries):
     cast.district.suppression_k = 3
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(5):
         selectors.school_figures(cast.district, [cast.school])
     schools = [cast.school, *(f.SchoolFactory(district=cast.district) for _ in range(3))]
     for school in schools:
         enroll(cast, 3, status=Status.REFLECT, school=school)
         services.activity_log(actor=cast.bob, kind=Activity.Kind.PLC, school=school, minutes=30)
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(5):
         figures = selectors.school_figures(cast.district, schools)
     assert [row.enrolled.value for row in figures] == [4, 3, 3, 3]
 
@@ -268,3 +268,32 @@ def test_it_counts_what_erasing_a_teacher_deletes(cast):
         "informal touchpoints": 1,
         "impact stories": 1,
     }
+
+
+# --- level 2 of the read model adds up per program ----------------------------------------------------
+
+
+def test_it_reads_level_two_unless_a_teacher_is_in_two_of_the_chosen_programs(cast):
+    cast.district.suppression_k = 1
+    second = f.ProgramFactory(district=cast.district)
+    second.schools.add(cast.school)
+    [first] = enroll(cast, 1, status=Status.REFLECT)
+    elsewhere = f.EnrollmentFactory(program=second, coach=cast.alice, teacher=f.TeacherFactory(school=cast.school))
+    challenge_at(cast, Status.REFLECT, enrollment=elsewhere)
+    programs = [cast.program, second]
+    assert selectors.level_two(programs) == [p.pk for p in programs]
+    assert selectors.month_rows(programs=programs).model.__name__ == "SchoolMonth"
+    figures = selectors.school_figures(cast.district, [cast.school], programs=programs)[0]
+    assert (figures.coaching_minutes.value, figures.steps[1][1].value) == (2 * 90, 2)  # two teachers' visits
+
+    # The first teacher joins the second program too: per-program rows would count them twice.
+    also = f.EnrollmentFactory(program=second, coach=cast.alice, teacher=first.teacher)
+    challenge_at(cast, Status.REFLECT, enrollment=also)
+    assert selectors.level_two(programs) is None
+    assert selectors.month_rows(programs=programs).model.__name__ == "EnrollmentMonth"
+    period = selectors.program_period(programs, timezone.localdate())
+    [month] = [row for row in selectors.trend(selectors.month_rows(programs=programs), period, k=1) if row.steps.value]
+    assert month.teachers.value == 2  # not 3
+    figures = selectors.school_figures(cast.district, [cast.school], programs=programs)[0]
+    assert figures.steps[1][1].value == 3  # visits: 2 by the first teacher, 1 by the other
+    assert selectors.level_two([second]) == [second.pk]  # one program always adds up
