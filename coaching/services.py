@@ -90,9 +90,9 @@ def _clean_problems(problems: Iterable[str]) -> list[str]:
     return cleaned
 
 
-def _changed(enrollment: Enrollment) -> None:
-    """Tell the read model (config.rollups) that this enrollment's records and its coach's work changed."""
-    rollups.changed(enrollment_ids=[enrollment.pk], coach_ids=[enrollment.coach_id])
+def _changed(enrollment: Enrollment, *days: datetime.date) -> None:
+    """Tell the read model (config.rollups) that this enrollment's records, and its coach's work on `days`, changed."""
+    rollups.changed(enrollment_ids=[enrollment.pk], coach_ids=[enrollment.coach_id], days=days)
 
 
 def _touch(enrollment: Enrollment, day: datetime.date) -> None:
@@ -299,12 +299,13 @@ def step_update(*, step: Step, standards: Iterable[Standard] = (), **fields: obj
         later = step.cycle.steps.filter(kind__in=Step.ORDER[Step.ORDER.index(step.kind) + 1 :], done=True)
         if later.exists():
             raise ValidationError("A later step of this cycle is done; this one must stay done.")
+    was = step.starts_at
     for name, value in fields.items():
         setattr(step, name, value)
-    return _save_step(step, standards=standards)
+    return _save_step(step, standards=standards, was=was)
 
 
-def _save_step(step: Step, *, standards: Iterable[Standard]) -> Step:
+def _save_step(step: Step, *, standards: Iterable[Standard], was: datetime.datetime | None = None) -> Step:
     if step.kind == Step.Kind.VISIT and not step.visit_mode:
         raise ValidationError({"visit_mode": "Say whether you co-taught, modelled or observed."})
     if step.kind != Step.Kind.VISIT:
@@ -320,7 +321,8 @@ def _save_step(step: Step, *, standards: Iterable[Standard]) -> Step:
         # The debrief closes the cycle; un-marking it reopens the cycle.
         cycle.completed_on = timezone.localdate(step.starts_at) if step.done else None
         cycle.save(update_fields=["completed_on"])
-    _changed(cycle.challenge.enrollment)
+    days = {timezone.localdate(step.starts_at), timezone.localdate(was or step.starts_at)}
+    _changed(cycle.challenge.enrollment, *days)
     # A scheduled step's invitation, or its update (a new time or length, the teacher invited or not):
     # sent after the commit, each change with the next SEQUENCE. A step marked done changes nothing.
     invitations.event_schedule(step)
@@ -356,7 +358,7 @@ def step_cancel(*, step: Step) -> int:
     step_id, enrollment = step.pk, step.cycle.challenge.enrollment
     invitations.events_cancel([step])
     step.delete()
-    _changed(enrollment)  # a scheduled step counts nowhere yet; the read model is told all the same
+    _changed(enrollment, timezone.localdate(step.starts_at))  # a scheduled step counts nowhere yet; told all the same
     return step_id
 
 
@@ -467,7 +469,7 @@ def challenge_reflect(
         )
         challenge.closed_on = held_on
         challenge.save(update_fields=["outcome", "closed_on"])
-    _changed(challenge.enrollment)
+    _changed(challenge.enrollment, held_on)
     return reflection
 
 
@@ -488,7 +490,7 @@ def itu_rate(
         ITUScore(rating=rating, indicator=indicator, frequency=frequency, proficiency=proficiency)
         for indicator, (frequency, proficiency) in scores.items()
     )
-    _changed(enrollment)
+    rollups.changed(enrollment_ids=[enrollment.pk])  # the coach's own rollups do not count ratings
     return rating
 
 
@@ -507,7 +509,7 @@ def activity_log(*, actor: User, kind: str, standards: Iterable[Standard] = (), 
     activity.standards.set(standards)
     if activity.enrollment:
         _touch(activity.enrollment, activity.held_on)
-    rollups.changed(enrollment_ids=[activity.enrollment_id], coach_ids=[actor.pk])
+    rollups.changed(enrollment_ids=[activity.enrollment_id], coach_ids=[actor.pk], days=[activity.held_on])
     return activity
 
 

@@ -9,6 +9,7 @@ no module imports one above it. One listener per key: registering the same key a
 With no listener registered (an app configuration without `dashboard`) a change is a no-op.
 """
 
+import datetime
 from collections.abc import Iterable
 
 from django.utils.module_loading import import_string
@@ -18,7 +19,7 @@ _listeners: dict[str, str] = {}
 
 def register(key: str, dotted_path: str) -> None:
     """On every `changed(...)`, call the function at `dotted_path` with
-    `enrollment_ids=set[int], coach_ids=set[int]`."""
+    `enrollment_ids=set[int], coach_ids=set[int], days=set[date] | None`."""
     _listeners[key] = dotted_path
 
 
@@ -26,8 +27,13 @@ def listeners() -> dict[str, str]:
     return dict(_listeners)
 
 
-def changed(*, enrollment_ids: Iterable[int] = (), coach_ids: Iterable[int] = ()) -> None:
+def changed(
+    *, enrollment_ids: Iterable[int] = (), coach_ids: Iterable[int] = (), days: Iterable[datetime.date] | None = None
+) -> None:
     """Coaching records of these enrollments, and work of these coaches, changed in this transaction.
+
+    `days`: the local dates of the coaches' work that changed (a step's date before and after an edit),
+    so that only their months are recomputed; None when unknown (every month is).
 
     Call it inside the writing transaction, after the write: listeners recompute from the rows as they
     are now, so the read model commits (or rolls back) with the write.
@@ -35,5 +41,6 @@ def changed(*, enrollment_ids: Iterable[int] = (), coach_ids: Iterable[int] = ()
     enrollments, coaches = {int(i) for i in enrollment_ids if i}, {int(i) for i in coach_ids if i}
     if not (enrollments or coaches):
         return
+    when = None if days is None else set(days)
     for dotted_path in list(_listeners.values()):
-        import_string(dotted_path)(enrollment_ids=enrollments, coach_ids=coaches)
+        import_string(dotted_path)(enrollment_ids=enrollments, coach_ids=coaches, days=when)

@@ -195,16 +195,34 @@ def _enrollment_itu(enrollments: QuerySet[Enrollment]) -> list[EnrollmentITU]:
     return rows
 
 
-def _coach_months(coach_ids: list[int] | None) -> list[CoachMonth]:
-    activities = Activity.objects.all() if coach_ids is None else Activity.objects.filter(coach__in=coach_ids)
+def _within(field: str, months: set[datetime.date] | None, *, moment: bool = False) -> Q:
+    """Rows whose `field` (a date; a datetime when `moment`, in the current timezone) falls in one of
+    `months` (first days of months); every row when `months` is None."""
+    if months is None:
+        return Q()
+    within = Q(pk__in=[])
+    for month in months:
+        bounds = (month, (month + datetime.timedelta(days=32)).replace(day=1))
+        if moment:
+            bounds = tuple(timezone.make_aware(datetime.datetime.combine(day, datetime.time())) for day in bounds)
+        within |= Q(**{f"{field}__gte": bounds[0], f"{field}__lt": bounds[1]})
+    return within
+
+
+def _coach_months(coach_ids: list[int] | None, months: set[datetime.date] | None = None) -> list[CoachMonth]:
+    activities = Activity.objects.filter(_within("held_on", months))
+    if coach_ids is not None:
+        activities = activities.filter(coach__in=coach_ids)
     rows = activities.values("coach_id", "enrollment_id", "kind", "school_id", month=_month("held_on")).annotate(
         count=Count("pk"), minutes=Sum("minutes")
     )
     return [CoachMonth(**row) for row in rows.order_by()]
 
 
-def _coach_standard_months(coach_ids: list[int] | None) -> list[CoachStandardMonth]:
-    """Tags of done steps, reflections and activities per coach, month and standard."""
+def _coach_standard_months(
+    coach_ids: list[int] | None, months: set[datetime.date] | None = None
+) -> list[CoachStandardMonth]:
+    """Tags of done steps, reflections and activities per coach, month and standard (in `months`, or all)."""
     step, reflection = "step__cycle__challenge__enrollment", "reflection__challenge__enrollment"
     sources = (  # (tags, their enrollment, the day, which count)
         (Step.standards.through, step, "step__starts_at", Q(step__done=True)),
@@ -215,7 +233,7 @@ def _coach_standard_months(coach_ids: list[int] | None) -> list[CoachStandardMon
     uses: dict[tuple[int, int | None, datetime.date, int], int] = {}
     for through, enrollment, day, condition in sources:
         coach = coach_of[enrollment]
-        tags = through.objects.filter(condition)
+        tags = through.objects.filter(condition, _within(day, months, moment=day == "step__starts_at"))
         if coach_ids is not None:
             tags = tags.filter(**{f"{coach}__in": coach_ids})
         rows = tags.values("standard_id", coach_id=F(coach), enrollment_id=F(enrollment), month=_month(day))
@@ -257,8 +275,9 @@ def _write_changes(model: type[Model], columns: tuple[str, ...], key: int, old: 
     return before ^ after
 
 
-def rollup_refresh(*, enrollment_ids: set[int], coach_ids: set[int]) -> None:
-    """Recompute the rollups of these enrollments and coaches from their raw rows (config.rollups calls it).
+def rollup_refresh(*, enrollment_ids: set[int], coach_ids: set[int], days: set[datetime.date] | None = None) -> None:
+    """Recompute the rollups of these enrollments, and of these coaches' work on `days` (None: on every day),
+    from their raw rows (config.rollups calls it).
 
     Runs in the caller's transaction. Only rows that differ are written, and level 2 (per school) is
     recomputed for the schools, months and teachers whose level-1 rows changed. An id whose rows are gone
@@ -281,12 +300,14 @@ def rollup_refresh(*, enrollment_ids: set[int], coach_ids: set[int]) -> None:
             _school_months(school_id, changed_months)
         _teacher_years({row[5] for row in months})
         _school_itu({row[4] for row in itu})
-    if coach_ids:
+    months = None if days is None else {day.replace(day=1) for day in days}
+    if coach_ids and months != set():
         coaches = sorted(coach_ids)
-        CoachMonth.objects.filter(coach__in=coaches).delete()
-        CoachMonth.objects.bulk_create(_coach_months(coaches))
-        CoachStandardMonth.objects.filter(coach__in=coaches).delete()
-        CoachStandardMonth.objects.bulk_create(_coach_standard_months(coaches))
+        in_months = Q() if months is None else Q(month__in=months)
+        CoachMonth.objects.filter(in_months, coach__in=coaches).delete()
+        CoachMonth.objects.bulk_create(_coach_months(coaches, months))
+        CoachStandardMonth.objects.filter(in_months, coach__in=coaches).delete()
+        CoachStandardMonth.objects.bulk_create(_coach_standard_months(coaches, months))
 
 
 def _school_months(school_id: int, months: set[datetime.date] | None) -> None:
