@@ -123,6 +123,7 @@ class EnrollmentMonth(models.Model):
             models.Index(fields=["school_id", "month"]),
             models.Index(fields=["coach", "month"]),
             models.Index(fields=["program_id", "month"]),
+            models.Index(fields=["teacher_id"]),  # level 2: a teacher's months (dashboard.services._teacher_years)
         ]
 
     def __str__(self) -> str:
