@@ -91,8 +91,9 @@ def _clean_problems(problems: Iterable[str]) -> list[str]:
 
 
 def _changed(enrollment: Enrollment, *days: datetime.date) -> None:
-    """Tell the read model (config.rollups) that this enrollment's records, and its coach's work on `days`, changed."""
-    rollups.changed(enrollment_ids=[enrollment.pk], coach_ids=[enrollment.coach_id], days=days)
+    """Tell the read model (config.rollups) that this enrollment's records, and its coach's work on `days`,
+    changed (work, not ITU ratings)."""
+    rollups.changed(enrollment_ids=[enrollment.pk], coach_ids=[enrollment.coach_id], days=days, ratings=False)
 
 
 def _touch(enrollment: Enrollment, day: datetime.date) -> None:
@@ -509,7 +510,9 @@ def activity_log(*, actor: User, kind: str, standards: Iterable[Standard] = (), 
     activity.standards.set(standards)
     if activity.enrollment:
         _touch(activity.enrollment, activity.held_on)
-    rollups.changed(enrollment_ids=[activity.enrollment_id], coach_ids=[actor.pk], days=[activity.held_on])
+    rollups.changed(
+        enrollment_ids=[activity.enrollment_id], coach_ids=[actor.pk], days=[activity.held_on], ratings=False
+    )
     return activity
 
 

@@ -19,7 +19,7 @@ _listeners: dict[str, str] = {}
 
 def register(key: str, dotted_path: str) -> None:
     """On every `changed(...)`, call the function at `dotted_path` with
-    `enrollment_ids=set[int], coach_ids=set[int], days=set[date] | None`."""
+    `enrollment_ids=set[int], coach_ids=set[int], days=set[date] | None, ratings=bool`."""
     _listeners[key] = dotted_path
 
 
@@ -28,12 +28,17 @@ def listeners() -> dict[str, str]:
 
 
 def changed(
-    *, enrollment_ids: Iterable[int] = (), coach_ids: Iterable[int] = (), days: Iterable[datetime.date] | None = None
+    *,
+    enrollment_ids: Iterable[int] = (),
+    coach_ids: Iterable[int] = (),
+    days: Iterable[datetime.date] | None = None,
+    ratings: bool = True,
 ) -> None:
     """Coaching records of these enrollments, and work of these coaches, changed in this transaction.
 
     `days`: the local dates of the coaches' work that changed (a step's date before and after an edit),
-    so that only their months are recomputed; None when unknown (every month is).
+    so that only their months are recomputed; None when unknown (every month is). `ratings`: False when
+    the enrollments' ITU ratings are known not to have changed (logging work never changes them).
 
     Call it inside the writing transaction, after the write: listeners recompute from the rows as they
     are now, so the read model commits (or rolls back) with the write.
@@ -43,4 +48,4 @@ def changed(
         return
     when = None if days is None else set(days)
     for dotted_path in list(_listeners.values()):
-        import_string(dotted_path)(enrollment_ids=enrollments, coach_ids=coaches, days=when)
+        import_string(dotted_path)(enrollment_ids=enrollments, coach_ids=coaches, days=when, ratings=ratings)

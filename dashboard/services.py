@@ -275,9 +275,11 @@ def _write_changes(model: type[Model], columns: tuple[str, ...], key: int, old: 
     return before ^ after
 
 
-def rollup_refresh(*, enrollment_ids: set[int], coach_ids: set[int], days: set[datetime.date] | None = None) -> None:
-    """Recompute the rollups of these enrollments, and of these coaches' work on `days` (None: on every day),
-    from their raw rows (config.rollups calls it).
+def rollup_refresh(
+    *, enrollment_ids: set[int], coach_ids: set[int], days: set[datetime.date] | None = None, ratings: bool = True
+) -> None:
+    """Recompute the rollups of these enrollments (their ITU too unless `ratings` is False), and of these
+    coaches' work on `days` (None: on every day), from their raw rows (config.rollups calls it).
 
     Runs in the caller's transaction. Only rows that differ are written, and level 2 (per school) is
     recomputed for the schools, months and teachers whose level-1 rows changed. An id whose rows are gone
@@ -289,7 +291,7 @@ def rollup_refresh(*, enrollment_ids: set[int], coach_ids: set[int], days: set[d
             EnrollmentMonth, MONTH_COLUMNS, 2, EnrollmentMonth.objects.filter(enrollment__in=enrollment_ids),
             _enrollment_months(enrollments),
         )  # fmt: skip
-        itu = _write_changes(
+        itu = ratings and _write_changes(
             EnrollmentITU, ITU_COLUMNS, 2, EnrollmentITU.objects.filter(enrollment__in=enrollment_ids),
             _enrollment_itu(enrollments),
         )  # fmt: skip
@@ -299,7 +301,7 @@ def rollup_refresh(*, enrollment_ids: set[int], coach_ids: set[int], days: set[d
         for school_id, changed_months in school_months.items():
             _school_months(school_id, changed_months)
         _teacher_years({row[5] for row in months})
-        _school_itu({row[4] for row in itu})
+        _school_itu({row[4] for row in itu or ()})
     months = None if days is None else {day.replace(day=1) for day in days}
     if coach_ids and months != set():
         coaches = sorted(coach_ids)
