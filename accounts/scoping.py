@@ -85,6 +85,13 @@ def get_in_district(membership: Membership, model: type[Model] | QuerySet, **loo
     return obj
 
 
+def district_admin(user_id: int | None, district: District) -> Membership | None:
+    """The membership of user `user_id` if they are, now, an active district admin of `district`, else None:
+    what a task re-checks before it reads the district's data for whoever asked for it."""
+    admins = Membership.objects.filter(role=Role.DISTRICT_ADMIN, district=district, user__is_active=True)
+    return admins.select_related("district", "user").filter(user_id=user_id).first() if user_id else None
+
+
 # --- schools ---------------------------------------------------------------------------------------
 
 

@@ -7,9 +7,9 @@ from dashboard.models import DataExport
 class DataExportAdmin(admin.ModelAdmin):
     """For the site operator: which exports exist and how they went; the archive stays out of the admin."""
 
-    list_display = ["district", "requested_by", "status", "created_at", "finished_at"]
-    list_filter = ["status", "district"]
-    fields = ["district", "requested_by", "status", "error", "created_at", "finished_at"]
+    list_display = ["district", "kind", "requested_by", "status", "created_at", "finished_at"]
+    list_filter = ["status", "kind", "district"]
+    fields = ["district", "kind", "filters", "requested_by", "status", "progress", "error", "created_at", "finished_at"]
     readonly_fields = fields
 
     def get_queryset(self, request):

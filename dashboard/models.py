@@ -9,9 +9,14 @@ from standards.models import SelfAssessment
 
 
 class DataExport(models.Model):
-    """A zip of CSV files with all of a district's data, built by a Celery task (data-privacy agreements)."""
+    """A file of the district's built by a Celery task: the zip of all its data (data-privacy agreements),
+    or a dashboard's CSV too large to build in the request (dashboard.exports.is_large)."""
 
     reach = Reach(district="district")
+
+    class Kind(models.TextChoices):
+        ARCHIVE = "archive", "All district data (zip)"
+        DISTRICT_CSV = "district_csv", "District dashboard (CSV)"
 
     class Status(models.TextChoices):
         PENDING = "pending", "Being prepared"
@@ -21,6 +26,10 @@ class DataExport(models.Model):
         WITHDRAWN = "withdrawn", "Withdrawn"
 
     district = models.ForeignKey(District, on_delete=models.CASCADE, related_name="exports")
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.ARCHIVE)
+    # A dashboard CSV's filters as the request resolved them (dashboard.exports.filters_json).
+    filters = models.JSONField(default=dict, blank=True)
+    progress = models.PositiveSmallIntegerField(default=0)  # percent, while a dashboard CSV is built
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
     # Kept in the database so that any web process can serve what any worker built.

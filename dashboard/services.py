@@ -41,7 +41,7 @@ from config import rollups
 from config.celery import enqueue
 from config.jobs import MAX_STARTS, TRANSIENT_ERRORS, job_deadline_seconds, job_lock
 from config.spreadsheets import csv_writer, xlsx_writer
-from dashboard import selectors
+from dashboard import exports, selectors
 from dashboard.models import (
     CoachMonth,
     CoachStandardMonth,
@@ -800,21 +800,25 @@ def _consistent_snapshot() -> None:
             cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
 
 
+REQUESTED = {
+    DataExport.Kind.ARCHIVE: "Requested an export of all district data",
+    DataExport.Kind.DISTRICT_CSV: "Requested the district dashboard as CSV",
+}
+
+
 @transaction.atomic
-def export_request(*, actor: User, district: District) -> DataExport:
+def export_request(
+    *, actor: User, district: District, kind: str = DataExport.Kind.ARCHIVE, filters: dict | None = None
+) -> DataExport:
     """Ask for an export: audited now (an export reads every confidential record), built by a task.
 
+    `kind` ARCHIVE: all the district's data; DISTRICT_CSV: the district dashboard's CSV with `filters`
+    (dashboard.exports.filters_json), as large ones are (exports.is_large).
     Never refused because another export is still pending: a stuck export must not block the next
     one (the sweeper fails it), and a double click is caught by the form's submission key.
     """
-    export = DataExport.objects.create(district=district, requested_by=actor)
-    audit.record(
-        district=district,
-        actor=actor,
-        action=Action.EXPORT,
-        summary="Requested an export of all district data",
-        export_id=export.pk,
-    )
+    export = DataExport.objects.create(district=district, requested_by=actor, kind=kind, filters=filters or {})
+    audit.record(district=district, actor=actor, action=Action.EXPORT, summary=REQUESTED[kind], export_id=export.pk)
     enqueue("dashboard.tasks.build_export", export.pk)  # built once this transaction commits
     return export
 
@@ -828,18 +832,56 @@ def export_save(*, export: DataExport, content: bytes | None = None, error: str 
     """
     values = {"content": content, "error": error, "finished_at": timezone.now()}
     values["status"] = DataExport.Status.FAILED if error else DataExport.Status.READY
+    if not error:
+        values["progress"] = 100
     DataExport.objects.filter(pk=export.pk, status=DataExport.Status.PENDING).update(**values)
     export.refresh_from_db()
     return export
 
 
+def _archive(export: DataExport) -> bytes:
+    fresh = not connection.in_atomic_block  # a worker: this atomic block begins the transaction
+    with transaction.atomic():
+        if fresh:
+            _consistent_snapshot()
+        return export_archive(district=export.district)
+
+
+NOT_AN_ADMIN = "The CSV was not built: whoever asked for it is no longer a district admin here."
+
+
+def _district_csv(export: DataExport) -> bytes:
+    """The district dashboard's CSV for its requester, exactly as the dashboard builds it in a request
+    (exports.district_sections), in the district's time zone, saving the progress as it goes.
+
+    Not in one transaction: each progress update commits at once, for the progress page to see it.
+    ValidationError when the requester is no longer an active district admin of the district.
+    """
+    membership = scoping.district_admin(export.requested_by_id, export.district)
+    if membership is None:
+        raise ValidationError(NOT_AN_ADMIN)
+    pending = DataExport.objects.filter(pk=export.pk, status=DataExport.Status.PENDING)
+
+    def progress(done: int, total: int) -> None:
+        pending.update(progress=min(99, 100 * done // total))  # 100 once saved
+
+    with timezone.override(zoneinfo.ZoneInfo(export.district.timezone)):
+        filters = exports.filters_from_json(membership, export.filters)
+        sections = exports.district_sections(membership, **filters, on_progress=progress)
+    return dashboard_csv(sections).encode()
+
+
+BUILDERS = {DataExport.Kind.ARCHIVE: _archive, DataExport.Kind.DISTRICT_CSV: _district_csv}
+
+
 def export_build(*, export_id: int) -> DataExport | None:
-    """Build the archive of a pending export, once, whatever happens to workers and the database.
+    """Build the file of a pending export (its `kind`), once, whatever happens to workers and the database.
 
     Returns the export as it ended, or None when another worker is building it (a duplicate
     delivery). Raises the transient errors (config.jobs.TRANSIENT_ERRORS) for the task to retry;
-    any other failure is kept on the export for the admin to see. An export started MAX_STARTS
-    times without finishing (its worker killed each time) is failed instead of built again.
+    any other failure (or a refusal: a CSV's requester no longer a district admin) is kept on the export
+    for the admin to see. An export started MAX_STARTS times without finishing (its worker killed each
+    time) is failed instead of built again.
     """
     with job_lock(LOCK, export_id) as mine:
         if not mine:
@@ -851,13 +893,11 @@ def export_build(*, export_id: int) -> DataExport | None:
             return export_save(export=export, error=f"The export was interrupted {export.attempts} times. Ask again.")
         DataExport.objects.filter(pk=export.pk).update(attempts=F("attempts") + 1)
         try:
-            fresh = not connection.in_atomic_block  # a worker: this atomic block begins the transaction
-            with transaction.atomic():
-                if fresh:
-                    _consistent_snapshot()
-                content = export_archive(district=export.district)
+            content = BUILDERS[export.kind](export)
         except TRANSIENT_ERRORS:
             raise
+        except ValidationError as refusal:
+            return export_save(export=export, error=" ".join(refusal.messages))
         except Exception as error:
             logger.exception("Export %s failed", export_id)
             return export_save(export=export, error=f"The export could not be built ({type(error).__name__}).")
@@ -892,13 +932,17 @@ def exports_sweep(*, now: datetime.datetime | None = None) -> int:
     return swept
 
 
+DOWNLOADED = {DataExport.Kind.ARCHIVE: "the export", DataExport.Kind.DISTRICT_CSV: "the district dashboard CSV"}
+
+
 @transaction.atomic
 def export_downloaded(*, actor: User, export: DataExport) -> None:
+    when = f"{timezone.localtime(export.created_at):%Y-%m-%d %H:%M}"
     audit.record(
         district=export.district,
         actor=actor,
         action=Action.EXPORT,
-        summary=f"Downloaded the export of {timezone.localtime(export.created_at):%Y-%m-%d %H:%M}",
+        summary=f"Downloaded {DOWNLOADED[export.kind]} of {when}",
         export_id=export.pk,
     )
 

@@ -12,7 +12,7 @@ from accounts.models import Role
 from accounts.permissions import coach_required, district_admin_required, leader_required, role_required
 from coaching.models import ITUIndicator, Teacher
 from config.forms import run_action, run_action_once, run_service
-from dashboard import digests, selectors, services
+from dashboard import digests, exports, selectors, services
 from dashboard.charts import BarChart, Series
 from dashboard.forms import (
     AuditFilterForm,
@@ -70,30 +70,6 @@ def _csv(request, filename: str, what: str, sections) -> HttpResponse:
     return response
 
 
-def _trend_section(trend) -> tuple:
-    header = ["Month", "Teachers coached", "Steps done", "Hours of 1:1 coaching", "Cycles completed"]
-    return ("Month by month", header, [[f"{r.month:%Y-%m}", r.teachers, r.steps, r.hours, r.cycles] for r in trend])
-
-
-def _itu_section(itu) -> tuple:
-    header = ["Indicator", "Teachers rated twice", "Frequency baseline", "Frequency latest"]
-    header += ["Proficiency baseline", "Proficiency latest"]
-    return ("ITU change", header, [[r.label, r.teachers, *r.frequency, *r.proficiency] for r in itu])
-
-
-def _school_rows(rows) -> list[list]:
-    return [
-        [r.school.name, r.enrolled, r.active, r.contacted, r.coaching_minutes, *(f for _, f in r.steps), r.cycles,
-         r.resolved, r.school_wide_minutes]
-        for r in rows
-    ]  # fmt: skip
-
-
-SCHOOL_HEADER = ["School", "Teachers on a caseload", "Active, 30 days", "Contacted, 14 days", "1:1 minutes"]
-SCHOOL_HEADER += ["Planning meetings", "Classroom visits", "Debriefs", "Cycles completed", "Challenges resolved"]
-SCHOOL_HEADER += ["School-wide minutes"]
-
-
 def _filters(request, *, programs, schools=None):
     """The dashboard filters, the programs and the period they select (invalid values are ignored)."""
     form = DashboardFilterForm(request.GET or None, programs=programs, schools=schools)
@@ -129,8 +105,8 @@ def coach(request):
                  [[f"{r.month:%Y-%m}", r.one_to_one, r.school_wide, r.learning] for r in time]),
                 ("Standards coverage (tagged uses)", ["Standard", *months, "Total"],
                  [[r.standard.code, *(n for n, _ in r.cells), r.total] for r in coverage]),
-                _itu_section(itu),
-                _trend_section(trend),
+                exports.itu_section(itu),
+                exports.trend_section(trend),
             ],
         )  # fmt: skip
     context = {
@@ -273,14 +249,14 @@ def school(request, school_id: int | None = None):
         return _csv(
             request, f"cadence-{school.name}".replace(" ", "-").lower(), f"the dashboard of {school.name}",
             [
-                ("School", SCHOOL_HEADER, _school_rows([figures])),
+                ("School", exports.SCHOOL_HEADER, exports.school_rows([figures])),
                 ("Challenges by category", ["Category", "Open", "Closed"],
                  [[r.label, r.open, r.closed] for r in selectors.challenge_categories(district, school)]),
                 ("Goals", ["Goal", "Challenges aligned"],
                  [[str(r.goal), r.challenges]
                   for r in selectors.goal_alignment(district, school, programs, group=group)]),
-                _itu_section(itu),
-                _trend_section(trend),
+                exports.itu_section(itu),
+                exports.trend_section(trend),
             ],
         )  # fmt: skip
     context = {
@@ -321,6 +297,9 @@ def district(request):
     shown = schools.filter(pk=school.pk) if school else schools.order_by("name")
     school_page = Paginator(shown, ROWS_PAGE_SIZE).get_page(request.GET.get("schools"))
     coach_page = Paginator(selectors.district_coaches(district), ROWS_PAGE_SIZE).get_page(request.GET.get("coaches"))
+    large = exports.is_large(school_page.paginator.count, coach_page.paginator.count)  # counted by the pagers
+    if request.GET.get("format") == "csv":  # every school and coach, not only this page's
+        return _district_csv(request, large, programs=programs, period=period, school=school)
     page_schools = list(school_page.object_list)
     school_rows = selectors.school_figures(district, page_schools, programs=programs, period=period)
     group = selectors.population(programs=programs, school=school)  # the district's (or school's) teachers
@@ -328,24 +307,6 @@ def district(request):
     itu = selectors.itu_change(itu_rows, k=k, group=group)
     trend = selectors.trend(selectors.month_rows(programs=programs, school=school), period, k=k, group=group)
     query = request.GET.copy()
-    if request.GET.get("format") == "csv":  # every school and coach, not only this page's
-        every_school = list(shown)
-        coaches = list(selectors.district_coaches(district))
-        coach_rows = selectors.coach_rows(district, coaches, programs=programs, period=period, school=school)
-        headline = selectors.itu_headline(itu_rows, k=k, group=group)
-        return _csv(
-            request, f"cadence-{district.slug}", "the district dashboard",
-            [
-                ("Headline", ["Teachers rated twice", "ITU rose", "Per cent"],
-                 [[headline.rated, headline.rose, headline.percent]]),
-                ("Schools", SCHOOL_HEADER,
-                 _school_rows(selectors.school_figures(district, every_school, programs=programs, period=period))),
-                ("Coaches", ["Coach", "Caseload", "Contacted, 14 days", "Cycles", "Hours", "Standards exercised"],
-                 [[str(r.coach), r.caseload, r.contacted, r.cycles, r.hours, r.standards] for r in coach_rows]),
-                _itu_section(itu),
-                _trend_section(trend),
-            ],
-        )  # fmt: skip
     context = {
         "filters": filters,
         "period": period,
@@ -367,8 +328,37 @@ def district(request):
         "stories": selectors.shared_stories(membership)[:3],
         "query": {name: query.get(name, "") for name in ("program", "school", "start", "end")},
         "k": k,
+        "csv_job": large,  # the CSV is prepared by a job (dashboard.exports.is_large), asked for with a POST
     }
     return render(request, "dashboard/district.html", context)
+
+
+def _district_csv(request, large: bool, **filters):
+    """The district dashboard's CSV, built in the request; a large one is asked for with a POST (district_csv)."""
+    if large:
+        messages.info(request, "This CSV is large: use “Prepare CSV” and it is prepared in the background.")
+        query = request.GET.copy()
+        del query["format"]
+        return redirect(f"{reverse('dashboard:district')}?{query.urlencode()}")
+    sections = exports.district_sections(request.membership, **filters)
+    return _csv(request, f"cadence-{request.membership.district.slug}", "the district dashboard", sections)
+
+
+@district_admin_required
+@require_POST
+def district_csv(request):
+    """Prepare the district dashboard's CSV (the filters of the query string) in a job; land on its page."""
+    district = request.membership.district
+    running = selectors.current_programs(district, timezone.localdate())
+    _, programs, period, school = _filters(request, programs=running, schools=scoping.schools(request.membership))
+    return redirect(
+        run_action_once(
+            request, services.export_request, actor=request.user, district=district, kind=DataExport.Kind.DISTRICT_CSV,
+            filters=exports.filters_json(programs=programs, period=period, school=school),
+            landing=lambda export: reverse("dashboard:export", args=[export.pk]),
+            conflict=reverse("dashboard:district"),
+        )
+    )  # fmt: skip
 
 
 @district_admin_required
@@ -403,12 +393,32 @@ def export_new(request):
 
 
 @district_admin_required
+def export_detail(request, export_id: int):
+    """An export's page: its progress while it is prepared, then its download link or why it failed.
+
+    htmx polls it for its status block, which is left alone (204) while nothing has changed.
+    """
+    export = scoping.get_in_district(request.membership, selectors.exports(request.membership.district), pk=export_id)
+    if request.htmx and request.GET.get("seen") == f"{export.status}-{export.progress}":
+        return HttpResponse(status=204)
+    template = "dashboard/_export_status.html" if request.htmx else "dashboard/export.html"
+    return render(request, template, {"export": export})
+
+
+DOWNLOADS = {  # content type and file extension
+    DataExport.Kind.ARCHIVE: ("application/zip", "zip"),
+    DataExport.Kind.DISTRICT_CSV: ("text/csv; charset=utf-8", "csv"),
+}
+
+
+@district_admin_required
 def export_download(request, export_id: int):
     ready = DataExport.objects.filter(status=DataExport.Status.READY).select_related("district")
     export = scoping.get_in_district(request.membership, ready, pk=export_id)
     services.export_downloaded(actor=request.user, export=export)
-    response = HttpResponse(bytes(export.content), content_type="application/zip")
-    filename = f"cadence-{export.district.slug}-{timezone.localtime(export.created_at):%Y%m%d-%H%M}.zip"
+    content_type, extension = DOWNLOADS[export.kind]
+    response = HttpResponse(bytes(export.content), content_type=content_type)
+    filename = f"cadence-{export.district.slug}-{timezone.localtime(export.created_at):%Y%m%d-%H%M}.{extension}"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 

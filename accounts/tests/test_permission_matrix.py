@@ -85,6 +85,13 @@ def export(w):
     return {"export_id": DataExport.objects.create(district=w.district, status="ready", content=b"PK").pk}
 
 
+def csv_export(w):
+    made = DataExport.objects.create(
+        district=w.district, requested_by=w.dana, kind="district_csv", status="ready", content=b"Headline\r\n"
+    )
+    return {"export_id": made.pk}
+
+
 def roster_import(w):
     done = RosterImport.objects.create(district=w.district, kind="oneroster", filename="r.zip", payload=b"x")
     return {"import_id": done.pk}
@@ -203,6 +210,7 @@ MATRIX = {
     "dashboard:school#one": (LEADER_OBJECT, "get", lambda w: {"school_id": w.school.pk}),
     "dashboard:district": (ADMINS, "get", None),
     "dashboard:district_stories": (ADMINS, "get", None),
+    "dashboard:district_csv": (ADMINS, "post", None),  # each admin's own district's CSV, prepared by a job
     "dashboard:coach": (COACHES, "get", None),
     "dashboard:growth": (COACHES, "get", None),
     "dashboard:self_assessment_new": (COACHES, "get", None),
@@ -215,7 +223,10 @@ MATRIX = {
     "coaching:story_edit": (CONFIDENTIAL, "get", story),
     "dashboard:data": (ADMINS, "get", None),
     "dashboard:export_new": (ADMINS, "post", None),
+    "dashboard:export": (ADMIN_OBJECT, "get", csv_export),
+    "dashboard:export#archive": (ADMIN_OBJECT, "get", export),
     "dashboard:export_download": (ADMIN_OBJECT, "get", export),
+    "dashboard:export_download#csv": (ADMIN_OBJECT, "get", csv_export),
     "dashboard:erase": (ADMIN_OBJECT, "get", teacher),
     "dashboard:audit": (ADMINS, "get", None),
     "rosters:index": (ADMINS, "get", None),

@@ -36,6 +36,7 @@ MODULE_LAYER = {
     "checks": 1,  # the roster's row checks
     "selectors": 2,
     "invitations": 2,  # calendar events of steps: kept by the services, e-mailed by a task; the feed
+    "exports": 2.5,  # dashboard: each dashboard's CSV sections, from the selectors (for views and services)
     "services": 3,
     "digests": 3,  # dashboard: the digest e-mails the periodic task sends
     "tasks": 4,

@@ -2,6 +2,7 @@
 
 import time
 import zipfile
+from pathlib import Path
 
 import pytest
 from django.urls import reverse
@@ -11,7 +12,9 @@ from playwright.sync_api import expect
 from accounts.models import AuditEvent
 from coaching import services as coaching
 from coaching.models import ITUIndicator
+from dashboard import exports
 from dashboard.models import DataExport
+from dashboard.tasks import build_export
 from dashboard.tests.helpers import Status, enroll, story
 from standards.models import SelfAssessment, SelfAssessmentRating, Standard
 from testing.fixtures import axe_check, login
@@ -40,7 +43,10 @@ def test_it_passes_axe_on_danas_district_pages(cast, page, live_server):
     enroll(cast, 5, status=Status.REFLECT)
     story(cast.enrollment, "Shared with the district", share_with_district=True)
     DataExport.objects.create(district=cast.district, requested_by=cast.dana, status="ready", content=b"PK")
-    DataExport.objects.create(district=cast.district, requested_by=cast.dana, status="failed", error="It broke.")
+    failed = DataExport.objects.create(district=cast.district, status="failed", error="It broke.")
+    csv = DataExport.objects.create(
+        district=cast.district, requested_by=cast.dana, kind="district_csv", status="ready", content=b"Headline\r\n"
+    )
     AuditEvent.objects.create(district=cast.district, actor=cast.dana, action="export", summary="Requested an export")
 
     login(page, live_server, "dana@example.org")
@@ -51,6 +57,8 @@ def test_it_passes_axe_on_danas_district_pages(cast, page, live_server):
         reverse("dashboard:data") + "?q=maria",
         reverse("dashboard:erase", kwargs={"teacher_id": cast.teacher.pk}),
         reverse("dashboard:audit"),
+        reverse("dashboard:export", args=[csv.pk]),
+        reverse("dashboard:export", args=[failed.pk]),
     ):
         page.goto(live_server.url + url)
         assert page.get_by_role("heading", level=1).count() == 1, url
@@ -92,6 +100,37 @@ def test_it_builds_danas_export_on_the_worker_and_lets_her_download_it(cast, pag
     with zipfile.ZipFile(download.value.path()) as archive:
         assert "Maria Rivera" in archive.read("teachers.csv").decode()
     assert AuditEvent.objects.filter(summary__startswith="Downloaded the export").exists()
+
+
+def test_it_shows_danas_large_csv_being_prepared_then_its_download_link(
+    cast, page, live_server, monkeypatch, unreachable_broker
+):
+    """The broker is down, so the job waits until the test runs it (as a worker would) and the page is seen at 0%."""
+    enroll(cast, 5, status=Status.REFLECT)
+    monkeypatch.setattr(exports, "LARGE_CSV_ROWS", 1)  # the live server runs in this process
+    login(page, live_server, "dana@example.org")
+    page.goto(live_server.url + reverse("dashboard:district"))
+
+    page.get_by_role("button", name="Prepare CSV").click()
+
+    bar = page.get_by_role("progressbar", name="Being prepared")
+    expect(bar).to_have_attribute("aria-valuenow", "0")
+    axe_check(page)
+    export = DataExport.objects.get()
+    DataExport.objects.filter(pk=export.pk).update(progress=40)
+    expect(bar).to_have_attribute("aria-valuenow", "40")  # the page refreshed itself
+    expect(page.get_by_text("40% done.")).to_be_visible()
+    build_export.apply(args=[export.pk])
+    link = page.get_by_role("link", name="Download the CSV")
+    expect(link).to_be_visible()
+    expect(page.get_by_role("status")).to_have_text("Ready: the download link is below.")
+    axe_check(page)
+    with page.expect_download() as download:
+        link.click()
+
+    export.refresh_from_db()
+    assert Path(download.value.path()).read_bytes() == bytes(export.content)
+    assert b'"Alice","6",' in bytes(export.content)
 
 
 def _rich_district(cast):

@@ -1,0 +1,137 @@
+"""The dashboards' CSV: the sections each one exports, from the selectors its page reads, and when the
+district dashboard's CSV is too large to build in the request.
+
+A section is (title, header, rows); services.dashboard_csv writes them, every figure as the page shows it
+(selectors.suppress decides "fewer than k").
+
+Large: the district dashboard's CSV holds a row per school shown and a row per coach of the district,
+each computed from the rollups. With more than LARGE_CSV_ROWS of them together it is built by a Celery
+task (services.export_build, the job of a DataExport) that the admin follows on a progress page; up to
+that, in the request. The period does not count: the rollups are monthly, so a longer period adds a
+trend row per month, not work per school or coach. The school and coach dashboards have one school row
+and no coach rows: their CSV is always built in the request.
+"""
+
+import datetime
+from collections.abc import Callable
+
+from django.core.exceptions import ValidationError
+
+from accounts import scoping
+from accounts.models import Membership, School
+from coaching.models import Program
+from dashboard import selectors
+
+Section = tuple[str, list[str], list[list[object]]]
+LARGE_CSV_ROWS = 100
+CHUNK = 100  # schools, or coaches, computed per batch of queries (and per step of a job's progress)
+
+SCHOOL_HEADER = ["School", "Teachers on a caseload", "Active, 30 days", "Contacted, 14 days", "1:1 minutes"]
+SCHOOL_HEADER += ["Planning meetings", "Classroom visits", "Debriefs", "Cycles completed", "Challenges resolved"]
+SCHOOL_HEADER += ["School-wide minutes"]
+COACH_HEADER = ["Coach", "Caseload", "Contacted, 14 days", "Cycles", "Hours", "Standards exercised"]
+
+
+def is_large(schools: int, coaches: int) -> bool:
+    """Whether the district dashboard's CSV over `schools` schools and `coaches` coaches is built by a task."""
+    return schools + coaches > LARGE_CSV_ROWS
+
+
+def school_rows(rows: list[selectors.SchoolFigures]) -> list[list]:
+    return [
+        [r.school.name, r.enrolled, r.active, r.contacted, r.coaching_minutes, *(f for _, f in r.steps), r.cycles,
+         r.resolved, r.school_wide_minutes]
+        for r in rows
+    ]  # fmt: skip
+
+
+def trend_section(trend) -> Section:
+    header = ["Month", "Teachers coached", "Steps done", "Hours of 1:1 coaching", "Cycles completed"]
+    return ("Month by month", header, [[f"{r.month:%Y-%m}", r.teachers, r.steps, r.hours, r.cycles] for r in trend])
+
+
+def itu_section(itu) -> Section:
+    header = ["Indicator", "Teachers rated twice", "Frequency baseline", "Frequency latest"]
+    header += ["Proficiency baseline", "Proficiency latest"]
+    return ("ITU change", header, [[r.label, r.teachers, *r.frequency, *r.proficiency] for r in itu])
+
+
+def district_sections(
+    membership: Membership,
+    *,
+    programs: list[Program],
+    period: selectors.Period,
+    school: School | None,
+    on_progress: Callable[[int, int], object] | None = None,
+) -> list[Section]:
+    """The district dashboard's CSV as the admin `membership` may see it: the headline, every school shown
+    (only `school` when given), every coach of the district, ITU change and the trend, over `programs` and
+    `period`. The request and the job (services.export_build) both build it here, so they agree to the byte.
+
+    `on_progress(done, total)` is called after each CHUNK of schools or coaches (`total` of them in all).
+    """
+    district = membership.district
+    k = district.suppression_k
+    schools = scoping.schools(membership)
+    shown = list(schools.filter(pk=school.pk) if school else schools.order_by("name"))
+    coaches = list(selectors.district_coaches(district))
+    total = len(shown) + len(coaches)
+
+    def chunked(items: list, compute: Callable[[list], list], done: int) -> list:
+        rows = []
+        for start in range(0, len(items), CHUNK):
+            rows += compute(items[start : start + CHUNK])
+            if on_progress:
+                on_progress(done + min(start + CHUNK, len(items)), total)
+        return rows
+
+    figures = chunked(shown, lambda part: selectors.school_figures(district, part, programs=programs, period=period), 0)
+    per_coach = chunked(
+        coaches,
+        lambda part: selectors.coach_rows(district, part, programs=programs, period=period, school=school),
+        len(shown),
+    )
+    group = selectors.population(programs=programs, school=school)  # the district's (or school's) teachers
+    itu_rows = selectors.itu_rows(programs=programs, school=school)
+    headline = selectors.itu_headline(itu_rows, k=k, group=group)
+    trend = selectors.trend(selectors.month_rows(programs=programs, school=school), period, k=k, group=group)
+    return [
+        ("Headline", ["Teachers rated twice", "ITU rose", "Per cent"],
+         [[headline.rated, headline.rose, headline.percent]]),
+        ("Schools", SCHOOL_HEADER, school_rows(figures)),
+        ("Coaches", COACH_HEADER,
+         [[str(r.coach), r.caseload, r.contacted, r.cycles, r.hours, r.standards] for r in per_coach]),
+        itu_section(selectors.itu_change(itu_rows, k=k, group=group)),
+        trend_section(trend),
+    ]  # fmt: skip
+
+
+# --- the filters a job keeps ---------------------------------------------------------------------------
+
+
+def filters_json(*, programs: list[Program], period: selectors.Period, school: School | None) -> dict:
+    """The dashboard's filters as the request resolved them (the period's dates included: the job may run
+    after midnight), to keep on the DataExport: {"programs": [ids], "start", "end": ISO dates, "school": id}."""
+    return {
+        "programs": [program.pk for program in programs],
+        "start": period.start.isoformat(),
+        "end": period.end.isoformat(),
+        "school": school.pk if school else None,
+    }
+
+
+def filters_from_json(membership: Membership, filters: dict) -> dict:
+    """`filters_json`'s value back as district_sections' keyword arguments, read within what `membership`
+    may see. ValidationError when the school it names is gone."""
+    wanted = filters["programs"]
+    programs = scoping.district_rows(membership.district, Program).filter(pk__in=wanted)
+    school = scoping.schools(membership).filter(pk=filters["school"]).first() if filters["school"] else None
+    if filters["school"] and school is None:
+        raise ValidationError("The school this CSV was asked for no longer exists.")
+    return {
+        "programs": sorted(programs, key=lambda program: wanted.index(program.pk)),
+        "period": selectors.Period(
+            datetime.date.fromisoformat(filters["start"]), datetime.date.fromisoformat(filters["end"])
+        ),
+        "school": school,
+    }
