@@ -214,7 +214,7 @@ def main():
                     verbosity=0,
                 )  # fmt: skip
             with connection.cursor() as cursor:
-                cursor.execute("ANALYZE")
+                cursor.execute("VACUUM ANALYZE")  # as autovacuum leaves a live database
             print(f"\nbuilt {slug}: {steps:,} steps in {time.perf_counter() - started:.0f} s")
             rounds[steps] = measure_size(slug, args.runs)
             report(f"{steps:,} steps (load average {os.getloadavg()[0]:.1f})", rounds[steps])
