@@ -32,6 +32,8 @@ from dataclasses import dataclass
 from django.db.models import Avg, Count, F, Q, QuerySet, Sum
 from django.db.models.lookups import GreaterThan
 from django.utils import timezone
+from django.utils.html import escape, format_html
+from django.utils.safestring import SafeString
 
 from accounts import scoping
 from accounts.models import AuditEvent, District, Membership, Role, School, User
@@ -85,6 +87,15 @@ class Figure:
 
     def __str__(self) -> str:
         return f"fewer than {self.k}" if self.value is None else f"{self.value:,}"
+
+    def __html__(self) -> SafeString:
+        """The figure on a page, a suppressed one in italics. Templates write `{{ figure.html }}`: Django's
+        templates turn a value into a string before they look for `__html__`."""
+        if self.value is None:
+            return format_html('<span class="fst-italic">{}</span>', str(self))
+        return escape(str(self))
+
+    html = property(__html__)
 
 
 def suppress(value: int, *, teachers: int, k: int, group: int | None = None) -> Figure:
