@@ -1,4 +1,4 @@
-"""Server-drawn SVG charts: geometry only, computed here; templates/dashboard/_chart.html draws it.
+"""Server-drawn SVG charts: geometry computed and markup written here (`BarChart.html`), once per chart.
 
 Each chart is an image with a title (`role="img"`, `aria-labelledby`) and is always shown beside a data
 table with the same numbers, so nothing is only in the picture. Colours and sizes come from CSS classes
@@ -8,8 +8,33 @@ None (a suppressed figure) draws no bar; the table says "fewer than k".
 
 from dataclasses import dataclass, field
 
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
+
 WIDTH, HEIGHT = 640, 240
 LEFT, RIGHT, TOP, BOTTOM = 44, 8, 12, 40
+
+# The chart as a page shows it: written in Python, not in template loops (a chart has up to ~100 bars).
+FIGURE = """<figure class="mb-2">
+<svg class="chart" viewBox="0 0 {width} {height}" role="img" aria-labelledby="{key}-title {key}-desc" focusable="false">
+  <title id="{key}-title">{title}</title>
+  <desc id="{key}-desc">{description}</desc>
+  {ticks}
+  <line class="axis" x1="44" x2="{width}" y1="{baseline}" y2="{baseline}"/>
+  {bars}
+  {xlabels}
+</svg>
+{legend}
+</figure>
+"""
+TICK = (
+    '<line class="grid" x1="44" x2="{0}" y1="{1}" y2="{1}"/>'
+    '<text x="38" y="{1}" text-anchor="end" dominant-baseline="middle">{2}</text>'
+)
+BAR = '<rect class="{}" x="{}" y="{}" width="{}" height="{}"><title>{}</title></rect>'
+XLABEL = '<text x="{}" y="{}" text-anchor="middle">{}</text>'
+LEGEND = '<ul class="legend" aria-hidden="true">{}</ul>'
+LEGEND_ITEM = '<li><span class="swatch chart-s{}"></span>{}</li>'
 
 
 @dataclass(frozen=True)
@@ -92,6 +117,26 @@ class BarChart:
     def description(self) -> str:
         names = ", ".join(s.name for s in self.series)
         return f"Bar chart of {names} by {len(self.labels)} groups; the table below gives every number."
+
+    @property
+    def html(self) -> SafeString:
+        """The chart's <figure>: the SVG and, for several series, a legend (templates write `{{ chart.html }}`)."""
+        legend = ""
+        if len(self.series) > 1:
+            legend = format_html(LEGEND, format_html_join("", LEGEND_ITEM, enumerate(s.name for s in self.series)))
+        return format_html(
+            FIGURE,
+            width=self.width,
+            height=self.height,
+            key=self.key,
+            title=self.title,
+            description=self.description,
+            baseline=self.baseline,
+            ticks=format_html_join("", TICK, ((self.width, t.y, t.label) for t in self.ticks)),
+            bars=format_html_join("", BAR, ((b.css, b.x, b.y, b.width, b.height, b.text) for b in self.bars)),
+            xlabels=format_html_join("", XLABEL, ((x.x, self.height - 22, x.text) for x in self.xlabels)),
+            legend=legend,
+        )
 
 
 def _number(value) -> float | None:

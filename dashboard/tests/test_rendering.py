@@ -2,6 +2,7 @@
 
 from django.template import Context, Template
 
+from dashboard.charts import BarChart, Series
 from dashboard.selectors import Figure
 
 
@@ -17,3 +18,43 @@ def test_it_writes_a_shown_figure_as_its_number():
 def test_it_writes_a_suppressed_figure_in_italics():
     assert _render("{{ f.html }}", f=Figure(None, 5)) == '<span class="fst-italic">fewer than 5</span>'
     assert str(Figure(None, 5)) == "fewer than 5"  # the CSV's cell: no markup
+
+
+TICKS = "".join(
+    f'<line class="grid" x1="44" x2="640" y1="{y}" y2="{y}"/>'
+    f'<text x="38" y="{y}" text-anchor="end" dominant-baseline="middle">{label}</text>'
+    for y, label in [(200.0, "0"), (153.0, "1.25"), (106.0, "2.5"), (59.0, "3.75"), (12.0, "5")]
+)
+ONE_SERIES = f"""<figure class="mb-2">
+<svg class="chart" viewBox="0 0 640 240" role="img" aria-labelledby="v-title v-desc" focusable="false">
+  <title id="v-title">Visits &lt;by&gt; month</title>
+  <desc id="v-desc">Bar chart of Visits &amp; more by 2 groups; the table below gives every number.</desc>
+  {TICKS}
+  <line class="axis" x1="44" x2="640" y1="200" y2="200"/>
+  <rect class="chart-s0" x="73.4" y="49.6" width="234.2" height="150.4"><title>Jan, Visits &amp; more: 4</title></rect>
+  <text x="191.0" y="218" text-anchor="middle">Jan</text><text x="485.0" y="218" text-anchor="middle">Feb</text>
+</svg>
+
+</figure>
+"""
+
+
+def test_it_draws_a_chart_with_its_title_description_ticks_and_a_bar_per_shown_value():
+    """A suppressed value draws no bar; text is escaped; one series needs no legend."""
+    chart = BarChart(
+        key="v",
+        title="Visits <by> month",
+        labels=["Jan", "Feb"],
+        series=[Series("Visits & more", [Figure(4, 5), Figure(None, 5)])],
+    )
+    assert _render("{{ chart.html }}", chart=chart) == ONE_SERIES
+
+
+def test_it_gives_a_chart_of_several_series_a_legend():
+    chart = BarChart(key="t", title="t", labels=["A"], series=[Series("x", [1]), Series("y", [2])])
+    html = chart.html
+    assert html.count("<rect ") == 2 and '<rect class="chart-s1" x="338.0" y="12.0"' in html
+    assert html.endswith(
+        '<ul class="legend" aria-hidden="true"><li><span class="swatch chart-s0"></span>x</li>'
+        '<li><span class="swatch chart-s1"></span>y</li></ul>\n</figure>\n'
+    )
