@@ -3,7 +3,8 @@
 from django.template import Context, Template
 
 from dashboard.charts import BarChart, Series
-from dashboard.selectors import Figure
+from dashboard.selectors import CoverageRow, Figure
+from standards.models import Standard
 
 
 def _render(source: str, **context) -> str:
@@ -18,6 +19,11 @@ def test_it_writes_a_shown_figure_as_its_number():
 def test_it_writes_a_suppressed_figure_in_italics():
     assert _render("{{ f.html }}", f=Figure(None, 5)) == '<span class="fst-italic">fewer than 5</span>'
     assert str(Figure(None, 5)) == "fewer than 5"  # the CSV's cell: no markup
+
+
+def test_it_writes_a_heat_map_row_as_a_cell_per_month_shaded_by_its_uses():
+    row = CoverageRow(standard=Standard(code="1C"), cells=[(15, 2), (0, 0), (4, 1)], total=19)
+    assert row.cells_html == '<td class="heat-2">15</td><td class="heat-0">0</td><td class="heat-1">4</td>'
 
 
 TICKS = "".join(
