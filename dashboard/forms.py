@@ -1,14 +1,12 @@
 from django import forms
 
 from accounts.models import AuditEvent
-from config.forms import SingleLineField
+from config.forms import Select, SingleLineField
 from dashboard.models import DigestSetting
 
 
 class SchoolPickerForm(forms.Form):
-    school = forms.ModelChoiceField(
-        queryset=None, empty_label=None, widget=forms.Select(attrs={"class": "form-select"})
-    )
+    school = forms.ModelChoiceField(queryset=None, empty_label=None, widget=Select(attrs={"class": "form-select"}))
 
     def __init__(self, *args, schools, **kwargs):
         super().__init__(*args, **kwargs)
@@ -47,8 +45,8 @@ class DigestForm(forms.Form):
 class DashboardFilterForm(forms.Form):
     """Program, school and months a leader's dashboard covers; an invalid value is reported and ignored."""
 
-    program = forms.ModelChoiceField(queryset=None, required=False, empty_label="All running programs")
-    school = forms.ModelChoiceField(queryset=None, required=False, empty_label="All schools")
+    program = forms.ModelChoiceField(queryset=None, required=False, empty_label="All running programs", widget=Select)
+    school = forms.ModelChoiceField(queryset=None, required=False, empty_label="All schools", widget=Select)
     start = forms.DateField(label="From", required=False, widget=forms.DateInput(attrs={"type": "date"}))
     end = forms.DateField(label="To", required=False, widget=forms.DateInput(attrs={"type": "date"}))
 

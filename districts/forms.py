@@ -5,7 +5,7 @@ from django.utils import timezone
 from accounts import scoping
 from accounts.models import District
 from coaching.models import GradeBand, Program, Strategy, Teacher, Tool
-from config.forms import ModelForm, SingleLineField
+from config.forms import ModelForm, Select, SingleLineField
 from districts import selectors, services
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -53,8 +53,8 @@ class SchoolGoalForm(forms.Form):
 
 
 class CaseloadFilterForm(forms.Form):
-    program = forms.ModelChoiceField(queryset=None, empty_label=None)
-    school = forms.ModelChoiceField(queryset=None, required=False, empty_label="Any school")
+    program = forms.ModelChoiceField(queryset=None, empty_label=None, widget=Select)
+    school = forms.ModelChoiceField(queryset=None, required=False, empty_label="Any school", widget=Select)
     subject = SingleLineField(required=False, max_length=100)
     grade_band = forms.ChoiceField(choices=[("", "Any grade band"), *GradeBand.choices], required=False)
     q = SingleLineField(label="Name or e-mail", required=False, max_length=200)
@@ -80,7 +80,7 @@ class AssignForm(forms.Form):
     teachers = forms.ModelMultipleChoiceField(
         queryset=None, error_messages={"required": "Tick at least one teacher to assign."}
     )
-    coach = forms.ModelChoiceField(queryset=None, label="Assign the ticked teachers to")
+    coach = forms.ModelChoiceField(queryset=None, label="Assign the ticked teachers to", widget=Select)
 
     def __init__(self, *args, program: Program, coaches, **kwargs):
         super().__init__(*args, **kwargs)
