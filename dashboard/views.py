@@ -311,8 +311,8 @@ def district(request):
         "filters": filters,
         "period": period,
         "programs": programs,
-        "schools": school_rows,
-        "school_itu": selectors.itu_by_school(district, school_rows, programs),
+        # Each school's figures beside its ITU (itu_by_school keeps the rows' order).
+        "schools": list(zip(school_rows, selectors.itu_by_school(district, school_rows, programs), strict=True)),
         "school_page": school_page,
         "coaches": selectors.coach_rows(
             district, list(coach_page.object_list), programs=programs, period=period, school=school
