@@ -93,7 +93,7 @@ class AssignForm(forms.Form):
 
 
 class MoveForm(forms.Form):
-    coach = forms.ModelChoiceField(queryset=None, label="New coach", empty_label="Choose a coach")
+    coach = forms.ModelChoiceField(queryset=None, label="New coach", empty_label="Choose a coach", widget=Select)
 
     def __init__(self, *args, enrollment, **kwargs):
         super().__init__(*args, **kwargs)
