@@ -36,6 +36,7 @@ from districts.models import SignInProvider
 
 member_required = role_required(Role.COACH, Role.PRINCIPAL, Role.DISTRICT_ADMIN)
 TEACHERS_PER_PAGE = 50
+ASSIGN_CHOICES = 50  # coaches offered for assignment without choosing a school first
 COACHES_PER_PAGE = 25  # the caseloads page stays the same size in a district of a thousand coaches
 STRATEGIES_PER_PAGE = 50
 
@@ -154,9 +155,13 @@ def caseloads(request):
     if program is None:
         return render(request, "district/caseloads.html", {"filters": filters})
     coaches = selectors.program_coaches(program)
-    # Assigning teachers of one school offers that school's coaches (a short list at district scale).
+    # Assigning teachers of one school offers that school's coaches (a short list at district scale); a
+    # program with more than ASSIGN_CHOICES coaches asks for the school first, so the page does not grow.
     school = filters.cleaned_data.get("school")
     choices = [c for c in coaches if c.pk in selectors.school_coach_ids(program, school)] if school else coaches
+    choose_school = not school and len(coaches) > ASSIGN_CHOICES
+    if choose_school:
+        choices = []
     form = AssignForm(request.POST or None, program=program, coaches=choices)
     data = form.cleaned_data if form.is_valid() else None
     if data and run_service(form, services.caseload_assign, actor=request.user, program=program, **data):
@@ -166,6 +171,7 @@ def caseloads(request):
     page = Paginator(teachers, TEACHERS_PER_PAGE).get_page(request.GET.get("page"))
     coach_page = Paginator(coaches, COACHES_PER_PAGE).get_page(request.GET.get("coaches"))
     context = {"filters": filters, "program": program, "coach_page": coach_page, "form": form, "page": page}
+    context["choose_school"] = choose_school
     return render(request, "district/caseloads.html", {**context, "warning_size": CASELOAD_WARNING})
 
 

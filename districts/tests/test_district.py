@@ -693,3 +693,22 @@ def test_it_pages_the_coaches_of_a_big_program(client, cast):
     # Teachers of one school are assigned to that school's coaches only.
     options = client.get(url + f"&school={cast.school.pk}").content.decode()
     assert "Alice" in options and "Zed Coach 00</option>" not in options
+
+
+def test_it_asks_for_the_school_before_offering_the_coaches_of_a_very_big_program(client, cast):
+    """The assign list does not grow with the district: past ASSIGN_CHOICES coaches, a school comes first."""
+    from districts import views
+
+    url = reverse("district:caseloads") + f"?program={cast.program.pk}"
+    client.force_login(cast.dana)
+    assert "<option" in client.get(url).content.decode().split("Assign the ticked teachers to")[1][:4000]
+    for i in range(views.ASSIGN_CHOICES):
+        coach = f.UserFactory(full_name=f"Zed Coach {i:02}")
+        f.MembershipFactory(user=coach, district=cast.district, role=Role.COACH)
+        cast.program.coaches.add(coach)
+    page = client.get(url).content.decode()
+    assert "Assign the ticked teachers to" not in page and "Zed Coach 00</option>" not in page
+    assert "To assign teachers, choose their school above" in page
+    assert "disabled>" in page  # the teachers' boxes wait for the school
+    with_school = client.get(url + f"&school={cast.school.pk}").content.decode()
+    assert "Assign the ticked teachers to" in with_school and "Alice" in with_school
