@@ -37,7 +37,8 @@ def changed(
     """Coaching records of these enrollments, and work of these coaches, changed in this transaction.
 
     `days`: the local dates of the coaches' work that changed (a step's date before and after an edit),
-    so that only their months are recomputed; None when unknown (every month is). `ratings`: False when
+    which is the work of these enrollments or the coaches' own (no teacher's), so that only those months
+    of those rows are recomputed; None when unknown (every month of the coaches' rows is). `ratings`: False when
     the enrollments' ITU ratings are known not to have changed (logging work never changes them).
 
     Call it inside the writing transaction, after the write: listeners recompute from the rows as they

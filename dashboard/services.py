@@ -209,10 +209,16 @@ def _within(field: str, months: set[datetime.date] | None, *, moment: bool = Fal
     return within
 
 
-def _coach_months(coach_ids: list[int] | None, months: set[datetime.date] | None = None) -> list[CoachMonth]:
+def _coach_months(
+    coach_ids: list[int] | None, months: set[datetime.date] | None = None, work: set[int] | None = None
+) -> list[CoachMonth]:
+    """Activities per coach, enrollment, kind, school and month (in `months`, or all; of the enrollments in
+    `work` and the coaches' own, or all)."""
     activities = Activity.objects.filter(_within("held_on", months))
     if coach_ids is not None:
         activities = activities.filter(coach__in=coach_ids)
+    if work is not None:
+        activities = activities.filter(Q(enrollment__in=work) | Q(enrollment=None))
     rows = activities.values("coach_id", "enrollment_id", "kind", "school_id", month=_month("held_on")).annotate(
         count=Count("pk"), minutes=Sum("minutes")
     )
@@ -220,9 +226,11 @@ def _coach_months(coach_ids: list[int] | None, months: set[datetime.date] | None
 
 
 def _coach_standard_months(
-    coach_ids: list[int] | None, months: set[datetime.date] | None = None
+    coach_ids: list[int] | None, months: set[datetime.date] | None = None, work: set[int] | None = None
 ) -> list[CoachStandardMonth]:
-    """Tags of done steps, reflections and activities per coach, month and standard (in `months`, or all)."""
+    """Tags of done steps, reflections and activities per coach, month and standard (in `months`, or all; of
+    the enrollments in `work` and the coaches' own activities, or all). Narrowed to `work`, the steps read
+    are one teacher's, not the coach's whole history."""
     step, reflection = "step__cycle__challenge__enrollment", "reflection__challenge__enrollment"
     sources = (  # (tags, their enrollment, the day, which count)
         (Step.standards.through, step, "step__starts_at", Q(step__done=True)),
@@ -236,6 +244,9 @@ def _coach_standard_months(
         tags = through.objects.filter(condition, _within(day, months, moment=day == "step__starts_at"))
         if coach_ids is not None:
             tags = tags.filter(**{f"{coach}__in": coach_ids})
+        if work is not None:
+            mine = Q(**{f"{enrollment}__in": work})
+            tags = tags.filter(mine | Q(activity__enrollment=None) if through is Activity.standards.through else mine)
         rows = tags.values("standard_id", coach_id=F(coach), enrollment_id=F(enrollment), month=_month(day))
         for row in rows.annotate(n=Count("pk")).order_by():
             key = (row["coach_id"], row["enrollment_id"], row["month"], row["standard_id"])
@@ -302,14 +313,18 @@ def rollup_refresh(
             _school_months(school_id, changed_months)
         _teacher_years({row[5] for row in months})
         _school_itu({row[4] for row in itu or ()})
+    # With `days`, the coaches' work that changed is that of these enrollments, or their own (no teacher's).
     months = None if days is None else {day.replace(day=1) for day in days}
+    work = None if days is None else enrollment_ids
     if coach_ids and months != set():
         coaches = sorted(coach_ids)
-        in_months = Q() if months is None else Q(month__in=months)
-        CoachMonth.objects.filter(in_months, coach__in=coaches).delete()
-        CoachMonth.objects.bulk_create(_coach_months(coaches, months))
-        CoachStandardMonth.objects.filter(in_months, coach__in=coaches).delete()
-        CoachStandardMonth.objects.bulk_create(_coach_standard_months(coaches, months))
+        rows = Q(coach__in=coaches)
+        if work is not None:
+            rows &= Q(month__in=months) & (Q(enrollment__in=work) | Q(enrollment=None))
+        CoachMonth.objects.filter(rows).delete()
+        CoachMonth.objects.bulk_create(_coach_months(coaches, months, work))
+        CoachStandardMonth.objects.filter(rows).delete()
+        CoachStandardMonth.objects.bulk_create(_coach_standard_months(coaches, months, work))
 
 
 def _school_months(school_id: int, months: set[datetime.date] | None) -> None:

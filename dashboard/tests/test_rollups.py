@@ -136,9 +136,12 @@ def live_coach() -> tuple[set, set]:
 
 def stored_coach() -> tuple[set, set]:
     columns = ("coach_id", "enrollment_id", "month", "kind", "school_id", "count", "minutes")
-    months = set(CoachMonth.objects.values_list(*columns))
-    standards = CoachStandardMonth.objects.values_list("coach_id", "enrollment_id", "month", "standard_id", "uses")
-    return months, set(standards)
+    months = list(CoachMonth.objects.values_list(*columns))
+    standards = list(
+        CoachStandardMonth.objects.values_list("coach_id", "enrollment_id", "month", "standard_id", "uses")
+    )
+    assert len(set(months)) == len(months) and len(set(standards)) == len(standards), "a rollup row counted twice"
+    return set(months), set(standards)
 
 
 def live_level_two() -> tuple[set, set, set]:
@@ -356,4 +359,17 @@ def test_it_takes_an_erased_teacher_out_of_the_school_rollups(cast):
     assert not TeacherYear.objects.filter(teacher_id=erased).exists()
     assert SchoolMonth.objects.get().coached == 1  # the other teacher's visit stays
     assert not SchoolITU.objects.exists()
+    assert_rollups_are_live()
+
+
+def test_it_recomputes_only_the_writing_coachs_rows(cast):
+    """A coach's write recomputes their rows of the months it touched; another coach's school-wide work
+    of the same month is neither lost nor counted twice."""
+    world = World(cast)
+    world.run(("activity", 2, Activity.Kind.PLC, 0))  # bob's PLC, tagged, this month
+    before = stored_coach()
+    world.run(("activity", 0, Activity.Kind.TOUCHPOINT, 0))  # alice's touchpoint, the same month
+    world.run(("activity", -1, Activity.Kind.PD, 0))  # alice's own PD, the same month
+    bob = {row for rows in before for row in rows if row[0] == cast.bob.pk}
+    assert bob and bob <= {row for rows in stored_coach() for row in rows}
     assert_rollups_are_live()
