@@ -29,7 +29,7 @@ a district with one school and two coaches should keep that in mind.
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Avg, Count, F, Q, QuerySet, Sum
+from django.db.models import Avg, Count, F, OuterRef, Q, QuerySet, Sum
 from django.db.models.lookups import GreaterThan
 from django.utils import timezone
 from django.utils.html import escape, format_html, format_html_join
@@ -41,6 +41,7 @@ from coaching.models import (
     Activity,
     Challenge,
     ChallengeCategory,
+    Cycle,
     Enrollment,
     Goal,
     ImpactStory,
@@ -667,24 +668,22 @@ class Cadence:
 
 def cadence_health(user: User, *, today: datetime.date | None = None) -> list[Cadence]:
     """Per teacher on the coach's caseload: days plan meeting → visit → debrief in the latest cycle, and
-    days since the last contact, against the model's ~2-week aim (2 queries for any caseload)."""
+    days since the last contact, against the model's ~2-week aim (2 queries for any caseload, reading the
+    latest cycle's steps only, whatever the length of the coach's history)."""
     today = today or timezone.localdate()
-    enrollments = list(scoping.coach_records(user, Enrollment).active().select_related("teacher"))
-    steps = (
-        scoping.coach_records(user, Step)
-        .filter(cycle__challenge__enrollment__in=[e.pk for e in enrollments], done=True)
-        .values(
-            "kind", "starts_at", "cycle__number", "cycle__challenge_id", enrollment=F("cycle__challenge__enrollment")
-        )
-        .order_by("cycle__challenge__opened_on", "cycle__challenge_id", "cycle__number")
+    latest_cycle = (
+        Cycle.objects.filter(challenge__enrollment=OuterRef("pk"), steps__done=True)
+        .order_by("-challenge__opened_on", "-challenge_id", "-number")
+        .values("pk")[:1]
     )
+    enrollments = list(
+        scoping.coach_records(user, Enrollment).active().select_related("teacher").annotate(latest=latest_cycle)
+    )
+    cycles = [e.latest for e in enrollments if e.latest] or [0]  # never empty: one query whatever the data
+    steps = scoping.coach_records(user, Step).filter(cycle__in=cycles, done=True)
     latest: dict[int, dict[str, datetime.date]] = {}
-    cycle_of: dict[int, tuple] = {}
-    for step in steps:
-        key = (step["cycle__challenge_id"], step["cycle__number"])
-        if cycle_of.get(step["enrollment"]) != key:
-            cycle_of[step["enrollment"]], latest[step["enrollment"]] = key, {}
-        latest[step["enrollment"]][step["kind"]] = timezone.localdate(step["starts_at"])
+    for step in steps.values("kind", "starts_at", enrollment=F("cycle__challenge__enrollment")).order_by():
+        latest.setdefault(step["enrollment"], {})[step["kind"]] = timezone.localdate(step["starts_at"])
 
     def gap(days: dict, a: str, b: str) -> int | None:
         return (days[b] - days[a]).days if a in days and b in days else None

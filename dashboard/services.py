@@ -273,16 +273,20 @@ ITU_COLUMNS = (
 
 
 def _write_changes(model: type[Model], columns: tuple[str, ...], key: int, old: QuerySet, new: list) -> set[tuple]:
-    """Make `old` (rows of `model`) equal `new` by deleting and inserting only the rows that differ; returns
-    them (as tuples of `columns`; `key` columns identify a row)."""
+    """Make `old` (rows of `model`) equal `new`: delete the rows whose key (the first `key` `columns`, unique)
+    is gone, insert or update (one upsert) the rows that differ; returns the rows that differ, before and
+    after (as tuples of `columns`)."""
     before = set(old.values_list(*columns))
     after = {tuple(getattr(row, column) for column in columns) for row in new}
-    if gone := before - after:
+    if gone := {row[:key] for row in before} - {row[:key] for row in after}:
         doomed = Q()
-        for row in gone:  # rows that changed go too, and come back below with their new figures
-            doomed |= Q(**dict(zip(columns[:key], row[:key], strict=True)))
+        for row_key in gone:
+            doomed |= Q(**dict(zip(columns[:key], row_key, strict=True)))
         old.filter(doomed).delete()
-    model.objects.bulk_create([row for row in new if tuple(getattr(row, c) for c in columns) not in before])
+    if changed := [row for row in new if tuple(getattr(row, c) for c in columns) not in before]:
+        model.objects.bulk_create(
+            changed, update_conflicts=True, unique_fields=columns[:key], update_fields=columns[key:]
+        )
     return before ^ after
 
 
