@@ -221,11 +221,13 @@ def main():
     finally:
         server.terminate()
         server.wait()
-    small, large = rounds[min(rounds)], rounds[max(rounds)]
-    print(f"\nlarge ÷ small ({max(rounds):,} ÷ {min(rounds):,} steps; 1.00 = no slower with more data)")
-    for name in small:
-        ratio = statistics.median(large[name]["timings"]) / statistics.median(small[name]["timings"])
-        print(f"  {name:28} {ratio:6.2f}   queries {small[name]['queries']} → {large[name]['queries']}")
+    small = rounds[min(rounds)]
+    for size in sorted(rounds)[1:]:
+        large = rounds[size]
+        print(f"\nlarge ÷ small ({size:,} ÷ {min(rounds):,} steps; 1.00 = no slower with more data)")
+        for name in small:
+            ratio = statistics.median(large[name]["timings"]) / statistics.median(small[name]["timings"])
+            print(f"  {name:28} {ratio:6.2f}   queries {small[name]['queries']} → {large[name]['queries']}")
 
 
 if __name__ == "__main__":
