@@ -60,15 +60,6 @@ class DashboardFilterForm(forms.Form):
         for name, field in self.fields.items():
             field.widget.attrs["class"] = "form-select" if name in ("program", "school") else "form-control"
 
-    def clean(self):
-        data = super().clean()
-        start, end = data.get("start"), data.get("end")
-        if start and end and start > end:
-            raise forms.ValidationError("“From” must come before “To”.")
-        if start and end and (end - start).days > 3 * 366:
-            raise forms.ValidationError("Choose a range of at most three years.")
-        return data
-
 
 class SelfAssessmentForm(forms.Form):
     """A 1–4 rating and written evidence for each of the 18 standards (fields rating_<code>, evidence_<code>)."""

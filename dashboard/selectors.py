@@ -141,6 +141,16 @@ class Period:
     start: datetime.date
     end: datetime.date
 
+    MAX_DAYS = 3 * 366
+
+    def problem(self) -> str | None:
+        """Why a leader may not choose this period (backwards, or longer than three years), or None."""
+        if self.start > self.end:
+            return "“From” must come before “To”."
+        if (self.end - self.start).days > self.MAX_DAYS:
+            return "Choose a range of at most three years."
+        return None
+
     @property
     def first_month(self) -> datetime.date:
         return self.start.replace(day=1)

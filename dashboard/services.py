@@ -452,15 +452,22 @@ def rollup_rebuild(*, batch: int = 2000) -> dict[str, int]:
 
 def dashboard_csv(sections: list[tuple[str, list[str], list[list[object]]]]) -> str:
     """One CSV text of a dashboard's tables: each section a title line, a header and its rows, then a blank
-    line. Figures go out as the page shows them ("fewer than 5"), through Cadence's one CSV writer."""
+    line. Figures go out as the page shows them ("fewer than 5"), numbers without thousands separators (a
+    spreadsheet reads "1,234" as text), through Cadence's one CSV writer."""
     buffer = io.StringIO()
     writer = csv_writer(buffer)
     for title, header, rows in sections:
         writer.writerow([title])
         writer.writerow(header)
-        writer.writerows([[str(value) if value is not None else "" for value in row] for row in rows])
+        writer.writerows([[_cell(value) for value in row] for row in rows])
         writer.writerow([])
     return buffer.getvalue()
+
+
+def _cell(value) -> str:
+    if isinstance(value, selectors.Figure) and not value.suppressed:
+        value = value.value
+    return "" if value is None else str(value)
 
 
 @transaction.atomic

@@ -71,7 +71,9 @@ def _csv(request, filename: str, what: str, sections) -> HttpResponse:
 
 
 def _filters(request, *, programs, schools=None):
-    """The dashboard filters, the programs and the period they select (invalid values are ignored)."""
+    """The dashboard filters, the programs and the period they select. An invalid value — a field's, or a
+    period they resolve to that runs backwards or over more than three years (a date left empty is the
+    programs' school year's) — is shown with its error, and every filter is left out."""
     form = DashboardFilterForm(request.GET or None, programs=programs, schools=schools)
     data = form.cleaned_data if form.is_valid() else {}
     today = timezone.localdate()
@@ -79,6 +81,9 @@ def _filters(request, *, programs, schools=None):
     period = selectors.program_period(chosen, today)
     if data.get("start") or data.get("end"):
         period = selectors.Period(data.get("start") or period.start, data.get("end") or today)
+    if problem := period.problem():
+        form.add_error(None, problem)
+        chosen, period, data = list(programs), selectors.program_period(list(programs), today), {}
     return form, chosen, period, data.get("school")
 
 

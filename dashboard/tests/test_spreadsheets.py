@@ -184,3 +184,10 @@ def test_it_continues_a_table_longer_than_a_sheet_on_the_next_sheet():
         [("n", "note"), (2, "'\ufffd=x"), (3, "'\ufffd=x")],
         [("n", "note"), (4, "'\ufffd=x")],
     ]
+
+
+def test_it_writes_dashboard_figures_as_numbers_a_spreadsheet_adds_up():
+    from dashboard.selectors import Figure
+
+    text = services.dashboard_csv([("T", ["a", "b", "c", "d"], [[Figure(86370, 5), Figure(None, 5), 8760, None]])])
+    assert text.splitlines()[2] == '"86370","fewer than 5","8760",""'

@@ -5,6 +5,7 @@ import zipfile
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import AuditEvent, Role
 from coaching.models import ImpactStory, Teacher
@@ -337,3 +338,26 @@ def test_it_shows_the_audit_log_in_constant_queries(client, cast, django_assert_
     _events(cast, 100, Action.EXPORT)
     with django_assert_num_queries(10):
         client.get(reverse("dashboard:audit"))
+
+
+HOSTILE_PERIODS = [
+    ({"end": "9999-12-31"}, "at most three years"),  # overflowed a date while counting months: a 500
+    ({"start": "0001-01-01"}, "at most three years"),  # a query of one clause per year: a 503
+    ({"start": "9999-12-01"}, "must come before"),  # ran backwards to today, silently
+    ({"end": "1900-01-01"}, "must come before"),  # ran backwards from the school year's start
+    ({"start": "2026-06-01", "end": "2025-01-01"}, "must come before"),
+    ({"start": "2020-01-01", "end": "2026-11-30"}, "at most three years"),
+]
+
+
+@pytest.mark.parametrize(("query", "message"), HOSTILE_PERIODS)
+@pytest.mark.parametrize("page", ["dashboard:school", "dashboard:district"])
+def test_it_refuses_a_period_that_runs_backwards_or_too_long_with_a_message(client, cast, page, query, message):
+    client.force_login(cast.paula if page == "dashboard:school" else cast.dana)
+    response = client.get(reverse(page), query)
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    period = response.context["period"]
+    assert period.problem() is None and period.end == timezone.localdate()  # the school year, as unfiltered
+    csv = client.get(reverse(page), {**query, "format": "csv"})
+    assert csv.status_code == 200 and csv["Content-Type"].startswith("text/csv")
