@@ -1,4 +1,6 @@
+import datetime
 import zoneinfo
+from collections import Counter
 
 import pytest
 from django.contrib.auth import authenticate
@@ -10,6 +12,9 @@ from accounts.models import District, Membership, Role, School, User
 from coaching.management.commands.demo import PASSWORD, USERS
 from coaching.models import Challenge, Cycle, Enrollment, ITURating, Step, Strategy, Teacher
 from coaching.selectors import coach_home
+from dashboard import selectors
+from dashboard.models import CoachStandardMonth, EnrollmentMonth
+from dashboard.selectors import coach_rollups
 
 pytestmark = pytest.mark.django_db
 
@@ -99,3 +104,36 @@ def test_every_demo_login_authenticates(capsys):
     for _, _, email, _ in USERS:
         assert authenticate(RequestFactory().post("/login/"), username=email, password=PASSWORD) is not None, email
     assert PASSWORD == "cadence-demo"
+
+
+def test_demo_coaching_is_spread_over_the_months_since_the_program_started(capsys):
+    """Each month has a coach's steady load, in proportion to its school days (the demo once put its whole
+    history in the program's first weeks): steps done, hours of 1:1 coaching, school-wide work and learning,
+    standards tagged; and the district's month-by-month figures are never too few teachers to show."""
+    run_demo(capsys)
+
+    district = District.objects.get(slug="demo")
+    today = timezone.localdate()
+    programs = list(selectors.current_programs(district, today))
+    period = selectors.program_period(programs, today)
+    days = (period.start + datetime.timedelta(days=i) for i in range((today - period.start).days + 1))
+    school_days = Counter(day.replace(day=1) for day in days if day.weekday() < 5)
+    months = [month for month in period.months if school_days[month] >= 10]  # a month's first days say little
+    assert len(months) >= 3
+    for coach in User.objects.filter(membership__role=Role.COACH, membership__district=district):
+        email = coach.email
+        steps = {m.month: m.steps.value for m in selectors.trend(coach_rollups(coach, EnrollmentMonth), period, k=None)}
+        time = {m.month: m for m in selectors.coach_time(coach, period)}
+        coverage = selectors.standards_coverage(coach_rollups(coach, CoachStandardMonth), period)
+        for month in months:
+            n, i = school_days[month], period.months.index(month)
+            # In a month of 22 school days: 15 to 44 steps done, 9 to 26 hours of 1:1 coaching.
+            assert 0.7 * n <= steps[month] <= 2 * n, (email, month, steps[month])
+            assert 0.4 * n <= time[month].one_to_one <= 1.2 * n, (email, month, time[month])
+            assert time[month].school_wide and time[month].learning, (email, month, time[month])
+            assert sum(1 for row in coverage if row.cells[i][0]) >= 6, (email, month)
+    group = selectors.population(programs=programs)
+    trend = selectors.trend(selectors.month_rows(programs=programs), period, k=district.suppression_k, group=group)
+    for m in trend:
+        if m.month in months:
+            assert not (m.teachers.suppressed or m.steps.suppressed or m.hours.suppressed), m

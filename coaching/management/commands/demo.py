@@ -271,13 +271,22 @@ TOUCHPOINTS = (  # (coach, teacher, school day, channel, notes): informal contac
 ACTIVITIES = (  # (coach, kind, school day, minutes, school or None, notes): school-wide work
     (COACH, "principal_meeting", -4, 30, LINCOLN, "Monthly check-in: participation, the writing goal, PLC dates."),
     (COACH, "plc", -2, 45, LINCOLN, "Demonstrated digital exit tickets at the 8th-grade team PLC."),
+    (COACH, "pd", -45, 180, None, "District PD: designing for student agency with technology (1 of 4)."),
     (COACH, "pd", -15, 180, None, "District PD: designing for student agency with technology (2 of 4)."),
     (COACH, "pln", -6, 20, None, "Posted our hyperdoc template and lessons learned to the state coaching network."),
     (COACH, "story", -9, 15, LINCOLN, "Staff newsletter story on jigsaw lab reports (teacher consented)."),
     (COACH2, "principal_meeting", -3, 30, ROOSEVELT, "Check-in on the reading goal and the coaching schedule."),
     (COACH2, "plc", -1, 40, ROOSEVELT, "Showed Seesaw portfolios at the K–2 team meeting."),
+    (COACH2, "pd", -45, 180, None, "District PD: designing for student agency with technology (1 of 4)."),
     (COACH2, "pd", -15, 180, None, "District PD: designing for student agency with technology (2 of 4)."),
+    (COACH2, "pln", -7, 20, None, "Shared our Friday Seesaw reflection routine with the state coaching network."),
     (COACH2, "story", -20, 15, ROOSEVELT, "Shared exit-ticket regrouping at the staff meeting (teacher consented)."),
+)
+RECENT = -20  # ACTIVITIES has the coaches' principal meetings, PLCs and PLN posts from this school day on
+MONTHLY = (  # (kind, school day of the month, minutes, at the coach's school?, notes): the same, every month before
+    ("principal_meeting", 4, 30, True, "Monthly check-in with the principal: participation and coaching themes."),
+    ("plc", 9, 45, True, "Shared a strategy from the library at a grade-level team meeting."),
+    ("pln", 13, 20, False, "Shared a classroom example and what we learned with the state coaching network."),
 )
 NOTES = {
     P: "Planned a first run of “{strategy}”. Success looks like: {aim}.",
@@ -299,6 +308,15 @@ def school_day(offset: int) -> datetime.date:
         while day.weekday() >= 5:
             day += datetime.timedelta(days=step)
     return day
+
+
+def offset_of(day: datetime.date) -> int:
+    """The school day `day` as an offset from today (school_day's inverse): -1 for the school day before."""
+    today, days = timezone.localdate(), 0
+    while day < today:
+        days -= day.weekday() < 5
+        day += datetime.timedelta(days=1)
+    return days
 
 
 def at(offset: int, hhmm: str) -> datetime.datetime:
@@ -395,7 +413,7 @@ EVIDENCE = {  # standard code: evidence a coach writes (the rest get a short gen
 }
 
 
-HISTORY = (  # an earlier challenge each teacher closed this school year: problems, to improve, strategy, tool
+HISTORY = (  # earlier challenges teachers closed this school year: problems, to improve, strategy, tool
     (["Students wait for help instead of trying first", "Early finishers drift off task"],
      "students' independence during practice", "Station rotation with digital stations", "Google Slides"),
     (["Feedback on drafts comes too late to use", "Peer review stays superficial"],
@@ -403,11 +421,34 @@ HISTORY = (  # an earlier challenge each teacher closed this school year: proble
     (["Few students explain their reasoning", "Misconceptions surface only on the test"],
      "students' explanations of their reasoning", "Real-time polling for misconceptions", "Pear Deck"),
 )  # fmt: skip
+CYCLE_EVERY = 27  # school days from a teacher's cycle to the next, about: with a touchpoint between, contact
+# every two weeks or so, and 20 to 30 steps done a month for a caseload of 10
+SLOTS = ("09:15", "10:45", "13:00", "14:15", "09:45", "11:15", "13:30", "10:15", "12:30", "14:00")  # by teacher
+PAUSED = {"Daniel Park": -25, "Olivia Martin": -30}  # without a challenge now (see TOUCHPOINTS): their last day
 
 
-def history(enrollment: Enrollment, lib: dict, n: int) -> None:
-    """A challenge the teacher and coach worked through and closed earlier this school year: one or two
-    full meet → visit → meet cycles between 78 and 57 school days ago, then a reflection."""
+def history(enrollment: Enrollment, lib: dict, n: int, first: int, last: int) -> None:
+    """The challenges the teacher and coach worked through and closed between school days `first` and
+    `last` (offsets from today): cycles about CYCLE_EVERY school days apart, spread evenly from the first
+    day to the last (so that every month since the program started has its share), two to a challenge."""
+    span = last - 7 - first  # a cycle takes 7 school days, its reflection included
+    if span < 0:
+        return
+    count = 1 + round(span / CYCLE_EVERY)
+    days = [first + i * span // max(count - 1, 1) for i in range(count)]
+    # Halfway from a cycle's reflection (day + 7) to the next cycle's planning meeting (later + 2).
+    touchpoints = [(day + 9 + later) // 2 for day, later in zip(days, days[1:], strict=False)] + [None]
+    cycles = list(zip(days, touchpoints, strict=True))
+    for i in range(0, count, 2):
+        closed_challenge(enrollment, lib, n=n + i // 2, cycles=cycles[i : i + 2], hhmm=SLOTS[n % len(SLOTS)])
+
+
+def closed_challenge(
+    enrollment: Enrollment, lib: dict, *, n: int, cycles: list[tuple[int, int | None]], hhmm: str
+) -> None:
+    """A challenge opened on the school day of its first cycle. Each of `cycles` (school day, touchpoint's
+    school day or None) is a meet → visit → meet cycle from that day, then a reflection (the last one closes
+    the challenge) and maybe a touchpoint."""
     problems, improvement, title, tool = HISTORY[n % len(HISTORY)]
     strategy = lib[title]
     challenge = services.challenge_start(enrollment=enrollment, problems=problems)
@@ -423,27 +464,29 @@ def history(enrollment: Enrollment, lib: dict, n: int) -> None:
     services.investigation_finish(challenge=challenge, standards=default_standards("investigate"))
     tools = [lib[tool]] if tool in lib else list(strategy.tools.all()[:1])
     services.challenge_select_strategy(challenge=challenge, strategy=strategy, tools=tools)
-    start = -78 + n % 4
-    cycles = 1 + n % 2
-    for c in range(cycles):
-        for k, kind in enumerate((P, V, D)):
-            offset = start + c * 8 + k * 2
+    for c, (day, touchpoint) in enumerate(cycles):
+        for kind, offset in ((P, 2), (V, 4), (D, 6)):
             services.step_log(
-                challenge=challenge, kind=kind, starts_at=at(offset, "10:15"), done=True,
-                minutes=50 if kind == V else 30, visit_mode="observe" if kind == V else "",
+                challenge=challenge, kind=kind, starts_at=at(day + offset, hhmm), done=True,
+                minutes=45 if kind == V else 25, visit_mode="observe" if kind == V else "",
                 standards=default_standards(kind),
             )  # fmt: skip
-        if c < cycles - 1:
-            services.challenge_reflect(
-                challenge=challenge, decision=Reflection.Decision.ITERATE, held_on=school_day(start + c * 8 + 5),
-                minutes=20, standards=default_standards("reflect"),
+        final = c == len(cycles) - 1
+        decision = Reflection.Decision.ITERATE
+        if final:
+            decision = Reflection.Decision.RESOLVED if n % 3 else Reflection.Decision.MOVE_ON
+        services.challenge_reflect(
+            challenge=challenge, decision=decision, held_on=school_day(day + 7), minutes=30 if final else 20,
+            standards=default_standards("reflect"),
+        )  # fmt: skip
+        if touchpoint is not None:
+            services.activity_log(
+                actor=enrollment.coach, kind=Activity.Kind.TOUCHPOINT, enrollment=enrollment,
+                channel=("email", "hallway", "message")[(n + c) % 3], held_on=school_day(touchpoint), minutes=10,
+                notes="Asked what to work on next." if final else f"Asked how “{strategy}” is going.",
+                standards=default_standards("touchpoint"),
             )  # fmt: skip
-    decision = Reflection.Decision.RESOLVED if n % 3 else Reflection.Decision.MOVE_ON
-    services.challenge_reflect(
-        challenge=challenge, decision=decision, held_on=school_day(start + cycles * 8), minutes=30,
-        standards=default_standards("reflect"),
-    )  # fmt: skip
-    Challenge.objects.filter(pk=challenge.pk).update(opened_on=school_day(start - 2))
+    Challenge.objects.filter(pk=challenge.pk).update(opened_on=school_day(cycles[0][0]))
 
 
 def self_assess(coach: User, assessed_on: datetime.date, rng: random.Random, *, lift: int, shared: bool) -> None:
@@ -507,8 +550,10 @@ def load() -> dict[str, int]:
             enrollments[name] = enrollment
             if name not in NO_BASELINE:
                 baseline[enrollment.pk] = rate(enrollment, ITURating.Phase.BASELINE, -54, rng)
-    for n, enrollment in enumerate(enrollments.values()):
-        history(enrollment, lib, n)
+    since, opened = offset_of(program.starts_on), {story.teacher: story.opened for story in STORIES}
+    for n, (name, enrollment) in enumerate(enrollments.items()):  # a coach meets each teacher in the first 4 weeks
+        last = opened[name] - 3 if name in opened else PAUSED.get(name, -3 - n % 3)
+        history(enrollment, lib, n, since + n % 10 * 2 + n // 10, last)
     for story in STORIES:
         play(story, enrollments[story.teacher], lib, baseline)
     for name, enrollment in enrollments.items():  # a mid-year rating for everyone rated at baseline
@@ -530,7 +575,15 @@ def load() -> dict[str, int]:
             actor=users[coach], enrollment=enrollments[name], title=title, story=story, told_on=school_day(offset),
             share_with_principal=principal, share_with_district=district_wide,
         )  # fmt: skip
-    for coach, kind, offset, minutes, school, notes in ACTIVITIES:
+    monthly = [
+        (email, kind, month + day, minutes, names[0] if own else None, notes)
+        for role, _, email, names in USERS
+        if role == Role.COACH
+        for month in range(since, RECENT, 21)
+        for kind, day, minutes, own, notes in MONTHLY
+        if month + day < RECENT
+    ]
+    for coach, kind, offset, minutes, school, notes in (*monthly, *ACTIVITIES):
         services.activity_log(
             actor=users[coach],
             kind=kind,
@@ -551,9 +604,9 @@ def load() -> dict[str, int]:
         "teachers": len(enrollments),
         "strategies": len(STRATEGIES),
         "tools": len(TOOLS),
-        "challenges": len(STORIES) + len(enrollments),
+        "challenges": Challenge.objects.filter(enrollment__program=program).count(),
         "steps": Step.objects.filter(cycle__challenge__enrollment__program=program).count(),
-        "activities": len(TOUCHPOINTS) + len(ACTIVITIES),
+        "activities": Activity.objects.filter(coach__in=program.coaches.all()).count(),
     }
 
 
