@@ -161,6 +161,7 @@ def challenge_identify(
     challenge.full_clean()
     challenge.save()
     challenge.identify_standards.set(standards)
+    _changed(challenge.enrollment, challenge.opened_on)  # the coach's standards coverage counts stage tags
     return challenge_move(challenge=challenge, to=Status.INVESTIGATE)
 
 
@@ -209,6 +210,7 @@ def strategy_create(
 def investigation_finish(*, challenge: Challenge, standards: Iterable[Standard] = ()) -> Challenge:
     challenge_move(challenge=challenge, to=Status.SELECT)
     challenge.investigate_standards.set(standards)
+    _changed(challenge.enrollment, challenge.opened_on)  # the coach's standards coverage counts stage tags
     return challenge
 
 
@@ -229,6 +231,7 @@ def challenge_select_strategy(
     challenge.save(update_fields=["strategy"])
     challenge.tools.set(tools)
     challenge.select_standards.set(standards)
+    _changed(challenge.enrollment, challenge.opened_on)  # the coach's standards coverage counts stage tags
     challenge_move(challenge=challenge, to=Status.IMPLEMENT)
     Cycle.objects.create(challenge=challenge, number=1, strategy=strategy)
     return challenge

@@ -95,10 +95,12 @@ def district_sections(
     itu_rows = selectors.itu_rows(programs=programs, school=school)
     headline = selectors.itu_headline(itu_rows, k=k, group=group)
     trend = selectors.trend(selectors.month_rows(programs=programs, school=school), period, k=k, group=group)
+    school_itu = [row.headline for row in selectors.itu_by_school(district, figures, programs)]  # as on the page
     return [
         ("Headline", ["Teachers rated twice", "ITU rose", "Per cent"],
          [[headline.rated, headline.rose, headline.percent]]),
-        ("Schools", SCHOOL_HEADER, school_rows(figures)),
+        ("Schools", [*SCHOOL_HEADER, "Teachers rated twice", "ITU rose"],
+         [[*row, itu.rated, itu.rose] for row, itu in zip(school_rows(figures), school_itu, strict=True)]),
         ("Coaches", COACH_HEADER,
          [[str(r.coach), r.caseload, r.contacted, r.cycles, r.hours, r.standards] for r in per_coach]),
         itu_section(selectors.itu_change(itu_rows, k=k, group=group)),

@@ -228,16 +228,22 @@ def _coach_months(
 def _coach_standard_months(
     coach_ids: list[int] | None, months: set[datetime.date] | None = None, work: set[int] | None = None
 ) -> list[CoachStandardMonth]:
-    """Tags of done steps, reflections and activities per coach, month and standard (in `months`, or all; of
-    the enrollments in `work` and the coaches' own activities, or all). Narrowed to `work`, the steps read
-    are one teacher's, not the coach's whole history."""
+    """Tags of done steps, reflections, activities and a challenge's first three steps per coach, month and
+    standard (in `months`, or all; of the enrollments in `work` and the coaches' own activities, or all).
+    Narrowed to `work`, the steps read are one teacher's, not the coach's whole history."""
     step, reflection = "step__cycle__challenge__enrollment", "reflection__challenge__enrollment"
+    challenge = "challenge__enrollment"
     sources = (  # (tags, their enrollment, the day, which count)
         (Step.standards.through, step, "step__starts_at", Q(step__done=True)),
         (Reflection.standards.through, reflection, "reflection__held_on", Q()),
         (Activity.standards.through, "activity__enrollment", "activity__held_on", Q()),
+        # The tags of identifying, investigating and selecting, dated by the challenge's opening.
+        (Challenge.identify_standards.through, challenge, "challenge__opened_on", Q()),
+        (Challenge.investigate_standards.through, challenge, "challenge__opened_on", Q()),
+        (Challenge.select_standards.through, challenge, "challenge__opened_on", Q()),
     )
     coach_of = {step: f"{step}__coach", reflection: f"{reflection}__coach", "activity__enrollment": "activity__coach"}
+    coach_of[challenge] = f"{challenge}__coach"
     uses: dict[tuple[int, int | None, datetime.date, int], int] = {}
     for through, enrollment, day, condition in sources:
         coach = coach_of[enrollment]

@@ -130,6 +130,11 @@ def test_it_exports_each_dashboard_as_the_viewer_sees_it_and_audits_leaders(clie
     client.force_login(cast.dana)
     text = client.get(reverse("dashboard:district"), {"format": "csv"}).content.decode()
     assert '"Alice","4","fewer than 5"' in text and "Maria" not in text
+    # Each school's "ITU rose" of the page is in the CSV too, suppressed alike.
+    assert '"School-wide minutes","Teachers rated twice","ITU rose"' in text
+    assert '"Lincoln Middle School","fewer than 5",' in text and text.split("Lincoln Middle School")[1].split("\n")[
+        0
+    ].endswith('"fewer than 5","fewer than 5"\r')
     assert AuditEvent.objects.filter(action="export", actor__in=[cast.paula, cast.dana]).count() == 2
 
     client.force_login(cast.alice)

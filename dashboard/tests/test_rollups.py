@@ -129,6 +129,12 @@ def live_coach() -> tuple[set, set]:
         enrollment = reflection.challenge.enrollment
         for standard in reflection.standards.all():
             standards[(enrollment.coach_id, enrollment.pk, _month(reflection.held_on), standard.pk)] += 1
+    for challenge in Challenge.objects.select_related("enrollment"):
+        stages = (challenge.identify_standards, challenge.investigate_standards, challenge.select_standards)
+        for standard in (standard for stage in stages for standard in stage.all()):
+            standards[
+                (challenge.enrollment.coach_id, challenge.enrollment_id, _month(challenge.opened_on), standard.pk)
+            ] += 1
     keys = {key[:5] for key in activity}
     months = {(*key, activity[(*key, "count")], activity[(*key, "minutes")]) for key in keys}
     return months, {(*key, n) for key, n in standards.items()}
@@ -373,3 +379,28 @@ def test_it_recomputes_only_the_writing_coachs_rows(cast):
     bob = {row for rows in before for row in rows if row[0] == cast.bob.pk}
     assert bob and bob <= {row for rows in stored_coach() for row in rows}
     assert_rollups_are_live()
+
+
+def test_it_counts_the_standards_tagged_when_identifying_investigating_and_selecting(cast):
+    """The coach's coverage counts every tag the coach gave, the challenge's first three steps' too (dated by
+    its opening): identify → 1B by default in the seeds."""
+    from dashboard import selectors
+
+    [enrollment] = enroll(cast, 1)
+    tags = {code: Standard.objects.get(code=code) for code in ("1B", "1C", "2A")}
+    challenge = coaching.challenge_start(enrollment=enrollment, problems=["Quiet groups"])
+    coaching.challenge_identify(
+        challenge=challenge, problems=["Quiet groups"], title="Quiet groups", improvement="discussion",
+        category="instructional", standards=[tags["1B"]],
+    )  # fmt: skip
+    coaching.candidate_add(challenge=challenge, strategy=cast.strategy, source="research")
+    coaching.investigation_finish(challenge=challenge, standards=[tags["1C"]])
+    coaching.challenge_select_strategy(
+        challenge=challenge, strategy=cast.strategy, tools=[cast.tool], standards=[tags["2A"]]
+    )
+    assert_rollups_are_live()
+    today = timezone.localdate()
+    coverage = selectors.standards_coverage(
+        selectors.coach_rollups(cast.alice, CoachStandardMonth), selectors.Period(today, today)
+    )
+    assert {row.standard.code for row in coverage if row.total} >= {"1B", "1C", "2A"}
