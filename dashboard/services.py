@@ -244,7 +244,7 @@ def _coach_standard_months(
     )
     coach_of = {step: f"{step}__coach", reflection: f"{reflection}__coach", "activity__enrollment": "activity__coach"}
     coach_of[challenge] = f"{challenge}__coach"
-    uses: dict[tuple[int, int | None, datetime.date, int], int] = {}
+    counts = []
     for through, enrollment, day, condition in sources:
         coach = coach_of[enrollment]
         tags = through.objects.filter(condition, _within(day, months, moment=day == "step__starts_at"))
@@ -254,9 +254,11 @@ def _coach_standard_months(
             mine = Q(**{f"{enrollment}__in": work})
             tags = tags.filter(mine | Q(activity__enrollment=None) if through is Activity.standards.through else mine)
         rows = tags.values("standard_id", coach_id=F(coach), enrollment_id=F(enrollment), month=_month(day))
-        for row in rows.annotate(n=Count("pk")).order_by():
-            key = (row["coach_id"], row["enrollment_id"], row["month"], row["standard_id"])
-            uses[key] = uses.get(key, 0) + row["n"]
+        counts.append(rows.annotate(n=Count("pk")).order_by())
+    uses: dict[tuple[int, int | None, datetime.date, int], int] = {}
+    for row in counts[0].union(*counts[1:], all=True):  # one query for the six kinds of tags
+        key = (row["coach_id"], row["enrollment_id"], row["month"], row["standard_id"])
+        uses[key] = uses.get(key, 0) + row["n"]
     return [
         CoachStandardMonth(coach_id=coach_id, enrollment_id=enrollment_id, month=month, standard_id=standard_id, uses=n)
         for (coach_id, enrollment_id, month, standard_id), n in uses.items()

@@ -404,3 +404,12 @@ def test_it_counts_the_standards_tagged_when_identifying_investigating_and_selec
         selectors.coach_rollups(cast.alice, CoachStandardMonth), selectors.Period(today, today)
     )
     assert {row.standard.code for row in coverage if row.total} >= {"1B", "1C", "2A"}
+
+
+def test_the_demo_districts_rollups_equal_a_rebuild(db):
+    """The demo writes through the services (and tells the read model when it backdates a challenge): its
+    rollups are the ones a rebuild from the raw rows gives."""
+    call_command("demo")
+    stored = (stored_enrollment_months(), stored_itu(), stored_coach(), stored_level_two())
+    services.rollup_rebuild()
+    assert stored == (stored_enrollment_months(), stored_itu(), stored_coach(), stored_level_two())

@@ -32,6 +32,7 @@ from coaching.models import (
     Teacher,
     Tool,
 )
+from config import rollups
 from standards.catalog import default_standards
 from standards.models import SelfAssessment, SelfAssessmentRating, Standard
 
@@ -341,7 +342,7 @@ def play(story: Story, enrollment: Enrollment, lib: dict, baseline: dict) -> Non
     challenge = services.challenge_start(enrollment=enrollment, problems=story.problems)
     advance(challenge, story, lib, baseline.get(enrollment.pk))
     # challenge_start always opens a challenge today; the demo's began weeks ago.
-    Challenge.objects.filter(pk=challenge.pk).update(opened_on=school_day(story.opened))
+    backdate(challenge, school_day(story.opened))
 
 
 def advance(challenge: Challenge, s: Story, lib: dict, baseline: dict | None) -> None:
@@ -486,7 +487,14 @@ def closed_challenge(
                 notes="Asked what to work on next." if final else f"Asked how “{strategy}” is going.",
                 standards=default_standards("touchpoint"),
             )  # fmt: skip
-    Challenge.objects.filter(pk=challenge.pk).update(opened_on=school_day(cycles[0][0]))
+    backdate(challenge, school_day(cycles[0][0]))
+
+
+def backdate(challenge: Challenge, opened_on: datetime.date) -> None:
+    """Date the challenge's opening (no service moves it), and tell the read model: its stage tags count
+    in the month it opened."""
+    Challenge.objects.filter(pk=challenge.pk).update(opened_on=opened_on)
+    rollups.changed(enrollment_ids=[challenge.enrollment_id], coach_ids=[challenge.enrollment.coach_id])
 
 
 def self_assess(coach: User, assessed_on: datetime.date, rng: random.Random, *, lift: int, shared: bool) -> None:
