@@ -5,10 +5,11 @@
 
 It empties that throwaway database (its name must contain "bench"), migrates it, and for each size builds
 a synthetic district (`manage.py generate_district`, same schools and teachers, more steps), then serves
-Cadence with gunicorn and times, sequentially over HTTP, the floor (a trivial signed-in page: the standards
-catalog), each dashboard for its audience (the biggest school and a typical one for principals), the
-district caseloads page and logging a step. It prints p50/p95, the ratio to the floor, the page size and
-the SQL query count (counted in-process with the test client), then the large ÷ small ratios.
+Cadence with gunicorn and times over HTTP, the sizes taking turns request by request: the floor (a
+trivial signed-in page: the standards catalog), each dashboard for its audience (the biggest school and
+a typical one for principals), the district caseloads page and logging a step. It prints p50/p95, the
+ratio to the floor, the page size and the SQL query count (counted in-process with the test client),
+then the large ÷ small ratios.
 """
 
 import argparse
@@ -91,19 +92,6 @@ def queries(user: User, method: str, path: str, data=None) -> int:
     return len(captured)
 
 
-def timed(visitor: Visitor, path: str, runs: int) -> tuple[list[float], int]:
-    for _ in range(3):  # warm-up
-        visitor.get(path)
-    timings, size = [], 0
-    for _ in range(runs):
-        started = time.perf_counter()
-        response = visitor.get(path)
-        timings.append((time.perf_counter() - started) * 1000)
-        assert response.status_code == 200, (path, response.status_code)
-        size = len(response.content)
-    return timings, size
-
-
 def district_pages(slug: str):
     district = District.objects.get(slug=slug)
     admin = User.objects.get(email=f"admin0@{slug}.test")
@@ -119,7 +107,7 @@ def step_to_log(coach: User) -> Challenge:
     return challenge
 
 
-def measure_size(slug: str, runs: int) -> dict[str, dict]:
+def pages_of(slug: str) -> tuple[list[tuple[str, User, str]], User]:
     _, admin, big, typical, coach, program = district_pages(slug)
     pages = [
         ("floor: standards catalog", coach, "/standards/"),
@@ -130,29 +118,52 @@ def measure_size(slug: str, runs: int) -> dict[str, dict]:
         ("district overview", admin, "/dashboard/district/"),
         ("district caseloads", admin, f"/district/caseloads/?program={program.pk}"),
     ]
-    results = {}
-    for name, user, path in pages:
-        timings, size = timed(Visitor(user), path, runs)
-        results[name] = {"timings": timings, "size": size, "queries": queries(user, "get", path)}
+    return pages, coach
+
+
+def measure(slugs: list[str], runs: int) -> dict[str, dict[str, dict]]:
+    """Every page at every size, {slug: {page: {timings, size, queries}}}. The sizes take turns request by
+    request (small, large, small, large, …), so the machine's drift over the minutes of a run — on a shared
+    machine it moves the floor by a third — falls on every size alike, and large ÷ small compares."""
+    plans = {slug: pages_of(slug) for slug in slugs}
+    results: dict[str, dict[str, dict]] = {slug: {} for slug in slugs}
+    for i, (name, _, _) in enumerate(plans[slugs[0]][0]):
+        visits = {slug: (Visitor(plans[slug][0][i][1]), plans[slug][0][i][2]) for slug in slugs}
+        timings: dict[str, list[float]] = {slug: [] for slug in slugs}
+        for turn in range(runs + 3):  # 3 warm-ups
+            for slug, (visitor, path) in visits.items():
+                started = time.perf_counter()
+                response = visitor.get(path)
+                assert response.status_code == 200, (path, response.status_code)
+                if turn >= 3:
+                    timings[slug].append((time.perf_counter() - started) * 1000)
+                results[slug][name] = {"size": len(response.content)}
+        for slug, (visitor, path) in visits.items():
+            results[slug][name].update(timings=timings[slug], queries=queries(visitor.user, "get", path))
     # Logging a step: the plan meeting of the cycle just begun, then removed again (and the rollups with it).
-    challenge = step_to_log(coach)
-    path = f"/challenges/{challenge.pk}/steps/plan_meeting/new/"
     data = {"done": "on", "date": timezone.localdate().isoformat(), "time": "10:00", "minutes": 30, "notes": "Bench"}
-    visitor, timings = Visitor(coach), []
+    posts = {}
+    for slug in slugs:
+        coach = plans[slug][1]
+        challenge = step_to_log(coach)
+        posts[slug] = (Visitor(coach), f"/challenges/{challenge.pk}/steps/plan_meeting/new/", challenge)
+    timings = {slug: [] for slug in slugs}
 
-    def undo():
+    def undo(challenge: Challenge) -> None:
         Step.objects.filter(cycle__challenge=challenge, notes="Bench").delete()
-        rollups.changed(enrollment_ids=[challenge.enrollment_id], coach_ids=[coach.pk])
+        rollups.changed(enrollment_ids=[challenge.enrollment_id], coach_ids=[challenge.enrollment.coach_id])
 
-    for i in range(runs + 3):
-        response = visitor.post(path, data)
-        assert response.status_code == 302, response.status_code
-        if i >= 3:
-            timings.append(response.elapsed_ms)
-        undo()
-    count = queries(coach, "post", path, data)
-    undo()
-    results["log a step (POST)"] = {"timings": timings, "size": 0, "queries": count}
+    for turn in range(runs + 3):
+        for slug, (visitor, path, challenge) in posts.items():
+            response = visitor.post(path, data)
+            assert response.status_code == 302, response.status_code
+            if turn >= 3:
+                timings[slug].append(response.elapsed_ms)
+            undo(challenge)
+    for slug, (visitor, path, challenge) in posts.items():
+        count = queries(visitor.user, "post", path, data)
+        undo(challenge)
+        results[slug]["log a step (POST)"] = {"timings": timings[slug], "size": 0, "queries": count}
     return results
 
 
@@ -202,9 +213,9 @@ def main():
         call_command("flush", interactive=False, verbosity=0)
     call_command("collectstatic", interactive=False, verbosity=0)
     print(f"machine: {os.cpu_count()} cores; load average {os.getloadavg()[0]:.1f}")
-    rounds = {}
     server = serve()
     try:
+        slugs = []
         for steps in args.sizes:
             slug = f"s{steps}"
             started = time.perf_counter()
@@ -215,12 +226,16 @@ def main():
                 )  # fmt: skip
             with connection.cursor() as cursor:
                 cursor.execute("VACUUM ANALYZE")  # as autovacuum leaves a live database
-            print(f"\nbuilt {slug}: {steps:,} steps in {time.perf_counter() - started:.0f} s")
-            rounds[steps] = measure_size(slug, args.runs)
-            report(f"{steps:,} steps (load average {os.getloadavg()[0]:.1f})", rounds[steps])
+            print(f"built {slug}: {steps:,} steps in {time.perf_counter() - started:.0f} s")
+            slugs.append(slug)
+        measured = measure(slugs, args.runs)
     finally:
         server.terminate()
         server.wait()
+    print(f"measured, the sizes taking turns; load average {os.getloadavg()[0]:.1f}")
+    rounds = dict(zip(args.sizes, (measured[slug] for slug in slugs), strict=True))
+    for steps, results in rounds.items():
+        report(f"{steps:,} steps", results)
     small = rounds[min(rounds)]
     for size in sorted(rounds)[1:]:
         large = rounds[size]
