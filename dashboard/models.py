@@ -80,28 +80,11 @@ class DigestSetting(models.Model):
 # so erasing a teacher erases their rollups in the same statement.
 
 
-class EnrollmentMonth(models.Model):
-    """One enrollment's coaching in one calendar month (the first day of the month, server timezone).
+class MonthFigures(models.Model):
+    """A month's 1:1 coaching, summed: done steps of each kind (the plan meeting, the visit and the debrief
+    of a cycle) and their minutes, reflections, informal touchpoints, cycles completed (their debrief done)
+    and challenges closed as resolved. One enrollment's (EnrollmentMonth) or one school's (SchoolMonth)."""
 
-    Counts are of done steps (the plan meeting, the visit and the debrief of a cycle), reflections,
-    informal touchpoints, cycles completed (their debrief done) and challenges closed as resolved.
-    """
-
-    reach = Reach(
-        district="enrollment__program__district",
-        school="enrollment__teacher__school",
-        coach="coach",
-        enrollment="enrollment",
-    )
-
-    enrollment = models.ForeignKey("coaching.Enrollment", on_delete=models.CASCADE, related_name="+")
-    month = models.DateField()
-    program_id = models.IntegerField()
-    coach = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
-    )
-    school_id = models.IntegerField()
-    teacher_id = models.IntegerField()
     plan_meetings = models.PositiveIntegerField(default=0)
     visits = models.PositiveIntegerField(default=0)
     debriefs = models.PositiveIntegerField(default=0)
@@ -125,6 +108,48 @@ class EnrollmentMonth(models.Model):
         "cycles_completed",
         "resolved",
     )
+
+    class Meta:
+        abstract = True
+
+
+class CoachWork(models.Model):
+    """A coach's work in one month: of a teacher's caseload entry (touchpoints, tags of their steps and
+    reflections), which the row goes with like Activity; or, with no enrollment, the coach's own
+    (school-wide work), theirs while they coach."""
+
+    reach = Reach(district="coach__membership__district", coach="coach", enrollment="enrollment")
+
+    coach = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    enrollment = models.ForeignKey(
+        "coaching.Enrollment", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    month = models.DateField()
+
+    class Meta:
+        abstract = True
+
+
+class EnrollmentMonth(MonthFigures):
+    """One enrollment's coaching in one calendar month (the first day of the month, server timezone)."""
+
+    reach = Reach(
+        district="enrollment__program__district",
+        school="enrollment__teacher__school",
+        coach="coach",
+        enrollment="enrollment",
+    )
+
+    enrollment = models.ForeignKey("coaching.Enrollment", on_delete=models.CASCADE, related_name="+")
+    month = models.DateField()
+    program_id = models.IntegerField()
+    coach = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    school_id = models.IntegerField()
+    teacher_id = models.IntegerField()
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["enrollment", "month"], name="one_rollup_per_enrollment_month")]
@@ -170,20 +195,9 @@ class EnrollmentITU(models.Model):
         return f"Enrollment {self.enrollment_id} {self.indicator}"
 
 
-class CoachMonth(models.Model):
+class CoachMonth(CoachWork):
     """A coach's logged activities of one kind at one school (or none) in one month: count and minutes."""
 
-    # A row of a teacher's caseload entry (touchpoints) goes with that enrollment, like Activity;
-    # school-wide work (no enrollment) is the coach's own while they coach.
-    reach = Reach(district="coach__membership__district", coach="coach", enrollment="enrollment")
-
-    coach = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
-    )
-    enrollment = models.ForeignKey(
-        "coaching.Enrollment", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
-    )
-    month = models.DateField()
     kind = models.CharField(max_length=30)
     school_id = models.IntegerField(null=True)
     count = models.PositiveIntegerField(default=0)
@@ -196,19 +210,10 @@ class CoachMonth(models.Model):
         return f"Coach {self.coach_id} {self.kind} in {self.month:%Y-%m}"
 
 
-class CoachStandardMonth(models.Model):
-    """How often a coach's work in a month was tagged with a standard (done steps, reflections, activities)."""
+class CoachStandardMonth(CoachWork):
+    """How often a coach's work in a month was tagged with a standard (done steps, reflections, activities,
+    a challenge's first three steps)."""
 
-    # Tags of a teacher's steps, reflections and touchpoints carry that enrollment; school-wide work's, none.
-    reach = Reach(district="coach__membership__district", coach="coach", enrollment="enrollment")
-
-    coach = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
-    )
-    enrollment = models.ForeignKey(
-        "coaching.Enrollment", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
-    )
-    month = models.DateField()
     standard = models.ForeignKey("standards.Standard", on_delete=models.CASCADE, related_name="+")
     uses = models.PositiveIntegerField(default=0)
 
@@ -243,7 +248,7 @@ class CoachSelfAssessment(SelfAssessment):
 # (dashboard.selectors.level_two then falls back to the rows above).
 
 
-class SchoolMonth(models.Model):
+class SchoolMonth(MonthFigures):
     """One school's 1:1 coaching in one month: the sums of its EnrollmentMonth rows, and `coached`, the
     distinct teachers with 1:1 coaching minutes that month."""
 
@@ -253,16 +258,6 @@ class SchoolMonth(models.Model):
     school = models.ForeignKey("accounts.School", on_delete=models.CASCADE, related_name="+")
     month = models.DateField()
     coached = models.PositiveIntegerField(default=0)
-    plan_meetings = models.PositiveIntegerField(default=0)
-    visits = models.PositiveIntegerField(default=0)
-    debriefs = models.PositiveIntegerField(default=0)
-    step_minutes = models.PositiveIntegerField(default=0)
-    reflections = models.PositiveIntegerField(default=0)
-    reflection_minutes = models.PositiveIntegerField(default=0)
-    touchpoints = models.PositiveIntegerField(default=0)
-    touchpoint_minutes = models.PositiveIntegerField(default=0)
-    cycles_completed = models.PositiveIntegerField(default=0)
-    resolved = models.PositiveIntegerField(default=0)
 
     class Meta:
         constraints = [
@@ -271,7 +266,7 @@ class SchoolMonth(models.Model):
         indexes = [models.Index(fields=["program_id", "month"])]
 
     def __str__(self) -> str:
-        return f"School {self.school_id} in {self.month:%Y-%m} (program {self.program_id or 'all'})"
+        return f"School {self.school_id} in {self.month:%Y-%m} (program {self.program_id})"
 
 
 class TeacherYear(models.Model):
@@ -302,7 +297,7 @@ class TeacherYear(models.Model):
         indexes = [models.Index(fields=["program_id", "school", "year"])]
 
     def __str__(self) -> str:
-        return f"Teacher {self.teacher_id} in {self.year} (program {self.program_id or 'all'})"
+        return f"Teacher {self.teacher_id} in {self.year} (program {self.program_id})"
 
 
 class SchoolITU(models.Model):
@@ -333,4 +328,4 @@ class SchoolITU(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"School {self.school_id} {self.indicator or 'headline'} (program {self.program_id or 'all'})"
+        return f"School {self.school_id} {self.indicator or 'headline'} (program {self.program_id})"
