@@ -56,6 +56,12 @@ def test_demo_loads_a_realistic_district(capsys):
     assert ITURating.objects.filter(phase="baseline").count() >= 10
     assert ITURating.objects.filter(phase="end").exists()
 
+    # The principal of Lincoln sees what each goal drew (once, every row read "fewer than 5").
+    lincoln, programs = School.objects.get(name="Lincoln Middle School"), list(district.programs.all())
+    group = selectors.population(programs=programs, school=lincoln)
+    goals = selectors.goal_alignment(district, lincoln, programs, group=group)
+    assert len(goals) == 3 and not any(row.challenges.suppressed for row in goals), goals
+
     home = coach_home(User.objects.get(email="coach@demo.cadence.test"))
     assert home.today and home.stale_visits and home.not_contacted
     assert home.caseload_size == 10

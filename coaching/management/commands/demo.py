@@ -414,13 +414,15 @@ EVIDENCE = {  # standard code: evidence a coach writes (the rest get a short gen
 }
 
 
-HISTORY = (  # earlier challenges teachers closed this school year: problems, to improve, strategy, tool
+SCHOOL_GOAL = "the teacher's school's goal"  # in HISTORY: GOALS' goal of the teacher's school
+HISTORY = (  # earlier challenges teachers closed this school year: problems, to improve, strategy, tool, goal
     (["Students wait for help instead of trying first", "Early finishers drift off task"],
-     "students' independence during practice", "Station rotation with digital stations", "Google Slides"),
+     "students' independence during practice", "Station rotation with digital stations", "Google Slides",
+     "collaborate"),
     (["Feedback on drafts comes too late to use", "Peer review stays superficial"],
-     "timely feedback on drafts", "Peer feedback on shared documents", "Google Docs"),
+     "timely feedback on drafts", "Peer feedback on shared documents", "Google Docs", SCHOOL_GOAL),
     (["Few students explain their reasoning", "Misconceptions surface only on the test"],
-     "students' explanations of their reasoning", "Real-time polling for misconceptions", "Pear Deck"),
+     "students' explanations of their reasoning", "Real-time polling for misconceptions", "Pear Deck", "itu"),
 )  # fmt: skip
 CYCLE_EVERY = 27  # school days from a teacher's cycle to the next, about: with a touchpoint between, contact
 # every two weeks or so, and 20 to 30 steps done a month for a caseload of 10
@@ -450,7 +452,9 @@ def closed_challenge(
     """A challenge opened on the school day of its first cycle. Each of `cycles` (school day, touchpoint's
     school day or None) is a meet → visit → meet cycle from that day, then a reflection (the last one closes
     the challenge) and maybe a touchpoint."""
-    problems, improvement, title, tool = HISTORY[n % len(HISTORY)]
+    problems, improvement, title, tool, goal = HISTORY[n % len(HISTORY)]
+    if goal == SCHOOL_GOAL:
+        goal = next(key for key, (school, _) in GOALS.items() if school == enrollment.teacher.school.name)
     strategy = lib[title]
     challenge = services.challenge_start(enrollment=enrollment, problems=problems)
     services.challenge_identify(
@@ -459,6 +463,7 @@ def closed_challenge(
         title=problems[0],
         improvement=improvement,
         category=INSTR,
+        goal=lib[goal],
         standards=default_standards("identify"),
     )
     services.candidate_add(challenge=challenge, strategy=strategy, source="research")
