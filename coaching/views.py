@@ -218,8 +218,10 @@ def back_to_investigate(request, challenge_id: int):
     return _to_teacher(challenge)
 
 
-def _step_saved(step: Step) -> str:
-    """Say which happened: logged as done, or scheduled (and for when)."""
+def _step_saved(step: Step, *, was_done: bool = False) -> str:
+    """Say which happened: logged as done, a done step corrected, or scheduled (and for when)."""
+    if step.done and was_done:
+        return f"{step.get_kind_display()} updated."
     if step.done:
         return f"{step.get_kind_display()} logged as done."
     return f"{step.get_kind_display()} scheduled for {moves.when(step.starts_at)}."
@@ -250,8 +252,9 @@ def step_edit(request, step_id: int):
     step = selectors.step(request.user, step_id)
     challenge = step.cycle.challenge
     form = StepForm.for_step(step, request.POST or None, log="log" in request.GET)
+    was_done = step.done
     if form.is_valid() and run_service(form, services.step_update, step=step, **form.service_fields()):
-        messages.success(request, _step_saved(step))
+        messages.success(request, _step_saved(step, was_done=was_done))
         return _to_teacher(challenge)
     context = {"form": form, "challenge": challenge, "step": step, "kind_label": step.get_kind_display()}
     return render(request, "coaching/step_form.html", context)

@@ -194,3 +194,19 @@ def test_it_says_when_a_step_is_scheduled_for(client, cast):
     response = client.post(url, {"date": when.isoformat(), "time": "09:30", "minutes": 30}, follow=True)
 
     assert f"Planning meeting scheduled for {when:%a} {when.day} {when:%b}, 09:30." in response.content.decode()
+
+
+def test_it_says_a_done_step_was_updated_when_it_is_edited(client, cast):
+    """Correcting a step logged earlier (its minutes, say) says so: it was not "logged as done" again."""
+    challenge = _implementing(cast, (P, -1, True))
+    plan = challenge.cycles.get().steps.get()
+    client.force_login(cast.alice)
+    url = reverse("coaching:step_edit", args=[plan.pk])
+
+    form = next(form for form in read(client.get(url).content.decode()).forms if form.method == "post")
+    response = client.post(url, {**form.data(), "minutes": 50}, follow=True)
+
+    plan.refresh_from_db()
+    assert plan.minutes == 50
+    page = response.content.decode()
+    assert "Planning meeting updated." in page and "logged as done" not in page
