@@ -136,6 +136,14 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # A database host that does not answer is an outage page within seconds, not a request hung for minutes.
     DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = env_int("DATABASE_CONNECT_TIMEOUT", 5)
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Every request is a transaction (ATOMIC_REQUESTS) that reads before it writes. SQLite's default (deferred)
+    # transaction fails at once with "database is locked" when two of them upgrade to writing together (a
+    # double tap); an immediate one takes the write lock at BEGIN, so the second waits its turn (up to
+    # `timeout` seconds). WAL lets reads go on beside the writer.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        transaction_mode="IMMEDIATE", timeout=20, init_command="PRAGMA journal_mode=WAL;"
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
