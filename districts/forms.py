@@ -56,7 +56,7 @@ class CaseloadFilterForm(forms.Form):
     program = forms.ModelChoiceField(queryset=None, empty_label=None, widget=Select)
     school = forms.ModelChoiceField(queryset=None, required=False, empty_label="Any school", widget=Select)
     subject = SingleLineField(required=False, max_length=100)
-    grade_band = forms.ChoiceField(choices=[("", "Any grade band"), *GradeBand.choices], required=False)
+    grade_band = forms.ChoiceField(choices=[("", "Any grade band"), *GradeBand.choices], required=False, widget=Select)
     q = SingleLineField(label="Name or e-mail", required=False, max_length=200)
     unassigned = forms.BooleanField(label="Only teachers not on a caseload in this program", required=False)
 
@@ -69,8 +69,12 @@ class CaseloadFilterForm(forms.Form):
             data = data.copy()
             data["program"] = default.pk if default else ""
         super().__init__(data, **kwargs)
+        schools = district.schools.all()
         self.fields["program"].queryset = programs
-        self.fields["school"].queryset = district.schools.all()
+        self.fields["school"].queryset = schools
+        # The options from one read each (a ModelChoiceField reads its queryset again at every use).
+        self.fields["program"].choices = [(p.pk, str(p)) for p in programs]
+        self.fields["school"].choices = [("", "Any school"), *((s.pk, str(s)) for s in schools)]
 
     def teacher_filters(self) -> dict:
         return {name: value for name, value in self.cleaned_data.items() if name != "program"}

@@ -19,7 +19,7 @@ from coaching.forms import LibraryFilterForm
 from coaching.models import Enrollment, Goal, Program, Strategy, Tool
 from coaching.selectors import CASELOAD_WARNING, library_search
 from config.forms import run_service
-from districts import selectors, services
+from districts import selectors, services, tables
 from districts.forms import (
     AssignForm,
     CaseloadFilterForm,
@@ -154,25 +154,39 @@ def caseloads(request):
     program = filters.cleaned_data.get("program")
     if program is None:
         return render(request, "district/caseloads.html", {"filters": filters})
-    coaches = selectors.program_coaches(program)
-    # Assigning teachers of one school offers that school's coaches (a short list at district scale); a
-    # program with more than ASSIGN_CHOICES coaches asks for the school first, so the page does not grow.
-    school = filters.cleaned_data.get("school")
-    choices = [c for c in coaches if c.pk in selectors.school_coach_ids(program, school)] if school else coaches
-    choose_school = not school and len(coaches) > ASSIGN_CHOICES
-    if choose_school:
-        choices = []
-    form = AssignForm(request.POST or None, program=program, coaches=choices)
+    coach_page = Paginator(selectors.program_coaches(program), COACHES_PER_PAGE).get_page(request.GET.get("coaches"))
+    choices = _assign_choices(program, filters.cleaned_data.get("school"), coach_page)
+    choose_school = choices is None
+    form = AssignForm(request.POST or None, program=program, coaches=choices or [])
     data = form.cleaned_data if form.is_valid() else None
     if data and run_service(form, services.caseload_assign, actor=request.user, program=program, **data):
         _report_assignment(request, coach=data["coach"], count=len(data["teachers"]))
         return redirect(request.get_full_path())
     teachers = selectors.program_teachers(program, **filters.teacher_filters())
     page = Paginator(teachers, TEACHERS_PER_PAGE).get_page(request.GET.get("page"))
-    coach_page = Paginator(coaches, COACHES_PER_PAGE).get_page(request.GET.get("coaches"))
-    context = {"filters": filters, "program": program, "coach_page": coach_page, "form": form, "page": page}
-    context["choose_school"] = choose_school
-    return render(request, "district/caseloads.html", {**context, "warning_size": CASELOAD_WARNING})
+    context = {
+        "filters": filters,
+        "program": program,
+        "coach_page": coach_page,
+        "coach_rows": tables.coach_rows(program, coach_page.object_list, warning=CASELOAD_WARNING),
+        "form": form,
+        "page": page,
+        "teacher_rows": tables.teacher_rows(page.object_list, selected=form.selected(), disabled=choose_school),
+        "choose_school": choose_school,
+        "warning_size": CASELOAD_WARNING,
+    }
+    return render(request, "district/caseloads.html", context)
+
+
+def _assign_choices(program, school, coach_page) -> list | None:
+    """The coaches offered to assign teachers to: those of the chosen school (a short list at district scale),
+    else all the program's; None past ASSIGN_CHOICES coaches, when the page asks for the school first (so it
+    does not grow). A program whose coaches fit on one page offers that page's."""
+    if school:
+        return selectors.assignable_coaches(program, school)
+    if coach_page.paginator.count > ASSIGN_CHOICES:
+        return None
+    return selectors.assignable_coaches(program) if coach_page.has_other_pages() else list(coach_page.object_list)
 
 
 def _report_assignment(request, *, coach, count: int) -> None:

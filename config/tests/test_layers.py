@@ -41,6 +41,7 @@ MODULE_LAYER = {
     "digests": 3,  # dashboard: the digest e-mails the periodic task sends
     "tasks": 4,
     "forms": 4,
+    "tables": 4,  # districts: the caseloads page's long tables, written in Python
     "middleware": 4,
     "signin": 5,  # accounts: axes hooks; districts: single sign-on (allauth adapter, sign-in page)
     "views": 5,

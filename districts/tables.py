@@ -1,0 +1,63 @@
+"""The caseloads page's long tables, their rows written in Python (as dashboard/charts.py writes a chart and
+config.forms.Select a select's options): the markup the template's loops wrote, without a template lookup
+per cell, which cost a page of 25 coaches and 50 teachers ~10 ms."""
+
+from collections.abc import Iterable
+
+from django.template.defaultfilters import pluralize
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
+
+from accounts.models import User
+from coaching.models import Program, Teacher
+
+# Each row as the template's loop body wrote it, whitespace included (the page stays byte for byte the same).
+COACH_ROW = """
+      <tr>
+        <th scope="row"><a href="{}" aria-label="{}'s caseload">{}</a></th>
+        <td data-testid="caseload-{}">{}</td>
+        <td><span class="badge fs-6 text-bg-{}">{} teacher{}</span>
+          {}</td>
+      </tr>
+    """
+ABOVE = '<span class="small"> above {}</span>'
+TEACHER_ROW = """
+        <tr>
+          <td><input class="form-check-input" type="checkbox" name="teachers" value="{0}" id="teacher-{0}"{1}{2}></td>
+          <th scope="row"><label for="teacher-{0}">{3}</label>
+            <div class="small fw-normal d-md-none">{4}{5}</div></th>
+          <td class="d-none d-md-table-cell">{4}</td>
+          <td class="d-none d-md-table-cell">{6}</td>
+          <td class="d-none d-lg-table-cell">{7}</td>
+          <td>{8}</td>
+        </tr>
+      """
+NONE = "—"
+
+
+def coach_rows(program: Program, coaches: Iterable[User], *, warning: int) -> SafeString:
+    """A row per coach (annotated by `districts.selectors.program_coaches`): a link to their caseload in
+    `program`, its size, and all their teachers, flagged above `warning`."""
+
+    def row(coach: User) -> tuple:
+        over = coach.total > warning
+        url = reverse("district:coach_caseload", args=[program.pk, coach.pk])
+        badge, above = ("warning", format_html(ABOVE, warning)) if over else ("secondary", "")
+        return url, coach, coach, coach.pk, coach.in_program, badge, coach.total, pluralize(coach.total), above
+
+    return format_html_join("", COACH_ROW, (row(coach) for coach in coaches))
+
+
+def teacher_rows(teachers: Iterable[Teacher], *, selected: set[str], disabled: bool) -> SafeString:
+    """A row per teacher (annotated by `districts.selectors.program_teachers`) with its tick box, ticked
+    when its id is in `selected`, and who coaches them."""
+
+    def row(t: Teacher) -> tuple:
+        return (
+            t.pk, " checked" if str(t.pk) in selected else "", " disabled" if disabled else "", t.name,
+            t.school.name, format_html(" · {}", t.subject) if t.subject else "", t.subject or NONE,
+            t.get_grade_band_display() or NONE, t.coach_name or "Not on a caseload",
+        )  # fmt: skip
+
+    return format_html_join("", TEACHER_ROW, (row(t) for t in teachers))
