@@ -1,7 +1,7 @@
 from django import forms
 
 from accounts.models import AuditEvent
-from config.forms import Select, SingleLineField
+from config.forms import Select, SingleLineField, read_choices_once
 from dashboard.models import DigestSetting
 
 
@@ -53,10 +53,12 @@ class DashboardFilterForm(forms.Form):
     def __init__(self, *args, programs, schools=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["program"].queryset = programs
+        read_choices_once(self.fields["program"], programs)  # fills `programs`' cache: the view reads it again
         if schools is None:
             del self.fields["school"]
         else:
             self.fields["school"].queryset = schools
+            read_choices_once(self.fields["school"], schools)
         for name, field in self.fields.items():
             field.widget.attrs["class"] = "form-select" if name in ("program", "school") else "form-control"
 

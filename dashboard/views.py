@@ -12,7 +12,7 @@ from accounts.models import Role
 from accounts.permissions import coach_required, district_admin_required, leader_required, role_required
 from coaching.models import ITUIndicator, Teacher
 from config.forms import run_action, run_action_once, run_service
-from dashboard import digests, exports, selectors, services
+from dashboard import digests, exports, selectors, services, tables
 from dashboard.charts import BarChart, Series
 from dashboard.forms import (
     AuditFilterForm,
@@ -299,7 +299,7 @@ def district(request):
     schools = scoping.schools(membership)
     filters, programs, period, school = _filters(request, programs=running, schools=schools)
     k = district.suppression_k
-    shown = schools.filter(pk=school.pk) if school else schools.order_by("name")
+    shown = [school] if school else list(schools)  # by name, as the filters read them for their options
     school_page = Paginator(shown, ROWS_PAGE_SIZE).get_page(request.GET.get("schools"))
     coach_page = Paginator(selectors.district_coaches(district), ROWS_PAGE_SIZE).get_page(request.GET.get("coaches"))
     large = exports.is_large(school_page.paginator.count, coach_page.paginator.count)  # counted by the pagers
@@ -307,21 +307,27 @@ def district(request):
         return _district_csv(request, large, programs=programs, period=period, school=school)
     page_schools = list(school_page.object_list)
     school_rows = selectors.school_figures(district, page_schools, programs=programs, period=period)
-    group = selectors.population(programs=programs, school=school)  # the district's (or school's) teachers
+    # The suppression group of the district-wide figures: the district's teachers in the programs, or the
+    # chosen school's (its row's group, the same count: selectors.population).
+    group = school_rows[0].group if school else selectors.population(programs=programs)
     itu_rows = selectors.itu_rows(programs=programs, school=school)
     itu = selectors.itu_change(itu_rows, k=k, group=group)
     trend = selectors.trend(selectors.month_rows(programs=programs, school=school), period, k=k, group=group)
+    # Each school's figures beside its ITU (itu_by_school keeps the rows' order).
+    per_school = list(zip(school_rows, selectors.itu_by_school(district, school_rows, programs), strict=True))
+    per_coach = selectors.coach_rows(
+        district, list(coach_page.object_list), programs=programs, period=period, school=school
+    )
     query = request.GET.copy()
     context = {
         "filters": filters,
         "period": period,
         "programs": programs,
-        # Each school's figures beside its ITU (itu_by_school keeps the rows' order).
-        "schools": list(zip(school_rows, selectors.itu_by_school(district, school_rows, programs), strict=True)),
+        "schools": per_school,
+        "school_rows": tables.school_rows(per_school),
         "school_page": school_page,
-        "coaches": selectors.coach_rows(
-            district, list(coach_page.object_list), programs=programs, period=period, school=school
-        ),
+        "coaches": per_coach,
+        "coach_rows": tables.coach_rows(per_coach, warning=selectors.CASELOAD_WARNING),
         "coach_page": coach_page,
         "warning_size": selectors.CASELOAD_WARNING,
         "recommended": selectors.CASELOAD_RECOMMENDED,

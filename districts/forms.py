@@ -5,7 +5,7 @@ from django.utils import timezone
 from accounts import scoping
 from accounts.models import District
 from coaching.models import GradeBand, Program, Strategy, Teacher, Tool
-from config.forms import ModelForm, Select, SingleLineField
+from config.forms import ModelForm, Select, SingleLineField, read_choices_once
 from districts import selectors, services
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -69,12 +69,10 @@ class CaseloadFilterForm(forms.Form):
             data = data.copy()
             data["program"] = default.pk if default else ""
         super().__init__(data, **kwargs)
-        schools = district.schools.all()
         self.fields["program"].queryset = programs
-        self.fields["school"].queryset = schools
-        # The options from one read each (a ModelChoiceField reads its queryset again at every use).
-        self.fields["program"].choices = [(p.pk, str(p)) for p in programs]
-        self.fields["school"].choices = [("", "Any school"), *((s.pk, str(s)) for s in schools)]
+        self.fields["school"].queryset = district.schools.all()
+        read_choices_once(self.fields["program"], programs)
+        read_choices_once(self.fields["school"], district.schools.all())
 
     def teacher_filters(self) -> dict:
         return {name: value for name, value in self.cleaned_data.items() if name != "program"}
