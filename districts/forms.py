@@ -69,10 +69,11 @@ class CaseloadFilterForm(forms.Form):
             data = data.copy()
             data["program"] = default.pk if default else ""
         super().__init__(data, **kwargs)
+        schools = district.schools.all()
         self.fields["program"].queryset = programs
-        self.fields["school"].queryset = district.schools.all()
+        self.fields["school"].queryset = schools
         read_choices_once(self.fields["program"], programs)
-        read_choices_once(self.fields["school"], district.schools.all())
+        read_choices_once(self.fields["school"], schools)
 
     def teacher_filters(self) -> dict:
         return {name: value for name, value in self.cleaned_data.items() if name != "program"}

@@ -552,6 +552,21 @@ def test_it_names_the_teachers_already_on_a_caseload(client, cast):
     assert Enrollment.objects.count() == 1
 
 
+def test_it_counts_each_coachs_active_caseload_in_the_program_and_in_all(client, cast):
+    other = f.ProgramFactory(district=cast.district)
+    for teacher in _teachers(cast, 16):
+        f.EnrollmentFactory(program=other, coach=cast.alice, teacher=teacher)
+    ended = f.EnrollmentFactory(program=cast.program, coach=cast.alice, teacher=_teachers(cast, 1)[0])
+    ended.ends_on = timezone.localdate()
+    ended.save()
+    client.force_login(cast.dana)
+    page = client.get(reverse("district:caseloads") + f"?program={cast.program.pk}").content.decode()
+    alice = page.split("Alice's caseload")[1][:300]
+    assert f'<td data-testid="caseload-{cast.alice.pk}">1</td>' in alice  # Maria; the ended one is not counted
+    assert '<span class="badge fs-6 text-bg-warning">17 teachers</span>' in alice and "above 16" in alice
+    assert f'<td data-testid="caseload-{cast.bob.pk}">0</td>' in page and "0 teachers</span>" in page
+
+
 def test_it_warns_when_a_caseload_goes_above_sixteen(client, cast):
     for teacher in _teachers(cast, 15):
         f.EnrollmentFactory(program=cast.program, coach=cast.alice, teacher=teacher)
