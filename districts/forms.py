@@ -98,9 +98,19 @@ class AssignForm(forms.Form):
 class MoveForm(forms.Form):
     coach = forms.ModelChoiceField(queryset=None, label="New coach", empty_label="Choose a coach", widget=Select)
 
-    def __init__(self, *args, enrollment, **kwargs):
+    def __init__(self, *args, enrollment, limit: int, **kwargs):
+        """The program's other coaches; past `limit` of them, only those who work at the teacher's school (the
+        list must not grow with the district)."""
         super().__init__(*args, **kwargs)
-        self.fields["coach"].queryset = enrollment.program.coaches.exclude(pk=enrollment.coach_id)
+        coaches = enrollment.program.coaches.exclude(pk=enrollment.coach_id).order_by("full_name", "email")
+        if coaches.count() > limit:
+            school, teacher = enrollment.teacher.school, enrollment.teacher
+            coaches = coaches.filter(membership__schools=school)
+            self.fields["coach"].help_text = (
+                f"The program's coaches who work at {school}. To move {teacher} to a coach from another school, "
+                f"first add {school} to that coach's schools on the People page."
+            )
+        self.fields["coach"].queryset = coaches
 
 
 class ConfirmForm(forms.Form):

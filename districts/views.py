@@ -218,7 +218,7 @@ def _back_to_caseload(enrollment) -> str:
 @district_admin_required
 def enrollment_move(request, enrollment_id: int):
     enrollment = _enrollment(request, enrollment_id)
-    form = MoveForm(request.POST or None, enrollment=enrollment)
+    form = MoveForm(request.POST or None, enrollment=enrollment, limit=ASSIGN_CHOICES)
     if form.is_valid():
         moved = run_service(
             form, services.enrollment_move, actor=request.user, enrollment=enrollment, **form.cleaned_data

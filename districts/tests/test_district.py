@@ -727,3 +727,26 @@ def test_it_asks_for_the_school_before_offering_the_coaches_of_a_very_big_progra
     assert "disabled>" in page  # the teachers' boxes wait for the school
     with_school = client.get(url + f"&school={cast.school.pk}").content.decode()
     assert "Assign the ticked teachers to" in with_school and "Alice" in with_school
+
+
+def test_it_offers_the_coaches_of_the_teachers_school_when_moving_a_teacher_in_a_very_big_program(client, cast):
+    """The move list does not grow with the district either: past ASSIGN_CHOICES coaches, it offers those who
+    work at the teacher's school and says how to reach another."""
+    from districts import views
+
+    url = reverse("district:enrollment_move", kwargs={"enrollment_id": cast.enrollment.pk})
+    client.force_login(cast.dana)
+    assert "Zed Coach" not in client.get(url).content.decode()
+    for i in range(views.ASSIGN_CHOICES):
+        coach = f.UserFactory(full_name=f"Zed Coach {i:02}")
+        f.MembershipFactory(user=coach, district=cast.district, role=Role.COACH)
+        cast.program.coaches.add(coach)
+    at_school = f.UserFactory(full_name="Yara Coach")
+    f.MembershipFactory(user=at_school, district=cast.district, role=Role.COACH).schools.add(cast.school)
+    cast.program.coaches.add(at_school)
+
+    page = client.get(url).content.decode()
+    assert "Yara Coach</option>" in page and "Zed Coach 00</option>" not in page
+    assert f"first add {cast.school} to that coach" in page
+    refused = client.post(url, {"coach": cast.program.coaches.get(full_name="Zed Coach 00").pk})
+    assert refused.status_code == 200 and "Select a valid choice" in refused.content.decode()
