@@ -740,15 +740,41 @@ class TimeMonth:
 LEARNING = (Activity.Kind.PD, Activity.Kind.PLN)
 
 
-def coach_time(user: User, period: Period) -> list[TimeMonth]:
-    """Hours by kind of work (standard 3D) month by month, from the rollups (2 queries)."""
-    one_to_one = {
-        row["month"]: row["m"]
-        for row in period.rollups(coach_rollups(user, EnrollmentMonth))
-        .values("month")
-        .annotate(m=Sum(ONE_TO_ONE_MINUTES))
-        .order_by()
-    }
+def coach_months(user: User, period: Period) -> dict[datetime.date, dict]:
+    """The coach's 1:1 work (their EnrollmentMonth rows) summed month by month over `period`, one query: per
+    month, `teachers` coached, `steps` done, `minutes` of 1:1 coaching, `cycles` completed and challenges
+    `resolved`. What `coach_time`, `coach_trend` and `coach_summary` are derived from."""
+    rows = period.rollups(coach_rollups(user, EnrollmentMonth)).values("month")
+    figures = rows.annotate(
+        teachers=Count("teacher_id", distinct=True, filter=COACHED),
+        steps=Sum(F("plan_meetings") + F("visits") + F("debriefs")),
+        minutes=Sum(ONE_TO_ONE_MINUTES),
+        cycles=Sum("cycles_completed"),
+        resolved=Sum("resolved"),
+    )
+    return {row.pop("month"): row for row in figures.order_by()}
+
+
+def coach_trend(months: dict[datetime.date, dict], period: Period) -> list[MonthFigures]:
+    """What `trend` gives with k None (nothing suppressed: the coach's own work), from `coach_months`."""
+    result = []
+    for month in period.months:
+        row = months.get(month, {})
+        result.append(
+            MonthFigures(
+                month=month,
+                teachers=Figure(row.get("teachers", 0), 0),
+                steps=Figure(row.get("steps") or 0, 0),
+                hours=Figure(round((row.get("minutes") or 0) / 60, 1), 0),
+                cycles=Figure(row.get("cycles") or 0, 0),
+            )
+        )
+    return result
+
+
+def coach_time(user: User, period: Period, months: dict[datetime.date, dict]) -> list[TimeMonth]:
+    """Hours by kind of work (standard 3D) month by month: 1:1 from `coach_months`, the rest from the coach's
+    activity rollups (1 query)."""
     other: dict[tuple, int] = {}
     activities = period.rollups(coach_rollups(user, CoachMonth)).exclude(kind=Activity.Kind.TOUCHPOINT)
     for row in activities.values("month", "kind").annotate(m=Sum("minutes")).order_by():
@@ -757,7 +783,7 @@ def coach_time(user: User, period: Period) -> list[TimeMonth]:
     return [
         TimeMonth(
             month=month,
-            one_to_one=round((one_to_one.get(month) or 0) / 60, 1),
+            one_to_one=round((months.get(month, {}).get("minutes") or 0) / 60, 1),
             school_wide=round(other.get((month, "school_wide"), 0) / 60, 1),
             learning=round(other.get((month, "learning"), 0) / 60, 1),
         )
@@ -799,14 +825,12 @@ class CoachSummary:
     resolved: int
 
 
-def coach_summary(user: User, period: Period) -> CoachSummary:
-    totals = period.rollups(coach_rollups(user, EnrollmentMonth)).aggregate(
-        cycles=Sum("cycles_completed"), resolved=Sum("resolved")
-    )
+def coach_summary(months: dict[datetime.date, dict], cadence: list[Cadence]) -> CoachSummary:
+    """The headline figures, from `coach_months` and `cadence_health` (one row per teacher on the caseload)."""
     return CoachSummary(
-        teachers=scoping.coach_records(user, Enrollment).active().count(),
-        cycles=totals["cycles"] or 0,
-        resolved=totals["resolved"] or 0,
+        teachers=len(cadence),
+        cycles=sum(row["cycles"] or 0 for row in months.values()),
+        resolved=sum(row["resolved"] or 0 for row in months.values()),
     )
 
 

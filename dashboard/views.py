@@ -23,7 +23,7 @@ from dashboard.forms import (
     SelfAssessmentForm,
     TeacherSearchForm,
 )
-from dashboard.models import CoachStandardMonth, DataExport, EnrollmentITU, EnrollmentMonth
+from dashboard.models import CoachStandardMonth, DataExport, EnrollmentITU
 from standards.models import Standard
 
 AUDIT_PAGE_SIZE = 50
@@ -97,8 +97,9 @@ def coach(request):
     today = timezone.localdate()
     programs = selectors.coach_programs(user, today)
     period = selectors.program_period(programs, today)
-    time = selectors.coach_time(user, period)
-    trend = selectors.trend(selectors.coach_rollups(user, EnrollmentMonth), period, k=None)
+    months = selectors.coach_months(user, period)
+    time = selectors.coach_time(user, period, months)
+    trend = selectors.coach_trend(months, period)
     itu = selectors.itu_change(selectors.coach_rollups(user, EnrollmentITU), k=None)
     coverage = selectors.standards_coverage(selectors.coach_rollups(user, CoachStandardMonth), period)
     if request.GET.get("format") == "csv":
@@ -114,12 +115,13 @@ def coach(request):
                 exports.trend_section(trend),
             ],
         )  # fmt: skip
+    cadence = selectors.cadence_health(user, today=today)
     context = {
         "period": period,
         "months": _month_labels(period.months),
-        "summary": selectors.coach_summary(user, period),
+        "summary": selectors.coach_summary(months, cadence),
         "statuses": selectors.coach_challenges_by_status(user),
-        "cadence": selectors.cadence_health(user, today=today),
+        "cadence": cadence,
         "contact_days": selectors.CONTACT_DAYS,
         "time": time,
         "time_chart": BarChart(

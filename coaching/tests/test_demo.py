@@ -13,7 +13,7 @@ from coaching.management.commands.demo import PASSWORD, USERS
 from coaching.models import Challenge, Cycle, Enrollment, ITURating, Step, Strategy, Teacher
 from coaching.selectors import coach_home
 from dashboard import selectors
-from dashboard.models import CoachStandardMonth, EnrollmentMonth
+from dashboard.models import CoachStandardMonth
 from dashboard.selectors import coach_rollups
 
 pytestmark = pytest.mark.django_db
@@ -128,8 +128,9 @@ def test_demo_coaching_is_spread_over_the_months_since_the_program_started(capsy
     assert len(months) >= 3
     for coach in User.objects.filter(membership__role=Role.COACH, membership__district=district):
         email = coach.email
-        steps = {m.month: m.steps.value for m in selectors.trend(coach_rollups(coach, EnrollmentMonth), period, k=None)}
-        time = {m.month: m for m in selectors.coach_time(coach, period)}
+        work = selectors.coach_months(coach, period)
+        steps = {m.month: m.steps.value for m in selectors.coach_trend(work, period)}
+        time = {m.month: m for m in selectors.coach_time(coach, period, work)}
         coverage = selectors.standards_coverage(coach_rollups(coach, CoachStandardMonth), period)
         for month in months:
             n, i = school_days[month], period.months.index(month)
