@@ -32,8 +32,8 @@ from dataclasses import dataclass
 from django.db.models import Avg, Count, F, OuterRef, Q, QuerySet, Sum
 from django.db.models.lookups import GreaterThan
 from django.utils import timezone
-from django.utils.html import escape, format_html, format_html_join
-from django.utils.safestring import SafeString
+from django.utils.html import escape, format_html
+from django.utils.safestring import SafeString, mark_safe
 
 from accounts import scoping
 from accounts.models import AuditEvent, District, Membership, Role, School, User
@@ -676,7 +676,7 @@ class Cadence:
         return self.since_contact is not None and self.since_contact <= CONTACT_DAYS
 
 
-def cadence_health(user: User, *, today: datetime.date | None = None) -> list[Cadence]:
+def cadence_health(records: scoping.CoachRecords, *, today: datetime.date | None = None) -> list[Cadence]:
     """Per teacher on the coach's caseload: days plan meeting → visit → debrief in the latest cycle, and
     days since the last contact, against the model's ~2-week aim (2 queries for any caseload, reading the
     latest cycle's steps only, whatever the length of the coach's history)."""
@@ -686,11 +686,9 @@ def cadence_health(user: User, *, today: datetime.date | None = None) -> list[Ca
         .order_by("-challenge__opened_on", "-challenge_id", "-number")
         .values("pk")[:1]
     )
-    enrollments = list(
-        scoping.coach_records(user, Enrollment).active().select_related("teacher").annotate(latest=latest_cycle)
-    )
+    enrollments = list(records(Enrollment).select_related("teacher").annotate(latest=latest_cycle))
     cycles = [e.latest for e in enrollments if e.latest] or [0]  # never empty: one query whatever the data
-    steps = scoping.coach_records(user, Step).filter(cycle__in=cycles, done=True)
+    steps = records(Step).filter(cycle__in=cycles, done=True)
     latest: dict[int, dict[str, datetime.date]] = {}
     for step in steps.values("kind", "starts_at", enrollment=F("cycle__challenge__enrollment")).order_by():
         latest.setdefault(step["enrollment"], {})[step["kind"]] = timezone.localdate(step["starts_at"])
@@ -713,9 +711,9 @@ def cadence_health(user: User, *, today: datetime.date | None = None) -> list[Ca
     return result
 
 
-def coach_challenges_by_status(user: User) -> list[tuple[str, int]]:
+def coach_challenges_by_status(records: scoping.CoachRecords) -> list[tuple[str, int]]:
     """The coach's challenges by step of the model (closed last), one query."""
-    rows = scoping.coach_records(user, Challenge).values("status").annotate(n=Count("pk")).order_by()
+    rows = records(Challenge).values("status").annotate(n=Count("pk")).order_by()
     counts = {row["status"]: row["n"] for row in rows}
     return [(label, counts.get(value, 0)) for value, label in Status.choices]
 
@@ -740,11 +738,11 @@ class TimeMonth:
 LEARNING = (Activity.Kind.PD, Activity.Kind.PLN)
 
 
-def coach_months(user: User, period: Period) -> dict[datetime.date, dict]:
+def coach_months(records: scoping.CoachRecords, period: Period) -> dict[datetime.date, dict]:
     """The coach's 1:1 work (their EnrollmentMonth rows) summed month by month over `period`, one query: per
     month, `teachers` coached, `steps` done, `minutes` of 1:1 coaching, `cycles` completed and challenges
     `resolved`. What `coach_time`, `coach_trend` and `coach_summary` are derived from."""
-    rows = period.rollups(coach_rollups(user, EnrollmentMonth)).values("month")
+    rows = period.rollups(records(EnrollmentMonth)).values("month")
     figures = rows.annotate(
         teachers=Count("teacher_id", distinct=True, filter=COACHED),
         steps=Sum(F("plan_meetings") + F("visits") + F("debriefs")),
@@ -772,11 +770,11 @@ def coach_trend(months: dict[datetime.date, dict], period: Period) -> list[Month
     return result
 
 
-def coach_time(user: User, period: Period, months: dict[datetime.date, dict]) -> list[TimeMonth]:
+def coach_time(records: scoping.CoachRecords, period: Period, months: dict[datetime.date, dict]) -> list[TimeMonth]:
     """Hours by kind of work (standard 3D) month by month: 1:1 from `coach_months`, the rest from the coach's
     activity rollups (1 query)."""
     other: dict[tuple, int] = {}
-    activities = period.rollups(coach_rollups(user, CoachMonth)).exclude(kind=Activity.Kind.TOUCHPOINT)
+    activities = period.rollups(records(CoachMonth)).exclude(kind=Activity.Kind.TOUCHPOINT)
     for row in activities.values("month", "kind").annotate(m=Sum("minutes")).order_by():
         group = "learning" if row["kind"] in LEARNING else "school_wide"
         other[(row["month"], group)] = other.get((row["month"], group), 0) + row["m"]
@@ -799,8 +797,9 @@ class CoverageRow:
 
     @property
     def cells_html(self) -> SafeString:
-        """The row's cells of the heat map, written once (18 standards by 12 months: 216 cells a page)."""
-        return format_html_join("", '<td class="heat-{1}">{0}</td>', self.cells)
+        """The row's cells of the heat map, written once (18 standards by 12 months: 216 cells a page). Two
+        integers a cell (`:d` refuses anything else): nothing to escape, so no format_html per cell."""
+        return mark_safe("".join(f'<td class="heat-{shade}">{uses:d}</td>' for uses, shade in self.cells))  # noqa: S308
 
 
 def standards_coverage(rows: QuerySet, period: Period) -> list[CoverageRow]:

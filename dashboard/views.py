@@ -97,11 +97,12 @@ def coach(request):
     today = timezone.localdate()
     programs = selectors.coach_programs(user, today)
     period = selectors.program_period(programs, today)
-    months = selectors.coach_months(user, period)
-    time = selectors.coach_time(user, period, months)
-    trend = selectors.coach_trend(months, period)
-    itu = selectors.itu_change(selectors.coach_rollups(user, EnrollmentITU), k=None)
-    coverage = selectors.standards_coverage(selectors.coach_rollups(user, CoachStandardMonth), period)
+    records = scoping.CoachRecords(user)
+    work = selectors.coach_months(records, period)
+    time = selectors.coach_time(records, period, work)
+    trend = selectors.coach_trend(work, period)
+    itu = selectors.itu_change(records(EnrollmentITU), k=None)
+    coverage = selectors.standards_coverage(records(CoachStandardMonth), period)
     if request.GET.get("format") == "csv":
         months = [f"{m:%Y-%m}" for m in period.months]
         return _csv(
@@ -115,12 +116,12 @@ def coach(request):
                 exports.trend_section(trend),
             ],
         )  # fmt: skip
-    cadence = selectors.cadence_health(user, today=today)
+    cadence = selectors.cadence_health(records, today=today)
     context = {
         "period": period,
         "months": _month_labels(period.months),
-        "summary": selectors.coach_summary(months, cadence),
-        "statuses": selectors.coach_challenges_by_status(user),
+        "summary": selectors.coach_summary(work, cadence),
+        "statuses": selectors.coach_challenges_by_status(records),
         "cadence": cadence,
         "contact_days": selectors.CONTACT_DAYS,
         "time": time,

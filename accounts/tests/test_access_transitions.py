@@ -182,6 +182,8 @@ def test_it_returns_no_confidential_row_after_the_change_even_to_a_session_that_
     full_record(cast.enrollment, strategy=cast.strategy, tool=cast.tool)
     f.log(f.challenge_at(cast, "implement"), "plan_meeting", days=2, done=False)  # a calendar event too
     before = {m.__name__: scoping.coach_records(cast.alice, m).count() for m in _confidential_models()}
+    records = scoping.CoachRecords(cast.alice)  # a page's: the caseload read once
+    assert {m.__name__: records(m).count() for m in _confidential_models()} == before
     assert {name for name, n in before.items() if n} >= {
         "Enrollment", "Challenge", "StrategyCandidate", "Cycle", "Step", "Reflection", "ITURating", "ITUScore",
         "Activity", "ImpactStory", "CalendarEvent",
@@ -192,6 +194,8 @@ def test_it_returns_no_confidential_row_after_the_change_even_to_a_session_that_
 
     after = {m.__name__: scoping.coach_records(cast.alice, m).count() for m in _confidential_models()}
     assert after == dict.fromkeys(before, 0)
+    records = scoping.CoachRecords(cast.alice)
+    assert {m.__name__: records(m).count() for m in _confidential_models()} == after
 
 
 def test_it_keeps_a_coachs_school_wide_activities_when_a_teacher_leaves(cast):
@@ -203,6 +207,7 @@ def test_it_keeps_a_coachs_school_wide_activities_when_a_teacher_leaves(cast):
     enrollments_ended(cast)
 
     assert [a.kind for a in scoping.coach_records(cast.alice, apps.get_model("coaching", "Activity"))] == ["plc"]
+    assert [a.kind for a in scoping.CoachRecords(cast.alice)(apps.get_model("coaching", "Activity"))] == ["plc"]
 
 
 # --- what a role change does to the caseload, in the same transaction ---------------------------------

@@ -8,6 +8,7 @@ from django.core.management import call_command
 from django.test import RequestFactory
 from django.utils import timezone
 
+from accounts import scoping
 from accounts.models import District, Membership, Role, School, User
 from coaching.management.commands.demo import PASSWORD, USERS
 from coaching.models import Challenge, Cycle, Enrollment, ITURating, Step, Strategy, Teacher
@@ -128,9 +129,10 @@ def test_demo_coaching_is_spread_over_the_months_since_the_program_started(capsy
     assert len(months) >= 3
     for coach in User.objects.filter(membership__role=Role.COACH, membership__district=district):
         email = coach.email
-        work = selectors.coach_months(coach, period)
+        records = scoping.CoachRecords(coach)
+        work = selectors.coach_months(records, period)
         steps = {m.month: m.steps.value for m in selectors.coach_trend(work, period)}
-        time = {m.month: m for m in selectors.coach_time(coach, period, work)}
+        time = {m.month: m for m in selectors.coach_time(records, period, work)}
         coverage = selectors.standards_coverage(coach_rollups(coach, CoachStandardMonth), period)
         for month in months:
             n, i = school_days[month], period.months.index(month)

@@ -11,7 +11,7 @@ from standards.models import SelfAssessment, Standard
 from testing.factories import challenge_at
 
 pytestmark = pytest.mark.django_db
-COACH_QUERIES = 20
+COACH_QUERIES = 18
 
 
 def rate_all(enrollment, phase, score):
