@@ -810,9 +810,10 @@ def standards_coverage(rows: QuerySet, period: Period) -> list[CoverageRow]:
         for row in period.rollups(rows).values("standard", "month").annotate(n=Sum("uses")).order_by()
     }
     top = max(uses.values(), default=0)
+    months = period.months
     result = []
     for standard in Standard.objects.order_by("code"):
-        cells = [uses.get((standard.pk, month), 0) for month in period.months]
+        cells = [uses.get((standard.pk, month), 0) for month in months]
         shades = [(n, 0 if not n else min(4, 1 + (3 * n) // max(top, 1))) for n in cells]
         result.append(CoverageRow(standard=standard, cells=shades, total=sum(cells)))
     return result
