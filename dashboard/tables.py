@@ -1,5 +1,6 @@
-"""The district dashboard's school and coach tables, their rows written in Python (as charts.py writes a chart):
-the markup the template's loops wrote, without a template lookup per cell (25 rows of 8 figures each)."""
+"""The district dashboard's school and coach tables and the coach dashboard's cadence, time and coverage tables,
+their rows written in Python (as charts.py writes a chart): the markup the template's loops wrote, without a
+template lookup per cell (25 rows of 8 figures each; 12 months, 18 standards)."""
 
 from collections.abc import Iterable
 
@@ -7,7 +8,7 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
-from dashboard.selectors import CoachRow, SchoolFigures, SchoolHeadline
+from dashboard.selectors import Cadence, CoachRow, CoverageRow, SchoolFigures, SchoolHeadline, TimeMonth
 
 # Each row as the template's loop body wrote it, whitespace included (the page stays byte for byte the same).
 SCHOOL_ROW = """
@@ -56,3 +57,51 @@ def coach_rows(rows: Iterable[CoachRow], *, warning: int) -> SafeString:
         return r.coach, r.caseload.html, over, r.contacted.html, r.cycles.html, r.hours.html, r.standards.html
 
     return format_html_join("", COACH_ROW, (row(r) for r in rows))
+
+
+# --- the coach's own dashboard -----------------------------------------------------------------------------
+
+CADENCE_ROW = """<tr>
+    <th scope="row" class="fw-normal"><a href="{}">{}</a></th>
+    <td class="text-end">{}</td>
+    <td class="text-end">{}</td>
+    <td class="text-end text-nowrap">{}</td>
+  </tr>"""
+LATE = '<span class="badge badge-warn">{}</span>'
+TIME_ROW = (
+    '<tr><th scope="row" class="fw-normal">{}</th><td class="text-end">{}</td><td class="text-end">{}</td>'
+    '<td class="text-end">{}</td><td class="text-end">{}</td></tr>'
+)
+COVERAGE_ROW = '<tr><th scope="row" class="fw-normal text-nowrap"><abbr title="{}">{}</abbr></th>{}<td>{}</td></tr>'
+
+
+def cadence_rows(rows: Iterable[Cadence]) -> SafeString:
+    """A row per teacher on the caseload (`selectors.cadence_health`): days between the latest cycle's steps and
+    since the last contact, flagged when there was none or it is older than the aim."""
+
+    def since(r: Cadence) -> SafeString | str:
+        if r.since_contact is None:
+            return format_html(LATE, "no contact yet")
+        days = f"{r.since_contact} days"
+        return days if r.on_track else format_html(LATE, days)
+
+    def row(r: Cadence) -> tuple:
+        link = reverse("coaching:teacher", args=[r.enrollment.teacher_id])
+        gaps = ["—" if gap is None else gap for gap in (r.plan_to_visit, r.visit_to_debrief)]
+        return link, r.enrollment.teacher.name, *gaps, since(r)
+
+    return format_html_join("", CADENCE_ROW, (row(r) for r in rows))
+
+
+def time_rows(rows: Iterable[TimeMonth]) -> SafeString:
+    """A row per month (`selectors.coach_time`): hours of 1:1, school-wide and learning work, and their total."""
+    return format_html_join(
+        "", TIME_ROW, ((f"{r.month:%b %Y}", r.one_to_one, r.school_wide, r.learning, r.total) for r in rows)
+    )
+
+
+def coverage_rows(rows: Iterable[CoverageRow]) -> SafeString:
+    """A row per standard (`selectors.standards_coverage`): its uses month by month, shaded, and their total."""
+    return format_html_join(
+        "", COVERAGE_ROW, ((r.standard.title, r.standard.code, r.cells_html, r.total) for r in rows)
+    )

@@ -123,8 +123,10 @@ def coach(request):
         "summary": selectors.coach_summary(work, cadence),
         "statuses": selectors.coach_challenges_by_status(records),
         "cadence": cadence,
+        "cadence_rows": tables.cadence_rows(cadence),
         "contact_days": selectors.CONTACT_DAYS,
         "time": time,
+        "time_rows": tables.time_rows(time),
         "time_chart": BarChart(
             key="time",
             title="Hours of work by kind, month by month",
@@ -138,6 +140,7 @@ def coach(request):
         "trend": trend,
         "trend_chart": _trend_chart("trend", "Coaching steps and hours, month by month", trend),
         "coverage": coverage,
+        "coverage_rows": tables.coverage_rows(coverage),
         "never": [row.standard for row in coverage if not row.total],
         "itu": itu,
         "itu_chart": _itu_chart("itu", "ITU proficiency per indicator, baseline and latest (1–5)", itu),

@@ -1,9 +1,13 @@
 """The markup the dashboards build in Python (not in template loops) is the markup their partials wrote."""
 
+import datetime
+
 from django.template import Context, Template
 
+from coaching.models import Enrollment, Teacher
+from dashboard import tables
 from dashboard.charts import BarChart, Series
-from dashboard.selectors import CoverageRow, Figure
+from dashboard.selectors import Cadence, CoverageRow, Figure, TimeMonth
 from standards.models import Standard
 
 
@@ -64,3 +68,33 @@ def test_it_gives_a_chart_of_several_series_a_legend():
         '<ul class="legend" aria-hidden="true"><li><span class="swatch chart-s0"></span>x</li>'
         '<li><span class="swatch chart-s1"></span>y</li></ul>\n</figure>\n'
     )
+
+
+# The coach dashboard's loops as its template wrote them.
+CADENCE_LOOP = """{% for row in cadence %}<tr>
+    <th scope="row" class="fw-normal"><a href="{% url 'coaching:teacher' row.enrollment.teacher_id %}">{{ row.enrollment.teacher.name }}</a></th>
+    <td class="text-end">{{ row.plan_to_visit|default_if_none:"—" }}</td>
+    <td class="text-end">{{ row.visit_to_debrief|default_if_none:"—" }}</td>
+    <td class="text-end text-nowrap">{% if row.since_contact is None %}<span class="badge badge-warn">no contact yet</span>{% elif row.on_track %}{{ row.since_contact }} days{% else %}<span class="badge badge-warn">{{ row.since_contact }} days</span>{% endif %}</td>
+  </tr>{% endfor %}"""  # noqa: E501 (the template's lines, as they were)
+TIME_LOOP = (
+    '{% for row in time %}<tr><th scope="row" class="fw-normal">{{ row.month|date:"M Y" }}</th>'
+    '<td class="text-end">{{ row.one_to_one }}</td><td class="text-end">{{ row.school_wide }}</td>'
+    '<td class="text-end">{{ row.learning }}</td><td class="text-end">{{ row.total }}</td></tr>{% endfor %}'
+)
+COVERAGE_LOOP = (
+    '{% for row in coverage %}<tr><th scope="row" class="fw-normal text-nowrap"><abbr title="{{ row.standard.title }}">'
+    "{{ row.standard.code }}</abbr></th>{{ row.cells_html }}<td>{{ row.total }}</td></tr>{% endfor %}"
+)
+
+
+def test_it_writes_the_coach_dashboards_rows_as_its_template_did():
+    def cadence(name, *days):
+        return Cadence(Enrollment(teacher=Teacher(pk=7, name=name)), *days)
+
+    rows = [cadence("Ana <&> Bo", None, None, None), cadence("Cy", 1, 12, 3), cadence("Di", 2, None, 40)]
+    assert tables.cadence_rows(rows) == _render(CADENCE_LOOP, cadence=rows)
+    months = [TimeMonth(datetime.date(2026, m, 1), 1234.5, 0.0, 2.5) for m in (1, 12)]
+    assert tables.time_rows(months) == _render(TIME_LOOP, time=months)
+    coverage = [CoverageRow(Standard(code="1C", title='Leads "PD" & <more>'), [(15, 2), (0, 0)], 15)]
+    assert tables.coverage_rows(coverage) == _render(COVERAGE_LOOP, coverage=coverage)
