@@ -47,7 +47,7 @@ class TaggedForm(forms.Form):
     def __init__(self, *args, tag_kind: str | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         kind = tag_kind or self.tag_kind
-        if "standards" not in self.initial:
+        if "standards" not in self.initial and not self.is_bound:  # a posted form shows what was posted
             self.initial["standards"] = list(Standard.objects.filter(code__in=DEFAULT_TAGS.get(kind, ())))
 
     def standards_summary(self) -> str:

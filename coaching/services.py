@@ -90,10 +90,18 @@ def _clean_problems(problems: Iterable[str]) -> list[str]:
     return cleaned
 
 
-def _changed(enrollment: Enrollment, *days: datetime.date) -> None:
+def _changed(enrollment: Enrollment, *days: datetime.date, tags: bool = True) -> None:
     """Tell the read model (config.rollups) that this enrollment's records, and its coach's work on `days`,
-    changed (work, not ITU ratings)."""
-    rollups.changed(enrollment_ids=[enrollment.pk], coach_ids=[enrollment.coach_id], days=days, ratings=False)
+    changed (steps, reflections or a challenge's tags: not ITU ratings, not activities); `tags` False when
+    no standards tag that counts did."""
+    rollups.changed(
+        enrollment_ids=[enrollment.pk],
+        coach_ids=[enrollment.coach_id],
+        days=days,
+        ratings=False,
+        activities=False,
+        tags=tags,
+    )
 
 
 def _touch(enrollment: Enrollment, day: datetime.date) -> None:
@@ -237,10 +245,10 @@ def challenge_select_strategy(
     return challenge
 
 
-def _check_step_order(step: Step) -> None:
-    """Within a cycle: plan meeting, then visit, then debrief, each done only after the one before."""
+def _check_step_order(step: Step, others: dict[str, Step]) -> None:
+    """Within a cycle: plan meeting, then visit, then debrief, each done only after the one before (`others`:
+    the cycle's other steps by kind)."""
     position = Step.ORDER.index(step.kind)
-    others = {other.kind: other for other in step.cycle.steps.exclude(pk=step.pk)}
     challenge = step.cycle.challenge
     if position > 0:
         previous = others.get(Step.ORDER[position - 1])
@@ -282,13 +290,14 @@ def step_log(
         raise moves.refusal(
             "This cycle is complete: reflect with the teacher, or start another cycle.", moves.next_move(challenge)
         )
-    if existing := cycle.steps.filter(kind=kind).first():
+    others = {other.kind: other for other in cycle.steps.all()}
+    if existing := others.get(kind):
         raise moves.refusal(
             f"Cycle {cycle.number} already has a {moves.kind_label(kind)}.",
             moves.offer(challenge, "edit_step", f"Open the {moves.kind_label(kind)}", step_id=existing.pk, kind=kind),
         )
     step = Step(cycle=cycle, kind=kind, starts_at=starts_at, **fields)
-    return _save_step(step, standards=standards)
+    return _save_step(step, standards=standards, others=others)
 
 
 @transaction.atomic
@@ -309,15 +318,32 @@ def step_update(*, step: Step, standards: Iterable[Standard] = (), **fields: obj
     return _save_step(step, standards=standards, was=was)
 
 
-def _save_step(step: Step, *, standards: Iterable[Standard], was: datetime.datetime | None = None) -> Step:
+def _save_step(
+    step: Step,
+    *,
+    standards: Iterable[Standard],
+    was: datetime.datetime | None = None,
+    others: dict[str, Step] | None = None,
+) -> Step:
+    """Validate and save a new or changed step (`others`: its cycle's other steps by kind, when the caller
+    has them) and what follows from it: contact, the cycle's completion, the read model, the invitation."""
     if step.kind == Step.Kind.VISIT and not step.visit_mode:
         raise ValidationError({"visit_mode": "Say whether you co-taught, modelled or observed."})
     if step.kind != Step.Kind.VISIT:
         step.visit_mode, step.data_collected = "", ""
-    step.full_clean()
-    _check_step_order(step)
+    # Not the cycle: it is a row already fetched (the foreign key holds in the database all the same), and
+    # its one step of each kind is step_log's check (a step never changes kind or cycle) and, in a race,
+    # the unique constraint's (config.forms.run_once).
+    step.full_clean(exclude=["cycle"])
+    if others is None:
+        others = {other.kind: other for other in step.cycle.steps.all() if other.pk != step.pk}
+    _check_step_order(step, others)
+    adding = step._state.adding
     step.save()
-    step.standards.set(standards)
+    if not adding:
+        step.standards.set(standards)
+    elif standards := list(standards):
+        step.standards.add(*standards)  # a new step has no tags to compare with
     cycle = step.cycle
     if step.done:
         _touch(cycle.challenge.enrollment, timezone.localdate(step.starts_at))
@@ -326,7 +352,8 @@ def _save_step(step: Step, *, standards: Iterable[Standard], was: datetime.datet
         cycle.completed_on = timezone.localdate(step.starts_at) if step.done else None
         cycle.save(update_fields=["completed_on"])
     days = {timezone.localdate(step.starts_at), timezone.localdate(was or step.starts_at)}
-    _changed(cycle.challenge.enrollment, *days)
+    # The coach's standards rows count the tags of done steps: a new step adds some only when done and tagged.
+    _changed(cycle.challenge.enrollment, *days, tags=not adding or (step.done and bool(standards)))
     # A scheduled step's invitation, or its update (a new time or length, the teacher invited or not):
     # sent after the commit, each change with the next SEQUENCE. A step marked done changes nothing.
     invitations.event_schedule(step)
@@ -362,7 +389,8 @@ def step_cancel(*, step: Step) -> int:
     step_id, enrollment = step.pk, step.cycle.challenge.enrollment
     invitations.events_cancel([step])
     step.delete()
-    _changed(enrollment, timezone.localdate(step.starts_at))  # a scheduled step counts nowhere yet; told all the same
+    # A scheduled step counts nowhere yet (its tags neither); told all the same.
+    _changed(enrollment, timezone.localdate(step.starts_at), tags=False)
     return step_id
 
 

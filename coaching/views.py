@@ -232,9 +232,11 @@ def step_new(request, challenge_id: int, kind: str):
     challenge = _challenge(request, challenge_id)
     if kind not in Step.Kind.values:
         raise Http404
-    cycle = challenge.current_cycle if challenge.status == Status.IMPLEMENT else None
-    initial = selectors.step_initial(challenge, cycle, kind, log="schedule" not in request.GET) if cycle else {}
-    form = StepForm(request.POST or None, kind=kind, initial=initial)
+    data, initial = request.POST or None, {}
+    # A posted form shows what was posted: the suggested values are the blank form's only.
+    if data is None and challenge.status == Status.IMPLEMENT and (cycle := challenge.current_cycle):
+        initial = selectors.step_initial(challenge, cycle, kind, log="schedule" not in request.GET)
+    form = StepForm(data, kind=kind, initial=initial)
     teacher_url = _teacher_url(challenge)
     if form.is_valid() and (
         url := run_once(

@@ -19,7 +19,7 @@ _listeners: dict[str, str] = {}
 
 def register(key: str, dotted_path: str) -> None:
     """On every `changed(...)`, call the function at `dotted_path` with
-    `enrollment_ids=set[int], coach_ids=set[int], days=set[date] | None, ratings=bool`."""
+    `enrollment_ids=set[int], coach_ids=set[int], days=set[date] | None, ratings=bool, activities=bool, tags=bool`."""
     _listeners[key] = dotted_path
 
 
@@ -33,6 +33,8 @@ def changed(
     coach_ids: Iterable[int] = (),
     days: Iterable[datetime.date] | None = None,
     ratings: bool = True,
+    activities: bool = True,
+    tags: bool = True,
 ) -> None:
     """Coaching records of these enrollments, and work of these coaches, changed in this transaction.
 
@@ -40,6 +42,9 @@ def changed(
     which is the work of these enrollments or the coaches' own (no teacher's), so that only those months
     of those rows are recomputed; None when unknown (every month of the coaches' rows is). `ratings`: False when
     the enrollments' ITU ratings are known not to have changed (logging work never changes them).
+    `activities`: False when no activity (school-wide work, PD, a touchpoint…) of these coaches changed
+    (a step, a reflection or a challenge's tags is not one). `tags`: False when no standards tag that counts
+    changed (a new step with none, or not done yet).
 
     Call it inside the writing transaction, after the write: listeners recompute from the rows as they
     are now, so the read model commits (or rolls back) with the write.
@@ -49,4 +54,6 @@ def changed(
         return
     when = None if days is None else set(days)
     for dotted_path in list(_listeners.values()):
-        import_string(dotted_path)(enrollment_ids=enrollments, coach_ids=coaches, days=when, ratings=ratings)
+        import_string(dotted_path)(
+            enrollment_ids=enrollments, coach_ids=coaches, days=when, ratings=ratings, activities=activities, tags=tags
+        )

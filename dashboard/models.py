@@ -157,7 +157,7 @@ class EnrollmentMonth(MonthFigures):
             models.Index(fields=["school_id", "month"]),
             models.Index(fields=["coach", "month"]),
             models.Index(fields=["program_id", "month"]),
-            models.Index(fields=["teacher_id"]),  # level 2: a teacher's months (dashboard.services._teacher_years)
+            models.Index(fields=["teacher_id"]),  # level 2: a teacher's months (dashboard.services._level_two)
         ]
 
     def __str__(self) -> str:

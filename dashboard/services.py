@@ -12,7 +12,7 @@ from django.contrib.admin.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import connection, models, transaction
-from django.db.models import Count, DateField, F, Model, Q, QuerySet, Sum
+from django.db.models import Count, DateField, F, Model, Q, QuerySet, Sum, Value
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
@@ -72,70 +72,50 @@ def _month(field: str) -> TruncMonth:
 
 
 def _enrollment_months(enrollments: QuerySet[Enrollment]) -> list[EnrollmentMonth]:
-    """EnrollmentMonth rows computed from the raw rows of `enrollments` (5 grouped queries + 1)."""
+    """EnrollmentMonth rows computed from the raw rows of `enrollments` (2 queries: the enrollments, then the
+    five kinds of work grouped by enrollment and month in one UNION)."""
     meta = {
         row["pk"]: row
         for row in enrollments.values(
             "pk", "program_id", "coach_id", "teacher_id", school=F("teacher__school_id")
         ).order_by()
     }
+    if not meta:
+        return []
+    kind, figures = Step.Kind, EnrollmentMonth.FIGURES
+    resolved = Challenge.objects.filter(outcome=Challenge.Outcome.RESOLVED, closed_on__isnull=False)
+    sources = (  # (rows, their enrollment, their day, {figure: aggregate}); every other figure is 0
+        (Step.objects.filter(done=True), "cycle__challenge__enrollment", "starts_at", {
+            "plan_meetings": Count("pk", filter=Q(kind=kind.PLAN_MEETING)),
+            "visits": Count("pk", filter=Q(kind=kind.VISIT)),
+            "debriefs": Count("pk", filter=Q(kind=kind.DEBRIEF)),
+            "step_minutes": Sum("minutes"),
+        }),
+        (Reflection.objects.all(), "challenge__enrollment", "held_on", {
+            "reflections": Count("pk"), "reflection_minutes": Sum("minutes"),
+        }),
+        (Activity.objects.all(), "enrollment", "held_on", {
+            "touchpoints": Count("pk"), "touchpoint_minutes": Sum("minutes"),
+        }),
+        (Cycle.objects.filter(completed_on__isnull=False), "challenge__enrollment", "completed_on", {
+            "cycles_completed": Count("pk"),
+        }),
+        (resolved, "enrollment", "closed_on", {"resolved": Count("pk")}),
+    )  # fmt: skip
+    parts = [
+        rows.filter(**{f"{enrollment}__in": list(meta)})
+        .values(of=F(enrollment), month=_month(day))
+        .annotate(**{figure: aggregates.get(figure, Value(0)) for figure in figures})
+        .order_by()
+        for rows, enrollment, day, aggregates in sources
+    ]
     cells: dict[tuple[int, datetime.date], dict[str, int]] = {}
-
-    def add(rows, enrollment_key: str, **figures: str) -> None:
-        for row in rows.order_by():
-            cell = cells.setdefault((row[enrollment_key], row["month"]), {})
-            for figure, column in figures.items():
-                cell[figure] = cell.get(figure, 0) + (row[column] or 0)
-
-    ids = list(meta)
-    kind = Step.Kind
-    add(
-        Step.objects.filter(done=True, cycle__challenge__enrollment__in=ids)
-        .values("cycle__challenge__enrollment", month=_month("starts_at"))
-        .annotate(
-            p=Count("pk", filter=Q(kind=kind.PLAN_MEETING)),
-            v=Count("pk", filter=Q(kind=kind.VISIT)),
-            d=Count("pk", filter=Q(kind=kind.DEBRIEF)),
-            m=Sum("minutes"),
-        ),
-        "cycle__challenge__enrollment",
-        plan_meetings="p",
-        visits="v",
-        debriefs="d",
-        step_minutes="m",
-    )
-    add(
-        Reflection.objects.filter(challenge__enrollment__in=ids)
-        .values("challenge__enrollment", month=_month("held_on"))
-        .annotate(n=Count("pk"), m=Sum("minutes")),
-        "challenge__enrollment",
-        reflections="n",
-        reflection_minutes="m",
-    )
-    add(
-        Activity.objects.filter(enrollment__in=ids)
-        .values("enrollment", month=_month("held_on"))
-        .annotate(n=Count("pk"), m=Sum("minutes")),
-        "enrollment",
-        touchpoints="n",
-        touchpoint_minutes="m",
-    )
-    add(
-        Cycle.objects.filter(challenge__enrollment__in=ids, completed_on__isnull=False)
-        .values("challenge__enrollment", month=_month("completed_on"))
-        .annotate(n=Count("pk")),
-        "challenge__enrollment",
-        cycles_completed="n",
-    )
-    add(
-        Challenge.objects.filter(enrollment__in=ids, outcome=Challenge.Outcome.RESOLVED, closed_on__isnull=False)
-        .values("enrollment", month=_month("closed_on"))
-        .annotate(n=Count("pk")),
-        "enrollment",
-        resolved="n",
-    )
+    for row in parts[0].union(*parts[1:], all=True):
+        cell = cells.setdefault((row["of"], row["month"]), dict.fromkeys(figures, 0))
+        for figure in figures:
+            cell[figure] += row[figure] or 0
     rows = []
-    for (enrollment_id, month), figures in cells.items():
+    for (enrollment_id, month), cell in cells.items():
         m = meta[enrollment_id]
         rows.append(
             EnrollmentMonth(
@@ -145,7 +125,7 @@ def _enrollment_months(enrollments: QuerySet[Enrollment]) -> list[EnrollmentMont
                 coach_id=m["coach_id"],
                 school_id=m["school"],
                 teacher_id=m["teacher_id"],
-                **figures,
+                **cell,
             )
         )
     return rows
@@ -286,11 +266,7 @@ def _write_changes(model: type[Model], columns: tuple[str, ...], key: int, old: 
     after (as tuples of `columns`)."""
     before = set(old.values_list(*columns))
     after = {tuple(getattr(row, column) for column in columns) for row in new}
-    if gone := {row[:key] for row in before} - {row[:key] for row in after}:
-        doomed = Q()
-        for row_key in gone:
-            doomed |= Q(**dict(zip(columns[:key], row_key, strict=True)))
-        old.filter(doomed).delete()
+    _delete_keys(old, columns[:key], {row[:key] for row in before} - {row[:key] for row in after})
     if changed := [row for row in new if tuple(getattr(row, c) for c in columns) not in before]:
         model.objects.bulk_create(
             changed, update_conflicts=True, unique_fields=columns[:key], update_fields=columns[key:]
@@ -298,15 +274,52 @@ def _write_changes(model: type[Model], columns: tuple[str, ...], key: int, old: 
     return before ^ after
 
 
+def _delete_keys(rows: QuerySet, fields: tuple[str, ...], keys: set[tuple]) -> None:
+    """Delete the `rows` whose `fields` equal one of `keys` (no query when there is none)."""
+    if keys:
+        doomed = Q()
+        for key in keys:
+            doomed |= Q(**dict(zip(fields, key, strict=True)))
+        rows.filter(doomed).delete()
+
+
+def _replace_changed(old: QuerySet, new: list[Model], columns: tuple[str, ...]) -> None:
+    """Make `old` equal `new` in a table with no unique key (CoachMonth, CoachStandardMonth): delete the old
+    rows that `new` does not have as they are, insert the new rows that `old` does not have; no write when
+    they are equal (logging an untagged step changes no coach's row)."""
+    after = {tuple(getattr(row, column) for column in columns): row for row in new}
+    kept, doomed = set(), []
+    for pk, *values in old.values_list("pk", *columns):
+        if (row := tuple(values)) in after and row not in kept:
+            kept.add(row)
+        else:
+            doomed.append(pk)
+    if doomed:
+        old.model.objects.filter(pk__in=doomed).delete()
+    if added := [row for values, row in after.items() if values not in kept]:
+        old.model.objects.bulk_create(added)
+
+
+COACH_MONTH_COLUMNS = ("coach_id", "enrollment_id", "month", "kind", "school_id", "count", "minutes")
+COACH_STANDARD_COLUMNS = ("coach_id", "enrollment_id", "month", "standard_id", "uses")
+
+
 def rollup_refresh(
-    *, enrollment_ids: set[int], coach_ids: set[int], days: set[datetime.date] | None = None, ratings: bool = True
+    *,
+    enrollment_ids: set[int],
+    coach_ids: set[int],
+    days: set[datetime.date] | None = None,
+    ratings: bool = True,
+    activities: bool = True,
+    tags: bool = True,
 ) -> None:
     """Recompute the rollups of these enrollments (their ITU too unless `ratings` is False), and of these
-    coaches' work on `days` (None: on every day), from their raw rows (config.rollups calls it).
+    coaches' work on `days` (None: on every day): their activities unless `activities` is False, their
+    standards tags unless `tags` is False; from their raw rows (config.rollups calls it).
 
     Runs in the caller's transaction. Only rows that differ are written, and level 2 (per school) is
     recomputed for the schools, months and teachers whose level-1 rows changed. An id whose rows are gone
-    (erased) simply leaves no rollup.
+    (erased) simply leaves no rollup. Logging an untagged step: 7 queries (3 of them writes).
     """
     if enrollment_ids:
         enrollments = Enrollment.objects.filter(pk__in=enrollment_ids)
@@ -318,12 +331,7 @@ def rollup_refresh(
             EnrollmentITU, ITU_COLUMNS, 2, EnrollmentITU.objects.filter(enrollment__in=enrollment_ids),
             _enrollment_itu(enrollments),
         )  # fmt: skip
-        school_months: dict[int, set] = {}
-        for row in months:
-            school_months.setdefault(row[4], set()).add(row[1])
-        for school_id, changed_months in school_months.items():
-            _school_months(school_id, changed_months)
-        _teacher_years({row[5] for row in months})
+        _level_two(months)
         _school_itu({row[4] for row in itu or ()})
     # With `days`, the coaches' work that changed is that of these enrollments, or their own (no teacher's).
     months = None if days is None else {day.replace(day=1) for day in days}
@@ -333,57 +341,81 @@ def rollup_refresh(
         rows = Q(coach__in=coaches)
         if work is not None:
             rows &= Q(month__in=months) & (Q(enrollment__in=work) | Q(enrollment=None))
-        CoachMonth.objects.filter(rows).delete()
-        CoachMonth.objects.bulk_create(_coach_months(coaches, months, work))
-        CoachStandardMonth.objects.filter(rows).delete()
-        CoachStandardMonth.objects.bulk_create(_coach_standard_months(coaches, months, work))
+        if activities:
+            _replace_changed(CoachMonth.objects.filter(rows), _coach_months(coaches, months, work), COACH_MONTH_COLUMNS)
+        if tags:
+            _replace_changed(
+                CoachStandardMonth.objects.filter(rows),
+                _coach_standard_months(coaches, months, work),
+                COACH_STANDARD_COLUMNS,
+            )
 
 
-def _school_months(school_id: int, months: set[datetime.date] | None) -> None:
-    """Recompute one school's SchoolMonth rows of `months` (None: every month) from its EnrollmentMonth rows."""
-    rows = EnrollmentMonth.objects.filter(school_id=school_id)
-    stale = SchoolMonth.objects.filter(school_id=school_id)
-    if months is not None:
-        rows, stale = rows.filter(month__in=months), stale.filter(month__in=months)
+LEVEL_ONE = ("program_id", "school_id", "teacher_id", "month", *EnrollmentMonth.FIGURES)
+SCHOOL_MONTH_KEY, SCHOOL_MONTH_FIGURES = ("program_id", "school_id", "month"), (*EnrollmentMonth.FIGURES, "coached")
+TEACHER_YEAR_KEY, TEACHER_YEAR_FIGURES = ("program_id", "teacher_id", "year"), ("school_id", *TeacherYear.MASKS)
+
+
+def _level_two(changed: set[tuple]) -> None:
+    """Recompute level 2 where these EnrollmentMonth rows (MONTH_COLUMNS tuples: the rows that differ, before
+    and after a change) fall: the SchoolMonth rows of their schools' months and the TeacherYear rows of their
+    teachers, from one read of EnrollmentMonth (3 queries).
+
+    Upserted: a level-2 row exists exactly when level-1 rows add up to it, so the only rows to delete are
+    those of the keys of `changed` that no level-1 row has any more (a fourth query then).
+    """
+    if not changed:
+        return
+    school_months = {(row[4], row[1]) for row in changed}
+    teachers = {row[5] for row in changed}
+    where = Q(teacher_id__in=teachers)
+    for school_id in {school_id for school_id, _ in school_months}:
+        where |= Q(school_id=school_id, month__in=[month for s, month in school_months if s == school_id])
+    rows = list(EnrollmentMonth.objects.filter(where).order_by("month").values(*LEVEL_ONE))
+    sums = _school_month_rows([row for row in rows if (row["school_id"], row["month"]) in school_months])
+    masks = _teacher_year_rows([row for row in rows if row["teacher_id"] in teachers])
+    for model, unique, figures, new, touched in (
+        (SchoolMonth, SCHOOL_MONTH_KEY, SCHOOL_MONTH_FIGURES, sums, {(r[2], r[4], r[1]) for r in changed}),
+        (TeacherYear, TEACHER_YEAR_KEY, TEACHER_YEAR_FIGURES, masks, {(r[2], r[5], r[1].year) for r in changed}),
+    ):
+        _delete_keys(model.objects.all(), unique, touched - {tuple(getattr(row, f) for f in unique) for row in new})
+        model.objects.bulk_create(new, update_conflicts=True, unique_fields=unique, update_fields=figures)
+
+
+def _school_month_rows(rows: list[dict]) -> list[SchoolMonth]:
+    """SchoolMonth rows summing these EnrollmentMonth rows (dicts of LEVEL_ONE) per program, school and month."""
     sums: dict[tuple, dict[str, int]] = {}
     coached: dict[tuple, set[int]] = {}
-    for row in rows.values("program_id", "month", "teacher_id", *EnrollmentMonth.FIGURES).order_by():
-        key = (row["program_id"], row["month"])
+    for row in rows:
+        key = (row["program_id"], row["school_id"], row["month"])
         cell = sums.setdefault(key, dict.fromkeys(EnrollmentMonth.FIGURES, 0))
         for figure in EnrollmentMonth.FIGURES:
             cell[figure] += row[figure]
         if row["step_minutes"] or row["reflection_minutes"] or row["touchpoint_minutes"]:
             coached.setdefault(key, set()).add(row["teacher_id"])
-    stale.delete()
-    SchoolMonth.objects.bulk_create(
-        SchoolMonth(
-            program_id=program_id, school_id=school_id, month=month, coached=len(coached.get((program_id, month), ())),
-            **figures,
-        )
-        for (program_id, month), figures in sums.items()
-    )  # fmt: skip
+    return [
+        SchoolMonth(**dict(zip(SCHOOL_MONTH_KEY, key, strict=True)), coached=len(coached.get(key, ())), **cell)
+        for key, cell in sums.items()
+    ]
 
 
-def _teacher_years(teacher_ids: set[int]) -> None:
-    """Recompute the TeacherYear month masks of these teachers from their EnrollmentMonth rows."""
-    if not teacher_ids:
-        return
+def _teacher_year_rows(rows: list[dict]) -> list[TeacherYear]:
+    """TeacherYear month masks of these EnrollmentMonth rows (dicts of LEVEL_ONE, in month order: the school of
+    a teacher's latest month is theirs now)."""
     masks: dict[tuple, dict] = {}
-    rows = EnrollmentMonth.objects.filter(teacher_id__in=teacher_ids).order_by("month")
-    for row in rows.values("program_id", "school_id", "teacher_id", "month", *EnrollmentMonth.FIGURES):
+    for row in rows:
         bit = 1 << (row["month"].month - 1)
         coached = row["step_minutes"] or row["reflection_minutes"] or row["touchpoint_minutes"]
         key = (row["program_id"], row["teacher_id"], row["month"].year)
         cell = masks.setdefault(key, dict.fromkeys(TeacherYear.MASKS, 0))
-        cell["school_id"] = row["school_id"]  # the latest month's school: the teacher's now
+        cell["school_id"] = row["school_id"]
         for mask in TeacherYear.MASKS:
             if coached if mask == "coached" else row[mask]:
                 cell[mask] |= bit
-    TeacherYear.objects.filter(teacher_id__in=teacher_ids).delete()
-    TeacherYear.objects.bulk_create(
+    return [
         TeacherYear(program_id=program_id, teacher_id=teacher_id, year=year, **cell)
         for (program_id, teacher_id, year), cell in masks.items()
-    )
+    ]
 
 
 def _school_itu(school_ids: set[int]) -> None:
@@ -426,8 +458,9 @@ def _school_itu(school_ids: set[int]) -> None:
 def school_rollups_refresh(school_ids: set[int]) -> None:
     """Recompute level 2 of these schools whole (after an erasure, whose CASCADE left no level-1 rows to
     compare): every month, and the ITU."""
-    for school_id in school_ids:
-        _school_months(school_id, None)
+    SchoolMonth.objects.filter(school_id__in=school_ids).delete()
+    rows = EnrollmentMonth.objects.filter(school_id__in=school_ids).values(*LEVEL_ONE).order_by()
+    SchoolMonth.objects.bulk_create(_school_month_rows(rows), batch_size=5000)
     _school_itu(school_ids)
 
 
@@ -451,7 +484,8 @@ def rollup_rebuild(*, batch: int = 2000) -> dict[str, int]:
     school_rollups_refresh(school_ids | set(EnrollmentITU.objects.values_list("school_id", flat=True).distinct()))
     teachers = list(EnrollmentMonth.objects.order_by("teacher_id").values_list("teacher_id", flat=True).distinct())
     for start in range(0, len(teachers), batch):
-        _teacher_years(set(teachers[start : start + batch]))
+        rows = EnrollmentMonth.objects.filter(teacher_id__in=teachers[start : start + batch]).order_by("month")
+        TeacherYear.objects.bulk_create(_teacher_year_rows(rows.values(*LEVEL_ONE)), batch_size=5000)
     return {model.__name__: model.objects.count() for model in models}
 
 

@@ -178,6 +178,19 @@ def test_it_rerenders_a_bad_step_with_errors_and_saves_nothing(client, cast):
     assert not Step.objects.exists()
 
 
+def test_it_logs_a_step_and_its_rollups_in_few_queries(client, cast, django_assert_num_queries):
+    """The coach's most frequent write, the read model's refresh included (dashboard.services.rollup_refresh)."""
+    client.force_login(cast.alice)
+    challenge = challenge_at(cast, Status.IMPLEMENT)
+    url = reverse("coaching:step_new", kwargs={"challenge_id": challenge.pk, "kind": "plan_meeting"})
+    data = {"done": "on", "date": timezone.localdate().isoformat(), "time": "10:00", "minutes": 30, "notes": "ok"}
+    # The session, user and membership; the challenge; the cycle, its steps, the insert and the last contact;
+    # 7 for the rollups (no coach row: untagged); the savepoints of the request, run_once and step_log.
+    with django_assert_num_queries(24):
+        response = client.post(url, data)
+    assert response.status_code == 302 and _step(challenge).notes == "ok"
+
+
 def test_it_refuses_to_reflect_before_a_cycle_is_complete(client, cast):
     client.force_login(cast.alice)
     challenge = challenge_at(cast, Status.IMPLEMENT)

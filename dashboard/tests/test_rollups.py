@@ -213,8 +213,9 @@ indicators = st.sampled_from(ITUIndicator.values)
 SCORES = {i: (2, 2) for i in ITUIndicator.values}
 scores = st.fixed_dictionaries({i: st.tuples(st.integers(1, 5), st.integers(1, 5)) for i in ITUIndicator.values})
 OPERATIONS = st.one_of(
-    st.tuples(st.just("step"), st.integers(0, 3), st.integers(0, 40), st.booleans(), st.integers(0, 17)),
-    st.tuples(st.just("edit"), st.integers(0, 3), st.integers(-60, 60), st.booleans(), st.integers(0, 17)),
+    st.tuples(st.just("step"), st.integers(0, 3), st.integers(0, 40), st.booleans(), st.integers(-1, 17)),
+    st.tuples(st.just("edit"), st.integers(0, 3), st.integers(-60, 60), st.booleans(), st.integers(-1, 17)),
+    st.tuples(st.just("cancel"), st.integers(0, 3)),
     st.tuples(st.just("reflect"), st.integers(0, 3), st.sampled_from(Reflection.Decision.values), st.integers(0, 40)),
     st.tuples(st.just("activity"), st.integers(-1, 3), st.sampled_from(Activity.Kind.values), st.integers(-200, 0)),
     st.tuples(st.just("itu"), st.integers(0, 3), st.sampled_from(ITURating.Phase.values), scores),
@@ -246,6 +247,9 @@ class World:
         start = timezone.make_aware(datetime.datetime(2026, 9, 1, 10))
         return last.starts_at if last else start
 
+    def last_step(self, i: int) -> Step | None:
+        return Step.objects.filter(cycle__challenge__enrollment=self.enrollments[i]).last()
+
     def run(self, operation: tuple) -> None:
         name, i, *args = operation
         if name == "step" and (challenge := self.challenge(i)):
@@ -260,16 +264,18 @@ class World:
                     starts_at=starts_at,
                     done=done,
                     visit_mode=Step.VisitMode.OBSERVE if kind == Kind.VISIT else "",
-                    standards=[self.standards[tag]],
+                    standards=self.standards[tag : tag + 1] if tag >= 0 else [],  # -1: untagged
                 )
-        elif name == "edit" and (step := Step.objects.filter(cycle__challenge__enrollment=self.enrollments[i]).last()):
+        elif name == "edit" and (step := self.last_step(i)):
             shift, done, tag = args
             coaching.step_update(
                 step=step,
                 starts_at=step.starts_at + datetime.timedelta(days=shift),
                 done=done,
-                standards=[self.standards[tag]],
+                standards=self.standards[tag : tag + 1] if tag >= 0 else [],
             )
+        elif name == "cancel" and (step := self.last_step(i)):
+            coaching.step_cancel(step=step)  # refused unless scheduled and its cycle's last
         elif name == "reflect" and (challenge := self.challenge(i)):
             decision, gap = args
             day = timezone.localdate(self.last_day(challenge)) + datetime.timedelta(days=gap)
