@@ -102,18 +102,21 @@ def _enrollment_months(enrollments: QuerySet[Enrollment]) -> list[EnrollmentMont
         }),
         (resolved, "enrollment", "closed_on", {"resolved": Count("pk")}),
     )  # fmt: skip
+    # One shape for the UNION: the source's number, then its figures in n0…n3 (0 where it has fewer).
+    width = max(len(aggregates) for *_, aggregates in sources)
     parts = [
         rows.filter(**{f"{enrollment}__in": list(meta)})
         .values(of=F(enrollment), month=_month(day))
-        .annotate(**{figure: aggregates.get(figure, Value(0)) for figure in figures})
+        .annotate(source=Value(i), **{f"n{j}": agg for j, agg in enumerate(aggregates.values())})
+        .annotate(**{f"n{j}": Value(0) for j in range(len(aggregates), width)})
         .order_by()
-        for rows, enrollment, day, aggregates in sources
+        for i, (rows, enrollment, day, aggregates) in enumerate(sources)
     ]
     cells: dict[tuple[int, datetime.date], dict[str, int]] = {}
     for row in parts[0].union(*parts[1:], all=True):
         cell = cells.setdefault((row["of"], row["month"]), dict.fromkeys(figures, 0))
-        for figure in figures:
-            cell[figure] += row[figure] or 0
+        for j, figure in enumerate(sources[row["source"]][3]):
+            cell[figure] += row[f"n{j}"] or 0
     rows = []
     for (enrollment_id, month), cell in cells.items():
         m = meta[enrollment_id]
