@@ -92,8 +92,7 @@ def district_sections(
         len(shown),
     )
     group = selectors.population(programs=programs, school=school)  # the district's (or school's) teachers
-    itu_rows = selectors.itu_rows(programs=programs, school=school)
-    headline = selectors.itu_headline(itu_rows, k=k, group=group)
+    change, headline = selectors.itu_figures(selectors.itu_rows(programs=programs, school=school), k=k, group=group)
     trend = selectors.trend(selectors.month_rows(programs=programs, school=school), period, k=k, group=group)
     school_itu = [row.headline for row in selectors.itu_by_school(district, figures, programs)]  # as on the page
     return [
@@ -103,7 +102,7 @@ def district_sections(
          [[*row, itu.rated, itu.rose] for row, itu in zip(school_rows(figures), school_itu, strict=True)]),
         ("Coaches", COACH_HEADER,
          [[str(r.coach), r.caseload, r.contacted, r.cycles, r.hours, r.standards] for r in per_coach]),
-        itu_section(selectors.itu_change(itu_rows, k=k, group=group)),
+        itu_section(change),
         trend_section(trend),
     ]  # fmt: skip
 

@@ -29,7 +29,7 @@ a district with one school and two coaches should keep that in mind.
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Avg, Count, F, OuterRef, Q, QuerySet, Sum
+from django.db.models import Avg, Count, Exists, F, OuterRef, Q, QuerySet, Sum
 from django.db.models.lookups import GreaterThan
 from django.utils import timezone
 from django.utils.html import escape, format_html
@@ -231,17 +231,50 @@ def level_two(programs: list[Program]) -> list[int] | None:
     return ids
 
 
-def _school_month_figures(program_ids: list[int], school_ids: list[int], period: Period) -> dict:
+class Levels:
+    """Which rollups add up for `programs` (`level_two`, read once for a page): level 2 (`two`, their ids), or
+    level 1 when `two` is None."""
+
+    def __init__(self, programs: list[Program]) -> None:
+        self.programs = programs
+        self.two = level_two(programs)
+
+    def month_rows(self, school: School | None = None) -> QuerySet:
+        """Monthly rollups (at `school`) for `month_sums`/`trend`: SchoolMonth rows, or EnrollmentMonth rows."""
+        return self._rows(SchoolMonth, EnrollmentMonth, school)
+
+    def itu_rows(self, school: School | None = None) -> QuerySet:
+        """ITU rollups (at `school`) for `itu_figures`/`itu_change`: SchoolITU rows, or EnrollmentITU rows."""
+        return self._rows(SchoolITU, EnrollmentITU, school)
+
+    def _rows(self, level2: type, level1: type, school: School | None) -> QuerySet:
+        if self.two is None:
+            rows = level1.objects.filter(program_id__in=[p.pk for p in self.programs])
+        else:
+            rows = level2.objects.filter(program_id__in=self.two)
+        return rows.filter(school_id=school.pk) if school is not None else rows
+
+
+MONTH_SUMS = {
+    "minutes": Sum(ONE_TO_ONE_MINUTES),
+    "cycles_n": Sum("cycles_completed"),
+    "resolved_n": Sum("resolved"),
+    **{f"{column}_n": Sum(column) for _, column in STEP_FIGURES},
+}
+
+
+def _school_month_figures(
+    program_ids: list[int], school_ids: list[int], period: Period, months: dict | None = None
+) -> dict:
     """What `_rollup_figures(..., "school_id")` gives, from level 2: sums of SchoolMonth, and teacher counts
-    from TeacherYear's month masks (2 queries whose rows grow with schools and teachers, not with steps)."""
-    sums = {f"{column}_n": Sum(column) for _, column in STEP_FIGURES}
-    result = {
-        row.pop("school_id"): row
-        for row in period.rollups(SchoolMonth.objects.filter(program_id__in=program_ids, school_id__in=school_ids))
-        .values("school_id")
-        .annotate(minutes=Sum(ONE_TO_ONE_MINUTES), cycles_n=Sum("cycles_completed"), resolved_n=Sum("resolved"), **sums)
-        .order_by()
-    }
+    from TeacherYear's month masks (2 queries whose rows grow with schools and teachers, not with steps).
+    `months`: the one school's `month_sums` of the same SchoolMonth rows, when the caller has them (1 query)."""
+    if months is None:
+        rows = period.rollups(SchoolMonth.objects.filter(program_id__in=program_ids, school_id__in=school_ids))
+        result = {row.pop("school_id"): row for row in rows.values("school_id").annotate(**MONTH_SUMS).order_by()}
+    else:
+        [school_id] = school_ids
+        result = {school_id: {key: sum(row[key] or 0 for row in months.values()) for key in MONTH_SUMS}}
     masks = {"coached": "coached", "cycles_teachers": "cycles_completed", "resolved_teachers": "resolved"}
     masks |= {f"{column}_teachers": column for _, column in STEP_FIGURES}
     counts = (
@@ -309,22 +342,27 @@ def school_figures(
     now: datetime.datetime | None = None,
     programs: list[Program] | None = None,
     period: Period | None = None,
+    levels: Levels | None = None,
+    months: dict | None = None,
 ) -> list[SchoolFigures]:
     """Participation, cadence, coaching time, steps by kind, cycles and resolved challenges per school,
     suppressed; from the rollups (level 2 when `level_two` allows) and the enrollments, in 5 queries whatever
-    the number of steps.
+    the number of steps (4 given `months`).
 
     `programs` (default: the running ones) and `period` (default: their school year) narrow the figures.
+    `levels`: `Levels(programs)` when the caller has it; `months`: the `month_sums` of `levels.month_rows` at
+    the one school of `schools` over `period`, when the caller has read them.
     """
     now = now or timezone.now()
     today = timezone.localdate(now)
     programs = list(current_programs(district, today)) if programs is None else programs
     period = period or program_period(programs, today)
+    levels = levels or Levels(programs)
     program_ids, school_ids = [p.pk for p in programs], [s.pk for s in schools]
     enrollments = Enrollment.objects.filter(program__in=program_ids, teacher__school__in=school_ids).order_by()
     participation = _participation(enrollments, today)
-    if (level_two_ids := level_two(programs)) is not None:
-        rollups = _school_month_figures(level_two_ids, school_ids, period)
+    if levels.two is not None:
+        rollups = _school_month_figures(levels.two, school_ids, period, months)
     else:
         rollups = _rollup_figures(
             period.rollups(EnrollmentMonth.objects.filter(program_id__in=program_ids, school_id__in=school_ids)),
@@ -373,23 +411,20 @@ class MonthFigures:
     cycles: Figure
 
 
-def trend(rows: QuerySet, period: Period, *, k: int | None, group: int | None = None) -> list[MonthFigures]:
-    """The main figures month by month over `period`, from EnrollmentMonth or SchoolMonth `rows` (`month_rows`;
-    one query). With `k` None (the coach's own data) nothing is suppressed.
-    """
+def month_sums(rows: QuerySet, period: Period) -> dict[datetime.date, dict]:
+    """Per month of `period`, from EnrollmentMonth or SchoolMonth `rows` (`month_rows`): the teachers coached,
+    the steps done and `MONTH_SUMS` (one query): what `trend` draws, and a school's sums for `school_figures`."""
     coached = Sum("coached") if rows.model is SchoolMonth else Count("teacher_id", distinct=True, filter=COACHED)
-    by_month = {
-        row["month"]: row
-        for row in period.rollups(rows)
-        .values("month")
-        .annotate(
-            teachers=coached,
-            steps=Sum(F("plan_meetings") + F("visits") + F("debriefs")),
-            minutes=Sum(ONE_TO_ONE_MINUTES),
-            cycles_n=Sum("cycles_completed"),
-        )
-        .order_by()
-    }
+    steps = Sum(F("plan_meetings") + F("visits") + F("debriefs"))
+    by_month = period.rollups(rows).values("month").annotate(teachers=coached, steps=steps, **MONTH_SUMS).order_by()
+    return {row["month"]: row for row in by_month}
+
+
+def trend(rows: QuerySet | dict, period: Period, *, k: int | None, group: int | None = None) -> list[MonthFigures]:
+    """The main figures month by month over `period`, from EnrollmentMonth or SchoolMonth `rows` (`month_rows`;
+    one query) or their `month_sums` (none). With `k` None (the coach's own data) nothing is suppressed.
+    """
+    by_month = rows if isinstance(rows, dict) else month_sums(rows, period)
 
     def figure(value, teachers) -> Figure:
         return Figure(value, 0) if k is None else suppress(value, teachers=teachers, k=k, group=group)
@@ -418,29 +453,64 @@ class ITURow:
     proficiency: tuple[Figure | None, Figure | None]
 
 
+@dataclass(frozen=True)
+class ITUHeadline:
+    rose: Figure  # teachers whose ITU (the sum of all twelve ratings) rose from baseline to latest
+    rated: Figure  # teachers rated at baseline and again later
+    percent: Figure
+
+
+ITU_COLUMNS = {
+    "bf": "baseline_frequency",
+    "lf": "latest_frequency",
+    "bp": "baseline_proficiency",
+    "lp": "latest_proficiency",
+}
+
+
 def itu_change(rows: QuerySet, *, k: int | None, group: int | None = None) -> list[ITURow]:
     """Average ITU per indicator at baseline and latest (end, else mid), over teachers rated twice (one query),
     from EnrollmentITU or SchoolITU `rows` (`itu_rows`)."""
-    columns = {"bf": "baseline_frequency", "lf": "latest_frequency", "bp": "baseline_proficiency"}
-    columns["lp"] = "latest_proficiency"
     if rows.model is SchoolITU:
-        cells = {
-            row["indicator"]: row
-            for row in rows.exclude(indicator=SchoolITU.HEADLINE)
-            .values("indicator")
-            .annotate(n=Sum("teachers"), ratings=Sum("ratings"), **{k: Sum(c) for k, c in columns.items()})
-            .order_by()
-        }
-        for cell in cells.values():  # averages over the enrollments' ratings, as Avg below
-            cell.update({key: cell[key] / cell["ratings"] for key in columns if cell["ratings"]})
-    else:
-        cells = {
-            row["indicator"]: row
-            for row in rows.filter(latest_frequency__isnull=False)
-            .values("indicator")
-            .annotate(n=Count("teacher_id", distinct=True), **{k: Avg(c) for k, c in columns.items()})
-            .order_by()
-        }
+        return _itu_change(_school_itu_cells(rows.exclude(indicator=SchoolITU.HEADLINE)), k, group)
+    cells = {
+        row["indicator"]: row
+        for row in rows.filter(latest_frequency__isnull=False)
+        .values("indicator")
+        .annotate(n=Count("teacher_id", distinct=True), **{k: Avg(c) for k, c in ITU_COLUMNS.items()})
+        .order_by()
+    }
+    return _itu_change(cells, k, group)
+
+
+def itu_figures(rows: QuerySet, *, k: int, group: int | None = None) -> tuple[list[ITURow], ITUHeadline]:
+    """`itu_change` and the headline of `rows` (`itu_rows`): the share of the teachers rated twice whose ITU (the
+    sum of their ratings) rose, the figure boards ask for. One query from SchoolITU rows (the headline row is
+    read with the indicators'), two from EnrollmentITU rows."""
+    if rows.model is not SchoolITU:
+        return itu_change(rows, k=k, group=group), _enrollment_headline(rows, k=k, group=group)
+    cells = _school_itu_cells(rows)
+    headline = cells.pop(SchoolITU.HEADLINE, {})
+    return _itu_change(cells, k, group), _headline(headline.get("n") or 0, headline.get("rose") or 0, k=k, group=group)
+
+
+def _school_itu_cells(rows: QuerySet) -> dict[str, dict]:
+    """SchoolITU `rows` summed per indicator, with the averages over the enrollments' ratings (as Avg over
+    EnrollmentITU rows)."""
+    sums = {key: Sum(column) for key, column in ITU_COLUMNS.items()}
+    cells = {
+        row["indicator"]: row
+        for row in rows.values("indicator")
+        .annotate(n=Sum("teachers"), ratings=Sum("ratings"), rose=Sum("rose"), **sums)
+        .order_by()
+    }
+    for indicator, cell in cells.items():
+        if indicator != SchoolITU.HEADLINE and cell["ratings"]:
+            cell.update({key: cell[key] / cell["ratings"] for key in ITU_COLUMNS})
+    return cells
+
+
+def _itu_change(cells: dict[str, dict], k: int | None, group: int | None) -> list[ITURow]:
     result = []
     for indicator, label in ITUIndicator.choices:
         cell = cells.get(indicator, {})
@@ -464,19 +534,9 @@ def _average(cell: dict, key: str, k: int | None, group: int | None) -> Figure |
     return Figure(value, 0) if k is None else suppress(value, teachers=cell["n"], k=k, group=group)
 
 
-@dataclass(frozen=True)
-class ITUHeadline:
-    rose: Figure  # teachers whose ITU (the sum of all twelve ratings) rose from baseline to latest
-    rated: Figure  # teachers rated at baseline and again later
-    percent: Figure
-
-
-def itu_headline(rows: QuerySet, *, k: int, group: int | None = None) -> ITUHeadline:
-    """The share of coached teachers whose ITU rose from baseline to end: the figure boards ask for (one query,
-    from EnrollmentITU or SchoolITU `rows`)."""
-    if rows.model is SchoolITU:
-        totals = rows.filter(indicator=SchoolITU.HEADLINE).aggregate(rated=Sum("teachers"), rose=Sum("rose"))
-        return _headline(totals["rated"] or 0, totals["rose"] or 0, k=k, group=group)
+def _enrollment_headline(rows: QuerySet, *, k: int, group: int | None) -> ITUHeadline:
+    """The share of coached teachers whose ITU rose from baseline to end, the figure boards ask for, from
+    EnrollmentITU `rows` (one query)."""
     deltas = (
         rows.filter(latest_frequency__isnull=False)
         .values("teacher_id")
@@ -530,8 +590,18 @@ def goal_alignment(district: District, school: School, programs: list[Program], 
     return [GoalRow(goal=goal, challenges=suppress(goal.n, teachers=goal.teachers, k=k, group=group)) for goal in goals]
 
 
-def rostered_teachers(school: School) -> int:
-    return scoping.district_rows(school.district_id, Teacher).filter(school=school).count()
+@dataclass(frozen=True)
+class SchoolTeachers:
+    rostered: int  # on the school's roster
+    enrolled: int  # of them enrolled in a running program of the district (ended enrollments included)
+
+
+def school_teachers(district: District, school: School, *, today: datetime.date | None = None) -> SchoolTeachers:
+    """The school's rostered teachers, and those of them in the district's running programs: the group of
+    `challenge_categories` (one query)."""
+    running = current_enrollments(district, today or timezone.localdate()).filter(teacher=OuterRef("pk"))
+    teachers = scoping.district_rows(school.district_id, Teacher).filter(school=school)
+    return SchoolTeachers(**teachers.aggregate(rostered=Count("pk"), enrolled=Count("pk", filter=Q(Exists(running)))))
 
 
 def percent(part: Figure, whole: int) -> Figure:
@@ -549,16 +619,20 @@ class ChallengeRow:
 
 
 def challenge_categories(
-    district: District, school: School, *, today: datetime.date | None = None
+    district: District, school: School, *, today: datetime.date | None = None, group: int | None = None
 ) -> list[ChallengeRow]:
-    """Challenges by category, open and closed; each cell suppressed by its own teachers and the school's."""
+    """Challenges by category, open and closed, in the district's running programs; each cell suppressed by
+    its own teachers and the school's `group` (`school_teachers(...).enrolled`, read here when not given).
+    One query (two without `group`)."""
     today = today or timezone.localdate()
     teacher, closed = "enrollment__teacher", Q(status=Status.CLOSED)
-    enrollments = current_enrollments(district, today).filter(teacher__school=school)
-    group = enrollments.values("teacher").distinct().count()
+    if group is None:
+        group = school_teachers(district, school, today=today).enrolled
+    challenges = Challenge.objects.filter(
+        enrollment__program__in=current_programs(district, today), enrollment__teacher__school=school
+    )
     rows = (
-        Challenge.objects.filter(enrollment__in=enrollments)
-        .values("category")
+        challenges.values("category")
         .annotate(
             open=Count("pk", filter=~closed),
             open_teachers=Count(teacher, distinct=True, filter=~closed),
@@ -907,25 +981,13 @@ def growth(assessments: list, coverage: list[CoverageRow]) -> list[GrowthRow]:
 
 
 def itu_rows(*, programs: list[Program], school: School | None = None) -> QuerySet:
-    """ITU rollups of `programs` (at `school`) for itu_change/itu_headline: SchoolITU rows, or EnrollmentITU
-    rows when `level_two` says the per-school rows do not add up for these programs."""
-    return _rows(SchoolITU, EnrollmentITU, programs, school)
+    """ITU rollups of `programs` (at `school`): `Levels.itu_rows`."""
+    return Levels(programs).itu_rows(school)
 
 
 def month_rows(*, programs: list[Program], school: School | None = None) -> QuerySet:
-    """Monthly rollups of `programs` (at `school`) for `trend`: SchoolMonth rows, or EnrollmentMonth rows when
-    `level_two` says the per-school rows do not add up for these programs."""
-    return _rows(SchoolMonth, EnrollmentMonth, programs, school)
-
-
-def _rows(level2: type, level1: type, programs: list[Program], school: School | None) -> QuerySet:
-    ids = level_two(programs)
-    rows = (
-        level1.objects.filter(program_id__in=[p.pk for p in programs])
-        if ids is None
-        else level2.objects.filter(program_id__in=ids)
-    )
-    return rows.filter(school_id=school.pk) if school is not None else rows
+    """Monthly rollups of `programs` (at `school`): `Levels.month_rows`."""
+    return Levels(programs).month_rows(school)
 
 
 @dataclass(frozen=True)

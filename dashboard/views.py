@@ -244,28 +244,33 @@ def school(request, school_id: int | None = None):
     picker = SchoolPickerForm(request.GET or None, schools=schools)
     if school_id is None and picker.is_valid():
         school_id = picker.cleaned_data["school"].pk
-    school = scoping.summary_school(membership, school_id) if school_id else schools.first()
+    visible = list(schools)
+    school = scoping.summary_school(membership, school_id) if school_id else next(iter(visible), None)
     if school is None:
         return render(request, "dashboard/school.html", {"school": None})
-    running = selectors.current_programs(district, timezone.localdate()).filter(schools=school)
+    today = timezone.localdate()
+    running = selectors.current_programs(district, today).filter(schools=school)
     filters, programs, period, _ = _filters(request, programs=running)
     k = district.suppression_k
-    figures = selectors.school_figures(district, [school], programs=programs, period=period)[0]
+    levels = selectors.Levels(programs)
+    months = selectors.month_sums(levels.month_rows(school), period)
+    [figures] = selectors.school_figures(
+        district, [school], programs=programs, period=period, levels=levels, months=months
+    )
     group = figures.group  # the school's teachers: every figure below is over a part of them
-    trend = selectors.trend(selectors.month_rows(programs=programs, school=school), period, k=k, group=group)
-    itu_rows = selectors.itu_rows(programs=programs, school=school)
-    itu = selectors.itu_change(itu_rows, k=k, group=group)
-    rostered = selectors.rostered_teachers(school)
+    trend = selectors.trend(months, period, k=k, group=group)
+    itu, itu_headline = selectors.itu_figures(levels.itu_rows(school), k=k, group=group)
+    teachers = selectors.school_teachers(district, school, today=today)
+    challenges = selectors.challenge_categories(district, school, today=today, group=teachers.enrolled)
+    goals = selectors.goal_alignment(district, school, programs, group=group)
     if request.GET.get("format") == "csv":
         return _csv(
             request, f"cadence-{school.name}".replace(" ", "-").lower(), f"the dashboard of {school.name}",
             [
                 ("School", exports.SCHOOL_HEADER, exports.school_rows([figures])),
                 ("Challenges by category", ["Category", "Open", "Closed"],
-                 [[r.label, r.open, r.closed] for r in selectors.challenge_categories(district, school)]),
-                ("Goals", ["Goal", "Challenges aligned"],
-                 [[str(r.goal), r.challenges]
-                  for r in selectors.goal_alignment(district, school, programs, group=group)]),
+                 [[r.label, r.open, r.closed] for r in challenges]),
+                ("Goals", ["Goal", "Challenges aligned"], [[str(r.goal), r.challenges] for r in goals]),
                 exports.itu_section(itu),
                 exports.trend_section(trend),
             ],
@@ -273,18 +278,19 @@ def school(request, school_id: int | None = None):
     context = {
         "school": school,
         "picker": SchoolPickerForm(initial={"school": school}, schools=schools),
+        "several_schools": len(visible) > 1,
         "filters": filters,
         "period": period,
         "figures": figures,
-        "rostered": rostered,
-        "engaged_percent": selectors.percent(figures.enrolled, rostered),
-        "challenges": selectors.challenge_categories(district, school),
-        "goals": selectors.goal_alignment(district, school, programs, group=group),
+        "rostered": teachers.rostered,
+        "engaged_percent": selectors.percent(figures.enrolled, teachers.rostered),
+        "challenges": challenges,
+        "goals": goals,
         "programs": programs,
         "trend": trend,
         "trend_chart": _trend_chart("trend", f"Coaching at {school.name}, month by month", trend),
         "itu": itu,
-        "itu_headline": selectors.itu_headline(itu_rows, k=k, group=group),
+        "itu_headline": itu_headline,
         "itu_chart": _itu_chart("itu", "Average ITU proficiency per indicator, baseline and latest (1–5)", itu),
         "stories": selectors.shared_stories(membership, school=school)[:STORIES_PAGE_SIZE],
         "k": k,
@@ -316,8 +322,7 @@ def district(request):
     # The suppression group of the district-wide figures: the district's teachers in the programs, or the
     # chosen school's (its row's group, the same count: selectors.population).
     group = school_rows[0].group if school else selectors.population(programs=programs)
-    itu_rows = selectors.itu_rows(programs=programs, school=school)
-    itu = selectors.itu_change(itu_rows, k=k, group=group)
+    itu, itu_headline = selectors.itu_figures(selectors.itu_rows(programs=programs, school=school), k=k, group=group)
     trend = selectors.trend(selectors.month_rows(programs=programs, school=school), period, k=k, group=group)
     # Each school's figures beside its ITU (itu_by_school keeps the rows' order).
     per_school = list(zip(school_rows, selectors.itu_by_school(district, school_rows, programs), strict=True))
@@ -338,7 +343,7 @@ def district(request):
         "warning_size": selectors.CASELOAD_WARNING,
         "recommended": selectors.CASELOAD_RECOMMENDED,
         "itu": itu,
-        "itu_headline": selectors.itu_headline(itu_rows, k=k, group=group),
+        "itu_headline": itu_headline,
         "itu_chart": _itu_chart("itu", "Average ITU proficiency per indicator, baseline and latest (1–5)", itu),
         "trend": trend,
         "trend_chart": _trend_chart("trend", "Coaching across the district, month by month", trend),

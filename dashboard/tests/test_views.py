@@ -88,7 +88,7 @@ def test_it_keeps_a_principal_to_their_own_schools(client, cast):
 def test_it_shows_the_school_summary_in_constant_queries(client, cast, django_assert_num_queries):
     client.force_login(cast.paula)
     url = reverse("dashboard:school")
-    with django_assert_num_queries(23) as small:
+    with django_assert_num_queries(19) as small:
         client.get(url)
     for enrollment in enroll(cast, 8, status=Status.CLOSED):
         story(enrollment, "A story", share_with_principal=True)
@@ -103,7 +103,7 @@ def test_it_shows_the_school_summary_in_constant_queries(client, cast, django_as
 def test_it_shows_the_district_overview_in_constant_queries(client, cast, django_assert_num_queries):
     client.force_login(cast.dana)
     url = reverse("dashboard:district")
-    with django_assert_num_queries(25) as small:
+    with django_assert_num_queries(24) as small:
         client.get(url)
     for _ in range(3):
         school = f.SchoolFactory(district=cast.district)
