@@ -410,6 +410,19 @@ class MonthFigures:
     hours: Figure
     cycles: Figure
 
+    @property
+    def cells_html(self) -> SafeString:
+        """The month and its figures as the trend table's cells, written once: the template's `date:"M Y"` and
+        four lookups a row cost ~0.1 ms (English month names, as the charts' labels)."""
+        return format_html(
+            '<th scope="row" class="fw-normal">{}</th>' + 4 * '<td class="text-end">{}</td>',
+            f"{self.month:%b %Y}",
+            self.teachers,
+            self.steps,
+            self.hours,
+            self.cycles,
+        )
+
 
 def month_sums(rows: QuerySet, period: Period) -> dict[datetime.date, dict]:
     """Per month of `period`, from EnrollmentMonth or SchoolMonth `rows` (`month_rows`): the teachers coached,
@@ -451,6 +464,16 @@ class ITURow:
     teachers: Figure  # rated at baseline and again later
     frequency: tuple[Figure | None, Figure | None]  # average at baseline, latest (None: nobody rated)
     proficiency: tuple[Figure | None, Figure | None]
+
+    @property
+    def cells_html(self) -> SafeString:
+        """The indicator's figures as the ITU table's cells, written once."""
+        cell = '\n    <td class="text-end text-nowrap">{}</td>'
+        return format_html(
+            '<td class="text-end">{}</td>' + 2 * cell,
+            self.teachers,
+            *(format_html("{} → {}", *pair) if pair[0] else "—" for pair in (self.frequency, self.proficiency)),
+        )
 
 
 @dataclass(frozen=True)
