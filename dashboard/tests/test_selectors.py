@@ -11,8 +11,9 @@ from accounts import scoping
 from accounts.models import Role
 from coaching import selectors as coaching_selectors
 from coaching import services
-from coaching.models import Activity, ChallengeCategory
+from coaching.models import Activity, ChallengeCategory, ITUIndicator
 from dashboard import selectors
+from dashboard.models import EnrollmentITU
 from dashboard.selectors import Figure, count, suppress
 from dashboard.tests.helpers import Status, enroll, story
 from testing import factories as f
@@ -297,3 +298,43 @@ def test_it_reads_level_two_unless_a_teacher_is_in_two_of_the_chosen_programs(ca
     figures = selectors.school_figures(cast.district, [cast.school], programs=programs)[0]
     assert figures.steps[1][1].value == 3  # visits: 2 by the first teacher, 1 by the other
     assert selectors.level_two([second]) == [second.pk]  # one program always adds up
+
+
+def test_it_reads_a_schools_months_and_itu_once_for_the_same_figures(cast, django_assert_num_queries):
+    cast.district.suppression_k = 1
+    for n, enrollment in enumerate(enroll(cast, 3, status=Status.REFLECT)):
+        for phase, score in (("baseline", 2), ("end", 2 + n % 2)):  # the second teacher rises
+            services.itu_rate(
+                enrollment=enrollment,
+                phase=phase,
+                rated_on=timezone.localdate(),
+                scores=dict.fromkeys(ITUIndicator.values, (score, score)),
+            )
+    programs = [cast.program]
+    levels, period = selectors.Levels(programs), selectors.program_period(programs, timezone.localdate())
+    with django_assert_num_queries(1):
+        months = selectors.month_sums(levels.month_rows(cast.school), period)
+    with django_assert_num_queries(3):
+        given = selectors.school_figures(
+            cast.district, [cast.school], programs=programs, period=period, levels=levels, months=months
+        )
+    assert given == selectors.school_figures(cast.district, [cast.school], programs=programs, period=period)
+    assert selectors.trend(months, period, k=1) == selectors.trend(levels.month_rows(cast.school), period, k=1)
+    with django_assert_num_queries(1):
+        change, headline = selectors.itu_figures(levels.itu_rows(cast.school), k=1)
+    level_one = EnrollmentITU.objects.filter(program_id=cast.program.pk, school_id=cast.school.pk)
+    assert (change, headline) == selectors.itu_figures(level_one, k=1)
+    assert (headline.rated.value, headline.rose.value, change[0].teachers.value) == (3, 1, 3)
+    assert change == selectors.itu_change(levels.itu_rows(cast.school), k=1)
+
+
+def test_it_counts_the_rostered_teachers_and_those_in_running_programs_in_one_query(cast, django_assert_num_queries):
+    enroll(cast, 2)
+    f.TeacherFactory(school=cast.school)  # on the roster, never enrolled
+    past = f.ProgramFactory(
+        district=cast.district, starts_on=datetime.date(2024, 8, 1), ends_on=datetime.date(2025, 6, 1)
+    )
+    f.EnrollmentFactory(program=past, coach=cast.alice, teacher=f.TeacherFactory(school=cast.school))
+    with django_assert_num_queries(1):
+        teachers = selectors.school_teachers(cast.district, cast.school)
+    assert (teachers.rostered, teachers.enrolled) == (cast.school.teachers.count(), 3)
