@@ -173,10 +173,12 @@ class Period:
         while month <= self.end:
             bits[month.year] = bits.get(month.year, 0) | 1 << (month.month - 1)
             month = (month + datetime.timedelta(days=32)).replace(day=1)
-        q = Q(pk__in=[])
-        for year, mask_bits in bits.items():
-            q |= Q(year=year) & Q(GreaterThan(F(mask).bitand(mask_bits), 0))
-        return q
+        if not bits:
+            return Q(pk__in=[])
+        return Q(
+            *(Q(year=year) & Q(GreaterThan(F(mask).bitand(mask_bits), 0)) for year, mask_bits in bits.items()),
+            _connector=Q.OR,
+        )
 
 
 def program_period(programs: list[Program], today: datetime.date) -> Period:
@@ -351,7 +353,8 @@ def school_figures(
 
     `programs` (default: the running ones) and `period` (default: their school year) narrow the figures.
     `levels`: `Levels(programs)` when the caller has it; `months`: the `month_sums` of `levels.month_rows` at
-    the one school of `schools` over `period`, when the caller has read them.
+    the one school of `schools` over `period`, when the caller has read them (their sums are the school's at
+    level 2; level 1 reads its own).
     """
     now = now or timezone.now()
     today = timezone.localdate(now)
@@ -413,7 +416,7 @@ class MonthFigures:
     @property
     def cells_html(self) -> SafeString:
         """The month and its figures as the trend table's cells, written once: the template's `date:"M Y"` and
-        four lookups a row cost ~0.1 ms (English month names, as the charts' labels)."""
+        four lookups cost ~0.1 ms a row (English month names, as the charts' labels)."""
         return format_html(
             '<th scope="row" class="fw-normal">{}</th>' + 4 * '<td class="text-end">{}</td>',
             f"{self.month:%b %Y}",
