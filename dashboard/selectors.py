@@ -30,7 +30,6 @@ import datetime
 from dataclasses import dataclass
 
 from django.db.models import Avg, Count, Exists, F, OuterRef, Q, QuerySet, Sum
-from django.db.models.lookups import GreaterThan
 from django.utils import timezone
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
@@ -175,10 +174,7 @@ class Period:
             month = (month + datetime.timedelta(days=32)).replace(day=1)
         if not bits:
             return Q(pk__in=[])
-        return Q(
-            *(Q(year=year) & Q(GreaterThan(F(mask).bitand(mask_bits), 0)) for year, mask_bits in bits.items()),
-            _connector=Q.OR,
-        )
+        return Q(*(Q(year=year, **{f"{mask}__anybit": mask_bits}) for year, mask_bits in bits.items()), _connector=Q.OR)
 
 
 def program_period(programs: list[Program], today: datetime.date) -> Period:
