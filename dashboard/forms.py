@@ -11,6 +11,7 @@ class SchoolPickerForm(forms.Form):
     def __init__(self, *args, schools, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["school"].queryset = schools
+        read_choices_once(self.fields["school"], schools)  # fills `schools`' cache: the view reads it again
 
 
 class TeacherSearchForm(forms.Form):

@@ -244,7 +244,7 @@ def school(request, school_id: int | None = None):
     picker = SchoolPickerForm(request.GET or None, schools=schools)
     if school_id is None and picker.is_valid():
         school_id = picker.cleaned_data["school"].pk
-    visible = list(schools)
+    visible = list(schools)  # read by the picker
     school = scoping.summary_school(membership, school_id) if school_id else next(iter(visible), None)
     if school is None:
         return render(request, "dashboard/school.html", {"school": None})
