@@ -85,16 +85,21 @@ def district_sections(
                 on_progress(done + min(start + CHUNK, len(items)), total)
         return rows
 
-    figures = chunked(shown, lambda part: selectors.school_figures(district, part, programs=programs, period=period), 0)
+    levels = selectors.Levels(programs)
+    figures = chunked(
+        shown,
+        lambda part: selectors.school_figures(district, part, programs=programs, period=period, levels=levels),
+        0,
+    )
     per_coach = chunked(
         coaches,
         lambda part: selectors.coach_rows(district, part, programs=programs, period=period, school=school),
         len(shown),
     )
     group = selectors.population(programs=programs, school=school)  # the district's (or school's) teachers
-    change, headline = selectors.itu_figures(selectors.itu_rows(programs=programs, school=school), k=k, group=group)
-    trend = selectors.trend(selectors.month_rows(programs=programs, school=school), period, k=k, group=group)
-    school_itu = [row.headline for row in selectors.itu_by_school(district, figures, programs)]  # as on the page
+    change, headline = selectors.itu_figures(levels.itu_rows(school), k=k, group=group)
+    trend = selectors.trend(levels.month_rows(school), period, k=k, group=group)
+    school_itu = [row.headline for row in selectors.itu_by_school(district, figures, levels)]  # as on the page
     return [
         ("Headline", ["Teachers rated twice", "ITU rose", "Per cent"],
          [[headline.rated, headline.rose, headline.percent]]),

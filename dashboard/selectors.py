@@ -424,7 +424,7 @@ class MonthFigures:
 
 
 def month_sums(rows: QuerySet, period: Period) -> dict[datetime.date, dict]:
-    """Per month of `period`, from EnrollmentMonth or SchoolMonth `rows` (`month_rows`): the teachers coached,
+    """Per month of `period`, from EnrollmentMonth or SchoolMonth `rows` (`Levels.month_rows`): the teachers coached,
     the steps done and `MONTH_SUMS` (one query): what `trend` draws, and a school's sums for `school_figures`."""
     coached = Sum("coached") if rows.model is SchoolMonth else Count("teacher_id", distinct=True, filter=COACHED)
     steps = Sum(F("plan_meetings") + F("visits") + F("debriefs"))
@@ -433,7 +433,7 @@ def month_sums(rows: QuerySet, period: Period) -> dict[datetime.date, dict]:
 
 
 def trend(rows: QuerySet | dict, period: Period, *, k: int | None, group: int | None = None) -> list[MonthFigures]:
-    """The main figures month by month over `period`, from EnrollmentMonth or SchoolMonth `rows` (`month_rows`;
+    """The main figures month by month over `period`, from EnrollmentMonth or SchoolMonth `rows` (`Levels.month_rows`;
     one query) or their `month_sums` (none). With `k` None (the coach's own data) nothing is suppressed.
     """
     by_month = rows if isinstance(rows, dict) else month_sums(rows, period)
@@ -492,7 +492,7 @@ ITU_COLUMNS = {
 
 def itu_change(rows: QuerySet, *, k: int | None, group: int | None = None) -> list[ITURow]:
     """Average ITU per indicator at baseline and latest (end, else mid), over teachers rated twice (one query),
-    from EnrollmentITU or SchoolITU `rows` (`itu_rows`)."""
+    from EnrollmentITU or SchoolITU `rows` (`Levels.itu_rows`)."""
     if rows.model is SchoolITU:
         return _itu_change(_school_itu_cells(rows.exclude(indicator=SchoolITU.HEADLINE)), k, group)
     cells = {
@@ -506,7 +506,7 @@ def itu_change(rows: QuerySet, *, k: int | None, group: int | None = None) -> li
 
 
 def itu_figures(rows: QuerySet, *, k: int, group: int | None = None) -> tuple[list[ITURow], ITUHeadline]:
-    """`itu_change` and the headline of `rows` (`itu_rows`): the share of the teachers rated twice whose ITU (the
+    """`itu_change` and the headline of `rows` (`Levels.itu_rows`): the share of the teachers rated twice whose ITU (the
     sum of their ratings) rose, the figure boards ask for. One query from SchoolITU rows (the headline row is
     read with the indicators'), two from EnrollmentITU rows."""
     if rows.model is not SchoolITU:
@@ -834,40 +834,9 @@ class TimeMonth:
 LEARNING = (Activity.Kind.PD, Activity.Kind.PLN)
 
 
-def coach_months(records: scoping.CoachRecords, period: Period) -> dict[datetime.date, dict]:
-    """The coach's 1:1 work (their EnrollmentMonth rows) summed month by month over `period`, one query: per
-    month, `teachers` coached, `steps` done, `minutes` of 1:1 coaching, `cycles` completed and challenges
-    `resolved`. What `coach_time`, `coach_trend` and `coach_summary` are derived from."""
-    rows = period.rollups(records(EnrollmentMonth)).values("month")
-    figures = rows.annotate(
-        teachers=Count("teacher_id", distinct=True, filter=COACHED),
-        steps=Sum(F("plan_meetings") + F("visits") + F("debriefs")),
-        minutes=Sum(ONE_TO_ONE_MINUTES),
-        cycles=Sum("cycles_completed"),
-        resolved=Sum("resolved"),
-    )
-    return {row.pop("month"): row for row in figures.order_by()}
-
-
-def coach_trend(months: dict[datetime.date, dict], period: Period) -> list[MonthFigures]:
-    """What `trend` gives with k None (nothing suppressed: the coach's own work), from `coach_months`."""
-    result = []
-    for month in period.months:
-        row = months.get(month, {})
-        result.append(
-            MonthFigures(
-                month=month,
-                teachers=Figure(row.get("teachers", 0), 0),
-                steps=Figure(row.get("steps") or 0, 0),
-                hours=Figure(round((row.get("minutes") or 0) / 60, 1), 0),
-                cycles=Figure(row.get("cycles") or 0, 0),
-            )
-        )
-    return result
-
-
 def coach_time(records: scoping.CoachRecords, period: Period, months: dict[datetime.date, dict]) -> list[TimeMonth]:
-    """Hours by kind of work (standard 3D) month by month: 1:1 from `coach_months`, the rest from the coach's
+    """Hours by kind of work (standard 3D) month by month: 1:1 from the `month_sums` of the coach's EnrollmentMonth
+    rows (`months`), the rest from the coach's
     activity rollups (1 query)."""
     other: dict[tuple, int] = {}
     activities = period.rollups(records(CoachMonth)).exclude(kind=Activity.Kind.TOUCHPOINT)
@@ -923,11 +892,12 @@ class CoachSummary:
 
 
 def coach_summary(months: dict[datetime.date, dict], cadence: list[Cadence]) -> CoachSummary:
-    """The headline figures, from `coach_months` and `cadence_health` (one row per teacher on the caseload)."""
+    """The headline figures, from the `month_sums` of the coach's EnrollmentMonth rows and `cadence_health` (one
+    row per teacher on the caseload)."""
     return CoachSummary(
         teachers=len(cadence),
-        cycles=sum(row["cycles"] or 0 for row in months.values()),
-        resolved=sum(row["resolved"] or 0 for row in months.values()),
+        cycles=sum(row["cycles_n"] or 0 for row in months.values()),
+        resolved=sum(row["resolved_n"] or 0 for row in months.values()),
     )
 
 
@@ -1002,33 +972,24 @@ def growth(assessments: list, coverage: list[CoverageRow]) -> list[GrowthRow]:
     ]
 
 
-def itu_rows(*, programs: list[Program], school: School | None = None) -> QuerySet:
-    """ITU rollups of `programs` (at `school`): `Levels.itu_rows`."""
-    return Levels(programs).itu_rows(school)
-
-
-def month_rows(*, programs: list[Program], school: School | None = None) -> QuerySet:
-    """Monthly rollups of `programs` (at `school`): `Levels.month_rows`."""
-    return Levels(programs).month_rows(school)
-
-
 @dataclass(frozen=True)
 class SchoolHeadline:
     school: School
     headline: ITUHeadline
 
 
-def itu_by_school(district: District, figures: list[SchoolFigures], programs: list[Program]) -> list[SchoolHeadline]:
+def itu_by_school(district: District, figures: list[SchoolFigures], levels: Levels) -> list[SchoolHeadline]:
     """Per school (the rows of `figures`, whose `group` is the school's suppression group): teachers rated
     twice, and how many of them rose (one query for the page of schools)."""
     schools, groups = [row.school for row in figures], {row.school.pk: row.group for row in figures}
-    if (ids := level_two(programs)) is not None:
-        headlines = SchoolITU.objects.filter(program_id__in=ids, school__in=schools, indicator=SchoolITU.HEADLINE)
+    if levels.two is not None:
+        headlines = SchoolITU.objects.filter(program_id__in=levels.two, school__in=schools)
+        headlines = headlines.filter(indicator=SchoolITU.HEADLINE)
         totals = headlines.values("school_id").annotate(rated=Sum("teachers"), rose=Sum("rose")).order_by()
         per_school = {row["school_id"]: (row["rated"], row["rose"]) for row in totals}
     else:
         deltas = (
-            EnrollmentITU.objects.filter(program_id__in=[p.pk for p in programs], school_id__in=groups)
+            EnrollmentITU.objects.filter(program_id__in=[p.pk for p in levels.programs], school_id__in=groups)
             .filter(latest_frequency__isnull=False)
             .values("school_id", "teacher_id")
             .annotate(delta=Sum(F("latest_frequency") + F("latest_proficiency") - F("baseline_frequency")

@@ -23,7 +23,7 @@ from dashboard.forms import (
     SelfAssessmentForm,
     TeacherSearchForm,
 )
-from dashboard.models import CoachStandardMonth, DataExport, EnrollmentITU
+from dashboard.models import CoachStandardMonth, DataExport, EnrollmentITU, EnrollmentMonth
 from standards.models import Standard
 
 AUDIT_PAGE_SIZE = 50
@@ -98,9 +98,9 @@ def coach(request):
     programs = selectors.coach_programs(user, today)
     period = selectors.program_period(programs, today)
     records = scoping.CoachRecords(user)
-    work = selectors.coach_months(records, period)
+    work = selectors.month_sums(records(EnrollmentMonth), period)
     time = selectors.coach_time(records, period, work)
-    trend = selectors.coach_trend(work, period)
+    trend = selectors.trend(work, period, k=None)
     itu = selectors.itu_change(records(EnrollmentITU), k=None)
     coverage = selectors.standards_coverage(records(CoachStandardMonth), period)
     if request.GET.get("format") == "csv":
@@ -318,14 +318,15 @@ def district(request):
     if request.GET.get("format") == "csv":  # every school and coach, not only this page's
         return _district_csv(request, large, programs=programs, period=period, school=school)
     page_schools = list(school_page.object_list)
-    school_rows = selectors.school_figures(district, page_schools, programs=programs, period=period)
+    levels = selectors.Levels(programs)
+    school_rows = selectors.school_figures(district, page_schools, programs=programs, period=period, levels=levels)
     # The suppression group of the district-wide figures: the district's teachers in the programs, or the
     # chosen school's (its row's group, the same count: selectors.population).
     group = school_rows[0].group if school else selectors.population(programs=programs)
-    itu, itu_headline = selectors.itu_figures(selectors.itu_rows(programs=programs, school=school), k=k, group=group)
-    trend = selectors.trend(selectors.month_rows(programs=programs, school=school), period, k=k, group=group)
+    itu, itu_headline = selectors.itu_figures(levels.itu_rows(school), k=k, group=group)
+    trend = selectors.trend(levels.month_rows(school), period, k=k, group=group)
     # Each school's figures beside its ITU (itu_by_school keeps the rows' order).
-    per_school = list(zip(school_rows, selectors.itu_by_school(district, school_rows, programs), strict=True))
+    per_school = list(zip(school_rows, selectors.itu_by_school(district, school_rows, levels), strict=True))
     per_coach = selectors.coach_rows(
         district, list(coach_page.object_list), programs=programs, period=period, school=school
     )

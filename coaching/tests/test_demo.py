@@ -14,7 +14,7 @@ from coaching.management.commands.demo import PASSWORD, USERS
 from coaching.models import Challenge, Cycle, Enrollment, ITURating, Step, Strategy, Teacher
 from coaching.selectors import coach_home
 from dashboard import selectors
-from dashboard.models import CoachStandardMonth
+from dashboard.models import CoachStandardMonth, EnrollmentMonth
 from dashboard.selectors import coach_rollups
 
 pytestmark = pytest.mark.django_db
@@ -130,8 +130,8 @@ def test_demo_coaching_is_spread_over_the_months_since_the_program_started(capsy
     for coach in User.objects.filter(membership__role=Role.COACH, membership__district=district):
         email = coach.email
         records = scoping.CoachRecords(coach)
-        work = selectors.coach_months(records, period)
-        steps = {m.month: m.steps.value for m in selectors.coach_trend(work, period)}
+        work = selectors.month_sums(records(EnrollmentMonth), period)
+        steps = {m.month: m.steps.value for m in selectors.trend(work, period, k=None)}
         time = {m.month: m for m in selectors.coach_time(records, period, work)}
         coverage = selectors.standards_coverage(coach_rollups(coach, CoachStandardMonth), period)
         for month in months:
@@ -142,7 +142,8 @@ def test_demo_coaching_is_spread_over_the_months_since_the_program_started(capsy
             assert time[month].school_wide and time[month].learning, (email, month, time[month])
             assert sum(1 for row in coverage if row.cells[i][0]) >= 6, (email, month)
     group = selectors.population(programs=programs)
-    trend = selectors.trend(selectors.month_rows(programs=programs), period, k=district.suppression_k, group=group)
+    rows = selectors.Levels(programs).month_rows()
+    trend = selectors.trend(rows, period, k=district.suppression_k, group=group)
     for m in trend:
         if m.month in months:
             assert not (m.teachers.suppressed or m.steps.suppressed or m.hours.suppressed), m

@@ -283,7 +283,7 @@ def test_it_reads_level_two_unless_a_teacher_is_in_two_of_the_chosen_programs(ca
     challenge_at(cast, Status.REFLECT, enrollment=elsewhere)
     programs = [cast.program, second]
     assert selectors.level_two(programs) == [p.pk for p in programs]
-    assert selectors.month_rows(programs=programs).model.__name__ == "SchoolMonth"
+    assert selectors.Levels(programs).month_rows().model.__name__ == "SchoolMonth"
     figures = selectors.school_figures(cast.district, [cast.school], programs=programs)[0]
     assert (figures.coaching_minutes.value, figures.steps[1][1].value) == (2 * 90, 2)  # two teachers' visits
 
@@ -291,9 +291,9 @@ def test_it_reads_level_two_unless_a_teacher_is_in_two_of_the_chosen_programs(ca
     also = f.EnrollmentFactory(program=second, coach=cast.alice, teacher=first.teacher)
     challenge_at(cast, Status.REFLECT, enrollment=also)
     assert selectors.level_two(programs) is None
-    assert selectors.month_rows(programs=programs).model.__name__ == "EnrollmentMonth"
+    assert selectors.Levels(programs).month_rows().model.__name__ == "EnrollmentMonth"
     period = selectors.program_period(programs, timezone.localdate())
-    [month] = [row for row in selectors.trend(selectors.month_rows(programs=programs), period, k=1) if row.steps.value]
+    [month] = [row for row in selectors.trend(selectors.Levels(programs).month_rows(), period, k=1) if row.steps.value]
     assert month.teachers.value == 2  # not 3
     figures = selectors.school_figures(cast.district, [cast.school], programs=programs)[0]
     assert figures.steps[1][1].value == 3  # visits: 2 by the first teacher, 1 by the other

@@ -4,6 +4,8 @@ import io
 import zipfile
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -113,6 +115,17 @@ def test_it_shows_the_district_overview_in_constant_queries(client, cast, django
         page = client.get(url).content.decode()
     assert page.count('href="/dashboard/school/') == 4
     assert page.count("<article") == 3
+
+
+def test_it_asks_once_per_page_whether_the_chosen_programs_share_a_teacher(client, cast):
+    """With several programs, `level_two` is one query for the page (its four readers once asked it each)."""
+    f.ProgramFactory(district=cast.district).schools.add(cast.school)
+    client.force_login(cast.dana)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(reverse("dashboard:district")).status_code == 200
+    shared_teacher = 'COUNT(DISTINCT "coaching_enrollment"."program_id")'
+    asked = [q["sql"] for q in queries.captured_queries if shared_teacher in q["sql"]]
+    assert len(asked) == 1, asked
 
 
 def test_it_shows_per_coach_counts_to_the_admin_suppressed_below_k(client, cast):
