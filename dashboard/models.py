@@ -204,7 +204,12 @@ class CoachMonth(CoachWork):
     minutes = models.PositiveIntegerField(default=0)
 
     class Meta:
-        indexes = [models.Index(fields=["coach", "month"]), models.Index(fields=["school_id", "month"])]
+        indexes = [
+            models.Index(fields=["coach", "month"]),
+            # A page of schools' school-wide work (dashboard.selectors._school_wide) read from the index alone:
+            # its rows of a school lie scattered over the table (key columns, not INCLUDE: SQLite has none).
+            models.Index(fields=["school_id", "kind", "month", "minutes", "count"]),
+        ]
 
     def __str__(self) -> str:
         return f"Coach {self.coach_id} {self.kind} in {self.month:%Y-%m}"
