@@ -151,6 +151,13 @@ class Period:
         return None
 
     @property
+    def label(self) -> str:
+        """The months covered, as a page names them ("September 2026 to October 2026"): whole months, whatever
+        the days of `start` and `end`."""
+        first, last = f"{self.first_month:%B %Y}", f"{self.end:%B %Y}"
+        return first if first == last else f"{first} to {last}"
+
+    @property
     def first_month(self) -> datetime.date:
         return self.start.replace(day=1)
 
@@ -726,12 +733,12 @@ def coach_rows(
         )
     }
     work = _rollup_figures(period.rollups(rollups), "coach")
+    tagged = CoachStandardMonth.objects.filter(coach__in=coach_ids)
+    if school is not None:  # the work with that school's teachers only
+        tagged = tagged.filter(enrollment__teacher__school=school)
     coverage = {
         row["coach"]: row["n"]
-        for row in period.rollups(CoachStandardMonth.objects.filter(coach__in=coach_ids))
-        .values("coach")
-        .annotate(n=Count("standard", distinct=True))
-        .order_by()
+        for row in period.rollups(tagged).values("coach").annotate(n=Count("standard", distinct=True)).order_by()
     }
     k = district.suppression_k
     rows = []

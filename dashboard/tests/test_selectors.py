@@ -11,13 +11,14 @@ from accounts import scoping
 from accounts.models import Role
 from coaching import selectors as coaching_selectors
 from coaching import services
-from coaching.models import Activity, ChallengeCategory, ITUIndicator
+from coaching.models import Activity, ChallengeCategory, ITUIndicator, Step
 from dashboard import selectors
 from dashboard.models import EnrollmentITU
 from dashboard.selectors import Figure, count, suppress
 from dashboard.tests.helpers import Status, enroll, story
+from standards.models import Standard
 from testing import factories as f
-from testing.factories import challenge_at
+from testing.factories import challenge_at, log
 
 pytestmark = pytest.mark.django_db
 
@@ -181,7 +182,22 @@ def coach_rows(cast, **kwargs):
     programs = list(selectors.current_programs(cast.district, timezone.localdate()))
     period = selectors.program_period(programs, timezone.localdate())
     coaches = list(selectors.district_coaches(cast.district))
-    return {row.coach: row for row in selectors.coach_rows(cast.district, coaches, programs=programs, period=period)}
+    rows = selectors.coach_rows(cast.district, coaches, programs=programs, period=period, **kwargs)
+    return {row.coach: row for row in rows}
+
+
+def test_it_counts_a_coachs_standards_at_the_chosen_school_only(cast):
+    """With a school chosen, a coach's standards are those of their work with that school's teachers (a coach
+    with no teacher there once showed their whole district's coverage)."""
+    cast.district.suppression_k = 1
+    challenge = challenge_at(cast, Status.IMPLEMENT)
+    log(challenge, Step.Kind.PLAN_MEETING, days=-1, standards=list(Standard.objects.filter(code__in=["1A", "2B"])))
+    other = f.SchoolFactory(district=cast.district)
+
+    everywhere = coach_rows(cast)[cast.alice].standards.value
+    assert everywhere >= 2
+    assert coach_rows(cast, school=cast.school)[cast.alice].standards.value == everywhere
+    assert coach_rows(cast, school=other)[cast.alice].standards.value == 0
 
 
 def test_it_counts_each_coachs_caseload_cycles_hours_and_standards(cast):

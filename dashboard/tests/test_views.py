@@ -374,3 +374,14 @@ def test_it_refuses_a_period_that_runs_backwards_or_too_long_with_a_message(clie
     assert period.problem() is None and period.end == timezone.localdate()  # the school year, as unfiltered
     csv = client.get(reverse(page), {**query, "format": "csv"})
     assert csv.status_code == 200 and csv["Content-Type"].startswith("text/csv")
+
+
+def test_it_names_the_whole_months_a_chosen_period_covers(client, cast):
+    """The figures count whole months (the rollups' grain): a period chosen from 10 September to 15 October
+    is September and October, and the page says so rather than naming a day the figures do not keep."""
+    client.force_login(cast.dana)
+    page = client.get(reverse("dashboard:school", args=[cast.school.pk]), {"start": "2026-09-10", "end": "2026-10-15"})
+
+    text = page.content.decode()
+    assert "Covering September 2026 to October 2026 (figures count whole months)" in text
+    assert "15 October" not in text
