@@ -45,6 +45,16 @@ def school_rows(rows: list[selectors.SchoolFigures]) -> list[list]:
     ]  # fmt: skip
 
 
+def report_section(period: selectors.Period, programs: list[Program], *, school: str | None = None) -> Section:
+    """What the CSV covers, as the page's "Covering" line says: its months and programs (and, on a leader's
+    dashboard, its school or "All schools"), so that a file passed on still says what it counts."""
+    header, row = ["Covering", "Programs"], [period.label, "; ".join(program.name for program in programs)]
+    if school is not None:
+        header.append("School")
+        row.append(school)
+    return ("Report", header, [row])
+
+
 def trend_section(trend) -> Section:
     header = ["Month", "Teachers coached", "Steps done", "Hours of 1:1 coaching", "Cycles completed"]
     return ("Month by month", header, [[f"{r.month:%Y-%m}", r.teachers, r.steps, r.hours, r.cycles] for r in trend])
@@ -101,6 +111,7 @@ def district_sections(
     trend = selectors.trend(levels.month_rows(school), period, k=k, group=group)
     school_itu = [row.headline for row in selectors.itu_by_school(district, figures, levels)]  # as on the page
     return [
+        report_section(period, programs, school=school.name if school else "All schools"),
         ("Headline", ["Teachers rated twice", "ITU rose", "Per cent"],
          [[headline.rated, headline.rose, headline.percent]]),
         ("Schools", [*SCHOOL_HEADER, "Teachers rated twice", "ITU rose"],

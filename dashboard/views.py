@@ -108,6 +108,7 @@ def coach(request):
         return _csv(
             request, "cadence-my-coaching", "my coaching",
             [
+                exports.report_section(period, programs),
                 ("Time by kind of work (hours)", ["Month", "1:1 coaching", "School-wide", "PD and PLN"],
                  [[f"{r.month:%Y-%m}", r.one_to_one, r.school_wide, r.learning] for r in time]),
                 ("Standards coverage (tagged uses)", ["Standard", *months, "Total"],
@@ -267,6 +268,7 @@ def school(request, school_id: int | None = None):
         return _csv(
             request, f"cadence-{school.name}".replace(" ", "-").lower(), f"the dashboard of {school.name}",
             [
+                exports.report_section(period, programs, school=school.name),
                 ("School", exports.SCHOOL_HEADER, exports.school_rows([figures])),
                 ("Challenges by category", ["Category", "Open", "Closed"],
                  [[r.label, r.open, r.closed] for r in challenges]),

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from accounts.models import AuditEvent, Role
 from coaching.models import ImpactStory, Teacher
+from dashboard import selectors
 from dashboard.models import DataExport
 from dashboard.tests.helpers import Status, enroll, full_record, story
 from testing import factories as f
@@ -374,6 +375,23 @@ def test_it_refuses_a_period_that_runs_backwards_or_too_long_with_a_message(clie
     assert period.problem() is None and period.end == timezone.localdate()  # the school year, as unfiltered
     csv = client.get(reverse(page), {**query, "format": "csv"})
     assert csv.status_code == 200 and csv["Content-Type"].startswith("text/csv")
+    assert f'"{period.label}",' in csv.content.decode().splitlines()[2]  # it says the period it covers instead
+
+
+@pytest.mark.parametrize("page", ["dashboard:coach", "dashboard:school", "dashboard:district"])
+def test_it_says_in_each_csv_which_months_programs_and_school_it_covers(client, cast, page):
+    """A CSV passed on to a board still says what it counts, as the page's "Covering" line does."""
+    client.force_login({"dashboard:coach": cast.alice, "dashboard:school": cast.paula}.get(page, cast.dana))
+    query = {} if page == "dashboard:coach" else {"start": "2026-09-10", "end": "2026-10-15"}
+    lines = client.get(reverse(page), {**query, "format": "csv"}).content.decode("utf-8-sig").splitlines()
+
+    assert lines[0] == '"Report"'
+    school_year = selectors.program_period([cast.program], timezone.localdate()).label
+    assert lines[2].startswith(f'"{"September 2026 to October 2026" if query else school_year}",')
+    assert cast.program.name in lines[2]
+    if page != "dashboard:coach":
+        assert lines[1].endswith('"School"')
+        assert lines[2].endswith('"Lincoln Middle School"' if page == "dashboard:school" else '"All schools"')
 
 
 def test_it_names_the_whole_months_a_chosen_period_covers(client, cast):
