@@ -83,7 +83,12 @@ class AssignForm(forms.Form):
     teachers = forms.ModelMultipleChoiceField(
         queryset=None, error_messages={"required": "Tick at least one teacher to assign."}
     )
-    coach = forms.ModelChoiceField(queryset=None, label="Assign the ticked teachers to", widget=Select)
+    coach = forms.ModelChoiceField(
+        queryset=None,
+        label="Assign the ticked teachers to",
+        widget=Select,
+        error_messages={"required": "Choose the coach to assign the ticked teachers to."},
+    )
 
     def __init__(self, *args, program: Program, coaches, **kwargs):
         super().__init__(*args, **kwargs)

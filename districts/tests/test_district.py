@@ -540,6 +540,21 @@ def test_it_assigns_from_the_caseloads_page(client, cast):
     assert Enrollment.objects.filter(coach=cast.bob, ends_on__isnull=True).count() == 2
 
 
+def test_it_says_once_what_is_missing_when_assigning(client, cast):
+    """No coach chosen: said once, under the coach's field (a banner once repeated "This field is required.");
+    no teacher ticked: said in the banner, which is where the tick boxes have no field of their own."""
+    teachers = _teachers(cast, 1)
+    client.force_login(cast.dana)
+    url = reverse("district:caseloads") + f"?program={cast.program.pk}"
+
+    page = client.post(url, {"teachers": [teachers[0].pk]}).content.decode()
+    assert page.count("Choose the coach to assign the ticked teachers to.") == 1
+    assert "This field is required." not in page
+    page = client.post(url, {"coach": cast.bob.pk}).content.decode()
+    assert page.count("Tick at least one teacher to assign.") == 1
+    assert not Enrollment.objects.filter(coach=cast.bob).exists()
+
+
 def test_it_names_the_teachers_already_on_a_caseload(client, cast):
     other = _teachers(cast, 1)[0]
     client.force_login(cast.dana)
