@@ -132,8 +132,9 @@ class CoachWork(models.Model):
         abstract = True
 
 
-class EnrollmentMonth(MonthFigures):
-    """One enrollment's coaching in one calendar month (the first day of the month, server timezone)."""
+class EnrollmentRollup(models.Model):
+    """A level-1 rollup row: one enrollment's, with the program, coach, school and teacher it is counted under
+    (copied, so that a dashboard groups by them without joining the enrollment)."""
 
     reach = Reach(
         district="enrollment__program__district",
@@ -143,13 +144,21 @@ class EnrollmentMonth(MonthFigures):
     )
 
     enrollment = models.ForeignKey("coaching.Enrollment", on_delete=models.CASCADE, related_name="+")
-    month = models.DateField()
     program_id = models.IntegerField()
     coach = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
     )
     school_id = models.IntegerField()
     teacher_id = models.IntegerField()
+
+    class Meta:
+        abstract = True
+
+
+class EnrollmentMonth(EnrollmentRollup, MonthFigures):
+    """One enrollment's coaching in one calendar month (the first day of the month, server timezone)."""
+
+    month = models.DateField()
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["enrollment", "month"], name="one_rollup_per_enrollment_month")]
@@ -164,24 +173,10 @@ class EnrollmentMonth(MonthFigures):
         return f"Enrollment {self.enrollment_id} in {self.month:%Y-%m}"
 
 
-class EnrollmentITU(models.Model):
+class EnrollmentITU(EnrollmentRollup):
     """One enrollment's ITU indicator at baseline and at the latest later rating (end, else mid)."""
 
-    reach = Reach(
-        district="enrollment__program__district",
-        school="enrollment__teacher__school",
-        coach="coach",
-        enrollment="enrollment",
-    )
-
-    enrollment = models.ForeignKey("coaching.Enrollment", on_delete=models.CASCADE, related_name="+")
     indicator = models.CharField(max_length=30)
-    program_id = models.IntegerField()
-    coach = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
-    )
-    school_id = models.IntegerField()
-    teacher_id = models.IntegerField()
     baseline_frequency = models.PositiveSmallIntegerField()
     baseline_proficiency = models.PositiveSmallIntegerField()
     latest_frequency = models.PositiveSmallIntegerField(null=True)
