@@ -732,7 +732,17 @@ def coach_rows(
             contacted=Count("teacher", distinct=True, filter=on_caseload & contacted),
         )
     }
-    work = _rollup_figures(period.rollups(rollups), "coach")
+    work = {
+        row["coach"]: row
+        for row in period.rollups(rollups)
+        .values("coach")
+        .annotate(
+            minutes=Sum(ONE_TO_ONE_MINUTES),
+            coached=Count("teacher_id", distinct=True, filter=COACHED),
+            cycles_n=Sum("cycles_completed"),
+        )
+        .order_by()
+    }
     tagged = CoachStandardMonth.objects.filter(coach__in=coach_ids)
     if school is not None:  # the work with that school's teachers only
         tagged = tagged.filter(enrollment__teacher__school=school)
