@@ -6,6 +6,7 @@ table with the same numbers, so nothing is only in the picture. Colours and size
 None (a suppressed figure) draws no bar; the table says "fewer than k".
 """
 
+import math
 from dataclasses import dataclass, field
 
 from django.utils.html import escape, format_html, format_html_join
@@ -22,7 +23,7 @@ FIGURE = """<figure class="mb-2">
   {ticks}
   <line class="axis" x1="44" x2="{width}" y1="{baseline}" y2="{baseline}"/>
   {bars}
-  {xlabels}
+  {xlabels}{ylabels}
 </svg>
 {legend}
 </figure>
@@ -33,6 +34,7 @@ TICK = (
 )
 BAR = '<rect class="{}" x="{}" y="{}" width="{}" height="{}"><title>{}</title></rect>'
 XLABEL = '<text x="{}" y="{}" text-anchor="middle">{}</text>'
+NAME = '<text class="name" x="{}" y="{}" text-anchor="middle">{}</text>'  # a label that is a word, not a month
 LEGEND = '<ul class="legend" aria-hidden="true">{}</ul>'
 LEGEND_ITEM = '<li><span class="swatch chart-s{}"></span>{}</li>'
 
@@ -67,16 +69,22 @@ class Series:
 
 @dataclass
 class BarChart:
-    """Grouped bars: one group per label, one bar per series."""
+    """Grouped bars: one group per label, one bar per series.
+
+    `years` (months on the axis): each group's year, written under the first group's label and wherever the
+    year changes ("Aug" over "2026" … "Jan" over "2027"), and in each bar's text ("Aug 2026, Visits: 4").
+    """
 
     key: str  # unique on the page: the ids of the title and description
     title: str
     labels: list[str]
     series: list[Series]
     unit: str = ""
+    years: list[str] = field(default_factory=list)
     bars: list[Bar] = field(default_factory=list)
     ticks: list[Tick] = field(default_factory=list)
     xlabels: list[Label] = field(default_factory=list)
+    ylabels: list[Label] = field(default_factory=list)  # the years under the month labels
     width: int = WIDTH
     height: int = HEIGHT
     baseline: float = HEIGHT - BOTTOM
@@ -84,7 +92,8 @@ class BarChart:
     def __post_init__(self) -> None:
         values = [_number(v) for s in self.series for v in s.values]
         top = max([v for v in values if v is not None] or [0])
-        scale_max = _nice(top)
+        axis = _axis(top)
+        scale_max = axis[-1]
         plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
         groups = max(len(self.labels), 1)
         group_w = plot_w / groups
@@ -92,8 +101,13 @@ class BarChart:
         every = max(1, -(-groups // 12))  # at most 12 labels under the axis
         for i, label in enumerate(self.labels):
             x0 = LEFT + i * group_w + group_w * 0.1
+            x = round(LEFT + (i + 0.5) * group_w, 1)
             if i % every == 0:
-                self.xlabels.append(Label(x=round(LEFT + (i + 0.5) * group_w, 1), text=label))
+                self.xlabels.append(Label(x=x, text=label))
+            if self.years and (i == 0 or self.years[i] != self.years[i - 1]):
+                self.ylabels.append(Label(x=x, text=self.years[i]))
+            if self.years:
+                label = f"{label} {self.years[i]}"
             for j, series in enumerate(self.series):
                 value = _number(series.values[i]) if i < len(series.values) else None
                 if value is None or scale_max == 0:
@@ -109,9 +123,8 @@ class BarChart:
                         text=f"{label}, {series.name}: {value:g}{self.unit}",
                     )
                 )
-        for n in range(5):
-            value = scale_max * n / 4
-            self.ticks.append(Tick(y=round(TOP + plot_h - plot_h * n / 4, 1), label=f"{value:g}"))
+        for value in axis if scale_max else [0, 0.25, 0.5, 0.75, 1]:  # an empty chart keeps its grid
+            self.ticks.append(Tick(y=round(TOP + plot_h - plot_h * value / (scale_max or 1), 1), label=_short(value)))
 
     @property
     def description(self) -> str:
@@ -134,7 +147,8 @@ class BarChart:
             baseline=self.baseline,
             ticks=_join(TICK, ((self.width, t.y, t.label) for t in self.ticks)),
             bars=_join(BAR, ((b.css, b.x, b.y, b.width, b.height, b.text) for b in self.bars)),
-            xlabels=_join(XLABEL, ((x.x, self.height - 22, x.text) for x in self.xlabels)),
+            xlabels=_join(XLABEL if self.years else NAME, ((x.x, self.height - 22, x.text) for x in self.xlabels)),
+            ylabels=_join(XLABEL, ((x.x, self.height - 6, x.text) for x in self.ylabels)),
             legend=legend,
         )
 
@@ -152,14 +166,20 @@ def _number(value) -> float | None:
     return None if value is None else float(value)
 
 
-def _nice(top: float) -> float:
-    """A round axis maximum at or above `top`."""
+def _short(value: float) -> str:
+    """An axis number in at most four characters, so it fits left of the axis on a phone: 2.5, 250, 2500,
+    25k, 250k, 2.5M."""
+    for above, unit, suffix in ((1_000_000, 1_000_000, "M"), (10_000, 1_000, "k")):
+        if value >= above:
+            return f"{value / unit:g}{suffix}"
+    return f"{value:g}"
+
+
+def _axis(top: float) -> list[float]:
+    """The axis ticks from 0 to at or above `top`: at most five steps of 1, 2, 2.5 or 5 times a power of ten
+    (0, 10, 20, 30 for 26 rather than 0, 12.5, 25, 37.5, 50); [0] when there is nothing to draw."""
     if top <= 0:
-        return 0
-    step = 1
-    while step * 10 < top:
-        step *= 10
-    for factor in (1, 2, 2.5, 5, 10):
-        if step * factor >= top:
-            return step * factor
-    return step * 10
+        return [0]
+    power = 10 ** math.floor(math.log10(top / 5))
+    step = next(power * f for f in (1, 2, 2.5, 5, 10) if 5 * power * f >= top)
+    return [round(step * n, 10) for n in range(math.ceil(round(top / step, 10)) + 1)]

@@ -32,15 +32,17 @@ ROWS_PAGE_SIZE = 25  # schools and coaches on the district dashboard
 GROWTH_SHOWN = 4  # self-assessments side by side on the growth page
 
 
-def _month_labels(months) -> list[str]:
-    return [f"{month:%b %y}" for month in months]
+def _month_axis(months) -> dict:
+    """A chart's month labels: "Aug" on the axis, the year under the first month and each new year."""
+    months = list(months)
+    return {"labels": [f"{month:%b}" for month in months], "years": [f"{month:%Y}" for month in months]}
 
 
 def _trend_chart(key: str, title: str, trend) -> BarChart:
     return BarChart(
         key=key,
         title=title,
-        labels=_month_labels(row.month for row in trend),
+        **_month_axis(row.month for row in trend),
         series=[
             Series("Coaching steps done", [row.steps for row in trend]),
             Series("Hours of 1:1 coaching", [row.hours for row in trend]),
@@ -120,7 +122,7 @@ def coach(request):
     cadence = selectors.cadence_health(records, today=today)
     context = {
         "period": period,
-        "months": _month_labels(period.months),
+        "months": [f"{month:%b %Y}" for month in period.months],
         "summary": selectors.coach_summary(work, cadence),
         "statuses": selectors.coach_challenges_by_status(records),
         "cadence": cadence,
@@ -131,7 +133,7 @@ def coach(request):
         "time_chart": BarChart(
             key="time",
             title="Hours of work by kind, month by month",
-            labels=_month_labels(row.month for row in time),
+            **_month_axis(row.month for row in time),
             series=[
                 Series("1:1 coaching", [row.one_to_one for row in time]),
                 Series("School-wide work", [row.school_wide for row in time]),

@@ -2,11 +2,12 @@
 
 import datetime
 
+import pytest
 from django.template import Context, Template
 
 from coaching.models import Enrollment, Teacher
 from dashboard import tables
-from dashboard.charts import BarChart, Series
+from dashboard.charts import BarChart, Series, _axis, _short
 from dashboard.selectors import Cadence, CoverageRow, Figure, TimeMonth
 from standards.models import Standard
 
@@ -33,16 +34,20 @@ def test_it_writes_a_heat_map_row_as_a_cell_per_month_shaded_by_its_uses():
 TICKS = "".join(
     f'<line class="grid" x1="44" x2="640" y1="{y}" y2="{y}"/>'
     f'<text x="38" y="{y}" text-anchor="end" dominant-baseline="middle">{label}</text>'
-    for y, label in [(200.0, "0"), (153.0, "1.25"), (106.0, "2.5"), (59.0, "3.75"), (12.0, "5")]
+    for y, label in [(200.0, "0"), (153.0, "1"), (106.0, "2"), (59.0, "3"), (12.0, "4")]
 )
 ONE_SERIES = f"""<figure class="mb-2">
 <svg class="chart" viewBox="0 0 640 240" role="img" aria-labelledby="v-title v-desc" focusable="false">
   <title id="v-title">Visits &lt;by&gt; month</title>
-  <desc id="v-desc">Bar chart of Visits &amp; more by 2 groups; the table below gives every number.</desc>
+  <desc id="v-desc">Bar chart of Visits &amp; more by 3 groups; the table below gives every number.</desc>
   {TICKS}
   <line class="axis" x1="44" x2="640" y1="200" y2="200"/>
-  <rect class="chart-s0" x="73.4" y="49.6" width="234.2" height="150.4"><title>Jan, Visits &amp; more: 4</title></rect>
-  <text x="191.0" y="218" text-anchor="middle">Jan</text><text x="485.0" y="218" text-anchor="middle">Feb</text>
+  <rect class="chart-s0" x="63.6" y="12.0" width="155.8" height="188.0"><title>Dec 2026, Visits &amp; more: 4</title>\
+</rect><rect class="chart-s0" x="455.6" y="106.0" width="155.8" height="94.0">\
+<title>Feb 2027, Visits &amp; more: 2</title></rect>
+  <text x="142.0" y="218" text-anchor="middle">Dec</text><text x="338.0" y="218" text-anchor="middle">Jan</text>\
+<text x="534.0" y="218" text-anchor="middle">Feb</text>\
+<text x="142.0" y="234" text-anchor="middle">2026</text><text x="338.0" y="234" text-anchor="middle">2027</text>
 </svg>
 
 </figure>
@@ -50,14 +55,43 @@ ONE_SERIES = f"""<figure class="mb-2">
 
 
 def test_it_draws_a_chart_with_its_title_description_ticks_and_a_bar_per_shown_value():
-    """A suppressed value draws no bar; text is escaped; one series needs no legend."""
+    """A suppressed value draws no bar; text is escaped; one series needs no legend; months have their year
+    under the first month and where the year changes, and in each bar's text."""
     chart = BarChart(
         key="v",
         title="Visits <by> month",
-        labels=["Jan", "Feb"],
-        series=[Series("Visits & more", [Figure(4, 5), Figure(None, 5)])],
+        labels=["Dec", "Jan", "Feb"],
+        years=["2026", "2027", "2027"],
+        series=[Series("Visits & more", [Figure(4, 5), Figure(None, 5), Figure(2, 5)])],
     )
     assert _render("{{ chart.html }}", chart=chart) == ONE_SERIES
+
+
+def test_it_writes_words_under_the_axis_in_the_smaller_type_of_names():
+    """Words (ITU indicators) shrink less than month labels on a phone (static/css/cadence.css: text.name)."""
+    html = BarChart(key="i", title="ITU", labels=["Collaboration"], series=[Series("x", [3])]).html
+    assert '<text class="name" x="338.0" y="218" text-anchor="middle">Collaboration</text>' in html
+
+
+@pytest.mark.parametrize(
+    "top, ticks",
+    [
+        (0.3, [0, 0.1, 0.2, 0.3]),
+        (4.8, [0, 1, 2, 3, 4, 5]),
+        (26, [0, 10, 20, 30]),  # not 0, 12.5, 25, 37.5, 50
+        (50, [0, 10, 20, 30, 40, 50]),
+        (101, [0, 25, 50, 75, 100, 125]),
+        (86_370, [0, 20_000, 40_000, 60_000, 80_000, 100_000]),
+    ],
+)
+def test_its_axis_steps_are_round_and_at_most_five(top, ticks):
+    assert _axis(top) == ticks
+
+
+def test_its_axis_numbers_fit_in_four_characters():
+    assert [_short(v) for v in (2.5, 250, 2500, 10_000, 25_000, 250_000, 2_500_000)] == [
+        "2.5", "250", "2500", "10k", "25k", "250k", "2.5M"
+    ]  # fmt: skip
 
 
 def test_it_gives_a_chart_of_several_series_a_legend():
