@@ -211,10 +211,18 @@ def caseload_assign(*, actor: User, program: Program, coach: User, teachers: Ite
     return Enrollment.objects.bulk_create(enrollments)
 
 
+def enrollment_closed(enrollment: Enrollment) -> str:
+    """Why `enrollment` can be neither moved nor ended: it ended already ("" while it is active). The move
+    and end pages say it before the admin fills anything in; the services refuse with it."""
+    if enrollment.ends_on is None:
+        return ""
+    return f"{enrollment.teacher} already left this caseload on {_day(enrollment.ends_on)}."
+
+
 def _require_active_enrollment(actor: User, enrollment: Enrollment) -> None:
     _require_district(actor, enrollment.program, message="This enrollment belongs to another district.")
-    if enrollment.ends_on is not None:
-        raise ValidationError(f"{enrollment.teacher} already left this caseload on {_day(enrollment.ends_on)}.")
+    if closed := enrollment_closed(enrollment):
+        raise ValidationError(closed)
 
 
 @transaction.atomic

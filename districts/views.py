@@ -46,6 +46,13 @@ def _form_page(request, form, *, title: str, intro: str = "", submit: str, cance
     return render(request, "district/form.html", context)
 
 
+def _closed_page(request, enrollment: Enrollment, *, title: str, closed: str):
+    """A move or end page of an enrollment that ended already: why, and the way back, with no form to fill."""
+    return render(
+        request, "district/form.html", {"title": title, "closed": closed, "cancel": _back_to_caseload(enrollment)}
+    )
+
+
 # --- programs -----------------------------------------------------------------------------------
 
 
@@ -218,6 +225,9 @@ def _back_to_caseload(enrollment) -> str:
 @district_admin_required
 def enrollment_move(request, enrollment_id: int):
     enrollment = _enrollment(request, enrollment_id)
+    title = f"Move {enrollment.teacher} to another coach"
+    if closed := services.enrollment_closed(enrollment):
+        return _closed_page(request, enrollment, title=title, closed=closed)
     form = MoveForm(request.POST or None, enrollment=enrollment, limit=ASSIGN_CHOICES)
     if form.is_valid():
         moved = run_service(
@@ -231,13 +241,15 @@ def enrollment_move(request, enrollment_id: int):
         f"closes: from today no one can open it, {enrollment.coach} included. The new coach starts fresh, with a "
         "new challenge."
     )
-    title = f"Move {enrollment.teacher} to another coach"
     return _form_page(request, form, title=title, intro=intro, submit="Move", cancel=_back_to_caseload(enrollment))
 
 
 @district_admin_required
 def enrollment_end(request, enrollment_id: int):
     enrollment = _enrollment(request, enrollment_id)
+    title = f"End {enrollment.teacher}'s coaching with {enrollment.coach}?"
+    if closed := services.enrollment_closed(enrollment):
+        return _closed_page(request, enrollment, title=title, closed=closed)
     form = ConfirmForm(request.POST if request.method == "POST" else None)
     if form.is_valid():
         ended = run_service(form, services.enrollment_end, actor=request.user, enrollment=enrollment)
@@ -249,7 +261,6 @@ def enrollment_end(request, enrollment_id: int):
         f"their work together closes: from today no one can open it in Cadence, {enrollment.coach} included "
         "(it stays in the district's data export until the teacher is erased)."
     )
-    title = f"End {enrollment.teacher}'s coaching with {enrollment.coach}?"
     back = _back_to_caseload(enrollment)
     return _form_page(request, form, title=title, intro=intro, submit="End coaching", cancel=back, danger=True)
 

@@ -611,6 +611,21 @@ def test_it_moves_and_ends_from_the_coachs_caseload(client, cast):
     assert "already left this caseload" in page
 
 
+def test_the_move_and_end_pages_of_an_ended_enrollment_say_so_before_anything_is_filled_in(client, cast):
+    """Not a form that refuses only once submitted: the reason, and the way back to the caseload."""
+    Enrollment.objects.filter(pk=cast.enrollment.pk).update(ends_on=datetime.date(2026, 11, 2))
+    client.force_login(cast.dana)
+    back = reverse("district:coach_caseload", args=[cast.program.pk, cast.alice.pk])
+    for name in ("district:enrollment_move", "district:enrollment_end"):
+        url = reverse(name, kwargs={"enrollment_id": cast.enrollment.pk})
+        for page in (client.get(url), client.post(url, {"coach": cast.bob.pk})):
+            html = page.content.decode()
+            assert page.status_code == 200
+            assert "Maria Rivera already left this caseload on 2 November 2026." in html
+            assert '<form method="post" novalidate' not in html and f'href="{back}">Back to the caseload</a>' in html
+    assert not Enrollment.objects.filter(coach=cast.bob).exists()
+
+
 def test_it_rerenders_the_library_forms_with_their_errors(client, cast):
     client.force_login(cast.dana)
     page = client.post(reverse("district:tool_new"), {"name": "Google Docs", "url": "not a url"}).content.decode()
