@@ -20,7 +20,8 @@ class Reach:
     teacher on that coach's caseload) the confidential row belongs to, "pk" on the caseload entry's
     own model — a row whose enrollment is empty (a school-wide activity) is the coach's own work;
     consent: for stories, the boolean field that records the teacher's consent for each audience
-    ("principal", "district").
+    ("principal", "district"); figures: the rows are sums of a coach's work (a rollup of the read model),
+    never a record of it, so the coach keeps them after the enrollment ends (scoping.coach_figures).
 
     A confidential row that is the coach's own and no teacher's (a calendar feed) says so with
     `enrollment=NO_ENROLLMENT`, so that forgetting the path on a teacher's record is never read as that.
@@ -35,6 +36,7 @@ class Reach:
     coach: str = ""
     enrollment: str = ""
     consent: dict[str, str] = field(default_factory=dict)
+    figures: bool = False
 
 
 def validate_timezone(value: str) -> None:

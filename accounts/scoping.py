@@ -180,6 +180,22 @@ def coach_records(user: User, model: type[Model]) -> QuerySet:
     return _coach_records(user, model, None)
 
 
+def coach_figures(user: User, model: type[Model]) -> QuerySet:
+    """The rows of a rollup of confidential work (`model.reach.figures`) that sum this coach's own work: with
+    every teacher they coached, ended enrollments included, while they may coach (My coaching, My growth).
+
+    A rollup row is a count or a sum of minutes, never a record: a coach keeps the figures of their own work
+    when a teacher leaves their caseload, as the district's per-coach row counts it, while every record
+    behind them closes (coach_records). Anyone else, and a coach no longer, gets nothing. Raises TypeError
+    for a model that is not such a rollup.
+    """
+    reach = _reach(model)
+    if not (reach.figures and reach.coach):
+        raise TypeError(f"{model.__name__} is not a rollup of a coach's work: its reach says no figures.")
+    queryset = model._default_manager.all()
+    return queryset.filter(**{reach.coach: user}) if may_coach(user) else queryset.none()
+
+
 class CoachRecords:
     """`coach_records` for a page that reads many confidential models at once (the coach's dashboard): the
     coach's caseload is read once, when it is made (1 query), and each model's rows are filtered on those

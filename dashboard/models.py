@@ -118,7 +118,7 @@ class CoachWork(models.Model):
     reflections), which the row goes with like Activity; or, with no enrollment, the coach's own
     (school-wide work), theirs while they coach."""
 
-    reach = Reach(district="coach__membership__district", coach="coach", enrollment="enrollment")
+    reach = Reach(district="coach__membership__district", coach="coach", enrollment="enrollment", figures=True)
 
     coach = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
@@ -141,6 +141,7 @@ class EnrollmentRollup(models.Model):
         school="enrollment__teacher__school",
         coach="coach",
         enrollment="enrollment",
+        figures=True,
     )
 
     enrollment = models.ForeignKey("coaching.Enrollment", on_delete=models.CASCADE, related_name="+")

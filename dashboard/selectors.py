@@ -831,11 +831,6 @@ def coach_challenges_by_status(records: scoping.CoachRecords) -> list[tuple[str,
     return [(label, counts.get(value, 0)) for value, label in Status.choices]
 
 
-def coach_rollups(user: User, model: type) -> QuerySet:
-    """The coach's own rows of a rollup table (through scoping: a coach reaches only their own)."""
-    return scoping.coach_records(user, model)
-
-
 @dataclass(frozen=True)
 class TimeMonth:
     month: datetime.date
@@ -851,12 +846,11 @@ class TimeMonth:
 LEARNING = (Activity.Kind.PD, Activity.Kind.PLN)
 
 
-def coach_time(records: scoping.CoachRecords, period: Period, months: dict[datetime.date, dict]) -> list[TimeMonth]:
+def coach_time(rows: QuerySet, period: Period, months: dict[datetime.date, dict]) -> list[TimeMonth]:
     """Hours by kind of work (standard 3D) month by month: 1:1 from the `month_sums` of the coach's EnrollmentMonth
-    rows (`months`), the rest from the coach's
-    activity rollups (1 query)."""
+    rows (`months`), the rest from the coach's activity rollups (`rows`: CoachMonth; 1 query)."""
     other: dict[tuple, int] = {}
-    activities = period.rollups(records(CoachMonth)).exclude(kind=Activity.Kind.TOUCHPOINT)
+    activities = period.rollups(rows).exclude(kind=Activity.Kind.TOUCHPOINT)
     for row in activities.values("month", "kind").annotate(m=Sum("minutes")).order_by():
         group = "learning" if row["kind"] in LEARNING else "school_wide"
         other[(row["month"], group)] = other.get((row["month"], group), 0) + row["m"]

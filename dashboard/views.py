@@ -23,7 +23,7 @@ from dashboard.forms import (
     SelfAssessmentForm,
     TeacherSearchForm,
 )
-from dashboard.models import CoachStandardMonth, DataExport, EnrollmentITU, EnrollmentMonth
+from dashboard.models import CoachMonth, CoachStandardMonth, DataExport, EnrollmentITU, EnrollmentMonth
 from standards.models import Standard
 
 AUDIT_PAGE_SIZE = 50
@@ -99,12 +99,13 @@ def coach(request):
     today = timezone.localdate()
     programs = selectors.coach_programs(user, today)
     period = selectors.program_period(programs, today)
-    records = scoping.CoachRecords(user)
-    work = selectors.month_sums(records(EnrollmentMonth), period)
-    time = selectors.coach_time(records, period, work)
+    records = scoping.CoachRecords(user)  # the caseload now: cadence health and challenges
+    # The figures of the coach's own work: with every teacher they coached, ended enrollments included.
+    work = selectors.month_sums(scoping.coach_figures(user, EnrollmentMonth), period)
+    time = selectors.coach_time(scoping.coach_figures(user, CoachMonth), period, work)
     trend = selectors.trend(work, period, k=None)
-    itu = selectors.itu_change(records(EnrollmentITU), k=None)
-    coverage = selectors.standards_coverage(records(CoachStandardMonth), period)
+    itu = selectors.itu_change(scoping.coach_figures(user, EnrollmentITU), k=None)
+    coverage = selectors.standards_coverage(scoping.coach_figures(user, CoachStandardMonth), period)
     if request.GET.get("format") == "csv":
         months = [f"{m:%Y-%m}" for m in period.months]
         return _csv(
@@ -159,7 +160,7 @@ def growth(request):
     programs = selectors.coach_programs(user, today)
     period = selectors.program_period(programs, today)
     assessments = list(selectors.self_assessments(user)[:GROWTH_SHOWN])[::-1]
-    coverage = selectors.standards_coverage(selectors.coach_rollups(user, CoachStandardMonth), period)
+    coverage = selectors.standards_coverage(scoping.coach_figures(user, CoachStandardMonth), period)
     rows = selectors.growth(assessments, coverage)
     chart = BarChart(
         key="growth",

@@ -198,6 +198,40 @@ def test_it_returns_no_confidential_row_after_the_change_even_to_a_session_that_
     assert {m.__name__: records(m).count() for m in _confidential_models()} == after
 
 
+def _figure_models():
+    return [m for m in _confidential_models() if m.reach.figures]
+
+
+@pytest.mark.parametrize(
+    "change, kept",
+    [(enrollments_ended, True), (teachers_moved_to_bob, True), (program_ended, True), (deactivated, False),
+     (to_principal, False)],
+    ids=lambda v: getattr(v, "__name__", str(v)),
+)  # fmt: skip
+def test_a_coach_keeps_the_figures_of_their_own_work_while_they_coach(cast, change, kept):
+    """The rollups (sums, never records) of a coach's work stay theirs when a teacher leaves the caseload,
+    as the district's per-coach row counts them; an account that no longer coaches gets none."""
+    from dashboard.tests.helpers import full_record
+
+    full_record(cast.enrollment, strategy=cast.strategy, tool=cast.tool)
+    assert {m.__name__ for m in _figure_models()} >= {"EnrollmentMonth", "EnrollmentITU", "CoachMonth"}
+    before = {m.__name__: scoping.coach_figures(cast.alice, m).count() for m in _figure_models()}
+    assert all(before.values()), before
+    assert not any(scoping.coach_figures(cast.bob, m).exists() for m in _figure_models())  # another coach's
+
+    change(cast)
+    cast.alice.refresh_from_db()
+
+    after = {m.__name__: scoping.coach_figures(cast.alice, m).count() for m in _figure_models()}
+    assert after == (before if kept else dict.fromkeys(before, 0))
+    assert not any(scoping.coach_figures(cast.bob, m).exists() for m in _figure_models())  # even a new coach's
+
+
+def test_it_reads_figures_only_from_a_rollup_of_a_coachs_work():
+    with pytest.raises(TypeError, match="not a rollup"):
+        scoping.coach_figures(None, apps.get_model("coaching", "Step"))
+
+
 def test_it_keeps_a_coachs_school_wide_activities_when_a_teacher_leaves(cast):
     from coaching import services as coaching
 

@@ -14,8 +14,7 @@ from coaching.management.commands.demo import PASSWORD, USERS
 from coaching.models import Challenge, Cycle, Enrollment, ITURating, Step, Strategy, Teacher
 from coaching.selectors import coach_home
 from dashboard import selectors
-from dashboard.models import CoachStandardMonth, EnrollmentMonth
-from dashboard.selectors import coach_rollups
+from dashboard.models import CoachMonth, CoachStandardMonth, EnrollmentMonth
 
 pytestmark = pytest.mark.django_db
 
@@ -129,11 +128,10 @@ def test_demo_coaching_is_spread_over_the_months_since_the_program_started(capsy
     assert len(months) >= 3
     for coach in User.objects.filter(membership__role=Role.COACH, membership__district=district):
         email = coach.email
-        records = scoping.CoachRecords(coach)
-        work = selectors.month_sums(records(EnrollmentMonth), period)
+        work = selectors.month_sums(scoping.coach_figures(coach, EnrollmentMonth), period)
         steps = {m.month: m.steps.value for m in selectors.trend(work, period, k=None)}
-        time = {m.month: m for m in selectors.coach_time(records, period, work)}
-        coverage = selectors.standards_coverage(coach_rollups(coach, CoachStandardMonth), period)
+        time = {m.month: m for m in selectors.coach_time(scoping.coach_figures(coach, CoachMonth), period, work)}
+        coverage = selectors.standards_coverage(scoping.coach_figures(coach, CoachStandardMonth), period)
         for month in months:
             n, i = school_days[month], period.months.index(month)
             # In a month of 22 school days: 15 to 44 steps done, 9 to 26 hours of 1:1 coaching.

@@ -50,6 +50,37 @@ def test_it_shows_the_coach_their_own_figures(client, cast):
     assert 'role="img" aria-labelledby="itu-title itu-desc"' in page and "Maria Rivera" in page
 
 
+def test_a_coach_keeps_the_figures_of_their_own_work_when_teachers_leave_their_caseload(client, cast):
+    """A tester's find: moving or ending teachers took their past work off the coach's own dashboards (31
+    cycles became 8) while the district's row for the coach still counted it. The work is the coach's: its
+    figures stay, and agree with the district's; the records behind them close (accounts.scoping)."""
+    from districts import services as districts
+
+    challenge_at(cast, Status.CLOSED)
+    rate_all(cast.enrollment, "baseline", 2)
+    rate_all(cast.enrollment, "end", 4)
+    coaching.activity_log(
+        actor=cast.alice, kind=Activity.Kind.TOUCHPOINT, enrollment=cast.enrollment, channel="email",
+        standards=Standard.objects.filter(code="1D"),
+    )  # fmt: skip
+    client.force_login(cast.alice)
+    before = client.get(reverse("dashboard:coach")).context
+    growth_before = client.get(reverse("dashboard:growth")).context["rows"]
+
+    districts.enrollment_move(actor=cast.dana, enrollment=cast.enrollment, coach=cast.bob)
+
+    after = client.get(reverse("dashboard:coach")).context
+    assert (after["summary"].cycles, after["summary"].resolved) == (before["summary"].cycles, 1) == (1, 1)
+    assert [m.one_to_one for m in after["time"]] == [m.one_to_one for m in before["time"]]
+    assert [row.total for row in after["coverage"]] == [row.total for row in before["coverage"]]
+    assert [row.proficiency[1].value for row in after["itu"]] == [4.0] * 6
+    growth = client.get(reverse("dashboard:growth")).context["rows"]
+    assert [row.tagged for row in growth] == [row.tagged for row in growth_before] and any(r.tagged for r in growth)
+    assert after["cadence"] == [] and after["summary"].teachers == 0  # the caseload now: Maria left it
+    client.force_login(cast.bob)  # the new coach starts fresh: none of alice's work is his
+    assert client.get(reverse("dashboard:coach")).context["summary"].cycles == 0
+
+
 def test_it_draws_the_coach_dashboard_in_constant_queries(client, cast, django_assert_num_queries):
     client.force_login(cast.alice)
     url = reverse("dashboard:coach")

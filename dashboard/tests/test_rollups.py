@@ -15,6 +15,7 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from accounts import scoping
 from coaching import services as coaching
 from coaching.models import Activity, Challenge, Enrollment, ITUIndicator, ITURating, Reflection, Step
 from config import rollups
@@ -407,7 +408,7 @@ def test_it_counts_the_standards_tagged_when_identifying_investigating_and_selec
     assert_rollups_are_live()
     today = timezone.localdate()
     coverage = selectors.standards_coverage(
-        selectors.coach_rollups(cast.alice, CoachStandardMonth), selectors.Period(today, today)
+        scoping.coach_figures(cast.alice, CoachStandardMonth), selectors.Period(today, today)
     )
     assert {row.standard.code for row in coverage if row.total} >= {"1B", "1C", "2A"}
 
