@@ -183,6 +183,27 @@ def test_it_shows_a_focus_ring_on_date_and_time_inputs(cast, page, live_server):
         assert style["ring"], f"{field}: {style}"
 
 
+NAV_RING = """() => {
+  const style = getComputedStyle(document.activeElement);
+  return {text: document.activeElement.innerText.trim(), style: style.outlineStyle,
+          width: parseFloat(style.outlineWidth), color: style.outlineColor};
+}"""
+
+
+def test_it_rings_the_focused_link_of_the_dark_navigation_bar_in_white(cast, page, live_server):
+    """A tester's find: Bootstrap gives a nav link a 25% blue shadow and no outline, ~1.3:1 on the bar."""
+    login(page, live_server, "alice@example.org")
+    page.goto(live_server.url + reverse("standards:catalog"))
+    page.keyboard.press("Tab")  # the skip link
+    seen = []
+    for _ in range(4):  # the brand, then the bar's links
+        page.keyboard.press("Tab")
+        focused = page.evaluate(NAV_RING)
+        seen.append(focused["text"])
+        assert (focused["style"], focused["width"], focused["color"]) == ("solid", 3, "rgb(255, 255, 255)"), focused
+    assert seen[0] == "Cadence" and len(set(seen)) == 4, seen
+
+
 # --- step 2's library ---------------------------------------------------------------------------
 
 
