@@ -34,7 +34,12 @@ TICK = (
 )
 BAR = '<rect class="{}" x="{}" y="{}" width="{}" height="{}"><title>{}</title></rect>'
 XLABEL = '<text x="{}" y="{}" text-anchor="middle">{}</text>'
-NAME = '<text class="name" x="{}" y="{}" text-anchor="middle">{}</text>'  # a label that is a word, not a month
+# A label that is a word, not a month; every other one ("name alt") drops a line on a phone, so that long
+# neighbours ("Collaboration", "Communication") do not run into each other.
+NAME = '<text class="{}" x="{}" y="{}" text-anchor="middle">{}</text>'
+EMPTY = (
+    '<p class="chart-empty small text-body-secondary">{title}: nothing to draw yet; the table gives the figures.</p>'
+)
 LEGEND = '<ul class="legend" aria-hidden="true">{}</ul>'
 LEGEND_ITEM = '<li><span class="swatch chart-s{}"></span>{}</li>'
 
@@ -81,6 +86,7 @@ class BarChart:
     series: list[Series]
     unit: str = ""
     years: list[str] = field(default_factory=list)
+    top: float = 0  # the axis reaches it at least: a rating scale's top (ITU: 5), whatever the values
     bars: list[Bar] = field(default_factory=list)
     ticks: list[Tick] = field(default_factory=list)
     xlabels: list[Label] = field(default_factory=list)
@@ -92,7 +98,7 @@ class BarChart:
     def __post_init__(self) -> None:
         values = [_number(v) for s in self.series for v in s.values]
         top = max([v for v in values if v is not None] or [0])
-        axis = _axis(top)
+        axis = _axis(max(top, self.top))
         scale_max = axis[-1]
         plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
         groups = max(len(self.labels), 1)
@@ -126,6 +132,10 @@ class BarChart:
         for value in axis if scale_max else [0, 0.25, 0.5, 0.75, 1]:  # an empty chart keeps its grid
             self.ticks.append(Tick(y=round(TOP + plot_h - plot_h * value / (scale_max or 1), 1), label=_short(value)))
 
+    def _xlabels(self) -> SafeString:
+        y = self.height - 22
+        return _join(XLABEL, ((x.x, y, x.text) for x in self.xlabels)) if self.years else _names(self.xlabels, y)
+
     @property
     def description(self) -> str:
         names = ", ".join(s.name for s in self.series)
@@ -133,7 +143,10 @@ class BarChart:
 
     @property
     def html(self) -> SafeString:
-        """The chart's <figure>: the SVG and, for several series, a legend (templates write `{{ chart.html }}`)."""
+        """The chart's <figure>: the SVG and, for several series, a legend (templates write `{{ chart.html }}`);
+        with no bar to draw (every value 0 or suppressed), a line that says so instead of an empty grid."""
+        if not self.bars:
+            return format_html(EMPTY, title=self.title)
         legend = ""
         if len(self.series) > 1:
             legend = format_html(LEGEND, format_html_join("", LEGEND_ITEM, enumerate(s.name for s in self.series)))
@@ -147,10 +160,14 @@ class BarChart:
             baseline=self.baseline,
             ticks=_join(TICK, ((self.width, t.y, t.label) for t in self.ticks)),
             bars=_join(BAR, ((b.css, b.x, b.y, b.width, b.height, b.text) for b in self.bars)),
-            xlabels=_join(XLABEL if self.years else NAME, ((x.x, self.height - 22, x.text) for x in self.xlabels)),
+            xlabels=self._xlabels(),
             ylabels=_join(XLABEL, ((x.x, self.height - 6, x.text) for x in self.ylabels)),
             legend=legend,
         )
+
+
+def _names(labels: list[Label], y: int) -> SafeString:
+    return _join(NAME, (("name alt" if i % 2 else "name", x.x, y, x.text) for i, x in enumerate(labels)))
 
 
 def _join(template: str, rows) -> SafeString:

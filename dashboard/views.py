@@ -50,16 +50,24 @@ def _trend_chart(key: str, title: str, trend) -> BarChart:
     )
 
 
+# The indicators as a chart's axis has room for them (the table beside it names them in full).
+ITU_SHORT = {
+    ITUIndicator.STUDENT_AGENCY.label: "Agency",
+    ITUIndicator.CRITICAL_THINKING.label: "Critical thinking",
+    ITUIndicator.SELECTING_TOOLS.label: "Tech tools",
+}
+
+
 def _itu_chart(key: str, title: str, rows) -> BarChart:
-    short = {label: label.split(" ")[0] for label in ITUIndicator.labels}
     return BarChart(
         key=key,
         title=title,
-        labels=[short[row.label] for row in rows],
+        labels=[ITU_SHORT.get(row.label, row.label) for row in rows],
         series=[
             Series("Proficiency at baseline", [row.proficiency[0] for row in rows]),
             Series("Proficiency latest", [row.proficiency[1] for row in rows]),
         ],
+        top=5,  # the rating scale's top
     )
 
 

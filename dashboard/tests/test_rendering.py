@@ -67,10 +67,32 @@ def test_it_draws_a_chart_with_its_title_description_ticks_and_a_bar_per_shown_v
     assert _render("{{ chart.html }}", chart=chart) == ONE_SERIES
 
 
-def test_it_writes_words_under_the_axis_in_the_smaller_type_of_names():
-    """Words (ITU indicators) shrink less than month labels on a phone (static/css/cadence.css: text.name)."""
-    html = BarChart(key="i", title="ITU", labels=["Collaboration"], series=[Series("x", [3])]).html
-    assert '<text class="name" x="338.0" y="218" text-anchor="middle">Collaboration</text>' in html
+def test_it_writes_words_under_the_axis_as_names_every_other_one_dropping_a_line_on_a_phone():
+    """Words (ITU indicators) take the names' type, and every other one drops a line on a phone, so that long
+    neighbours do not run into each other (static/css/cadence.css: text.name, text.alt)."""
+    chart = BarChart(key="i", title="ITU", labels=["Collaboration", "Communication"], series=[Series("x", [3, 4])])
+    assert (
+        chart.html.count("<text class=") == 2
+        and (
+            '<text class="name" x="191.0" y="218" text-anchor="middle">Collaboration</text>'
+            '<text class="name alt" x="485.0" y="218" text-anchor="middle">Communication</text>'
+        )
+        in chart.html
+    )
+
+
+def test_it_says_there_is_nothing_to_draw_rather_than_drawing_an_empty_grid():
+    """A tester's find: a school's ITU chart with every figure suppressed drew an empty 0–1 grid."""
+    chart = BarChart(key="i", title="ITU <proficiency>", labels=["Agency"], series=[Series("x", [Figure(None, 5)])])
+    assert chart.html == (
+        '<p class="chart-empty small text-body-secondary">ITU &lt;proficiency&gt;: nothing to draw yet; '
+        "the table gives the figures.</p>"
+    )
+
+
+def test_it_draws_a_rating_scale_up_to_its_top_whatever_the_values():
+    chart = BarChart(key="i", title="ITU", labels=["Agency"], series=[Series("x", [2.5])], top=5)
+    assert [t.label for t in chart.ticks] == ["0", "1", "2", "3", "4", "5"] and chart.bars[0].height == 94.0
 
 
 @pytest.mark.parametrize(
