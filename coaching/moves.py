@@ -171,5 +171,12 @@ def step_suggestion(*, cycle: Cycle, kind: str, step: Step | None = None, log: b
 
 
 def when(moment: datetime.datetime) -> str:
-    """“Mon 30 Nov, 10:15”, in the current (the district's) time zone."""
-    return formats.date_format(timezone.localtime(moment), "D j M, H:i")
+    """“Mon 30 Nov, 10:15”, in the current (the district's) time zone; “Fri 1 Jan 2027, 10:15” outside this
+    year."""
+    local = timezone.localtime(moment)
+    return formats.date_format(local, "D j M, H:i" if local.year == timezone.localdate().year else "D j M Y, H:i")
+
+
+def day(value: datetime.date) -> str:
+    """“4 June 2027”."""
+    return formats.date_format(value, "j F Y")

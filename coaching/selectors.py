@@ -72,7 +72,9 @@ def teacher_enrollment(user: User, teacher_id: int) -> Enrollment:
 
 
 def step(user: User, step_id: int) -> Step:
-    qs = coach_steps(user).select_related("cycle__challenge__enrollment__teacher")
+    qs = coach_steps(user).select_related(
+        "cycle__challenge__enrollment__teacher", "cycle__challenge__enrollment__program"
+    )
     return scoping.get_confidential(user, qs, pk=step_id)
 
 

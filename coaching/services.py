@@ -335,6 +335,10 @@ def _save_step(
     # its one step of each kind is step_log's check (a step never changes kind or cycle) and, in a race,
     # the unique constraint's (config.forms.run_once).
     step.full_clean(exclude=["cycle"])
+    program = step.cycle.challenge.enrollment.program
+    if not program.starts_on <= timezone.localdate(step.starts_at) <= program.ends_on:
+        raise ValidationError({"starts_at": f"Pick a day within {program}: {moves.day(program.starts_on)} to "
+                                            f"{moves.day(program.ends_on)}."})  # fmt: skip
     if others is None:
         others = {other.kind: other for other in step.cycle.steps.all() if other.pk != step.pk}
     _check_step_order(step, others)

@@ -172,10 +172,33 @@ def test_it_rerenders_a_bad_step_with_errors_and_saves_nothing(client, cast):
     page = response.content.decode()
     assert "Enter a valid date." in page and "Ensure this value is greater than or equal to 1." in page
     response = client.post(
-        url, {"done": "on", "date": "2026-01-05", "time": "10:00", "minutes": 20, "visit_mode": "observe"}
+        url, {"done": "on", "date": "2026-11-05", "time": "10:00", "minutes": 20, "visit_mode": "observe"}
     )
     assert "Add the planning meeting of this cycle first." in response.content.decode()
     assert not Step.objects.exists()
+
+
+@pytest.mark.parametrize("date", ["2099-01-01", "2026-08-14", "2027-06-02"])
+def test_it_refuses_a_step_outside_the_program_and_keeps_what_was_typed(client, cast, date):
+    """A tester's find: a visit scheduled for 2099 was saved ("scheduled for Thu 1 Jan, 07:40", no year)."""
+    client.force_login(cast.alice)
+    challenge = challenge_at(cast, Status.IMPLEMENT)
+    url = reverse("coaching:step_new", kwargs={"challenge_id": challenge.pk, "kind": "plan_meeting"})
+    before = Step.objects.count()
+    response = client.post(url, {"date": date, "time": "07:40", "minutes": 30, "notes": "Bring the rubric"})
+    page = response.content.decode()
+    assert response.status_code == 200 and Step.objects.count() == before
+    assert "Pick a day within 2026–27 coaching program: 15 August 2026 to 1 June 2027." in page
+    assert "Bring the rubric" in page and f'value="{date}"' in page
+
+
+def test_it_says_the_year_of_a_step_scheduled_in_another_year(client, cast):
+    client.force_login(cast.alice)
+    challenge = challenge_at(cast, Status.IMPLEMENT)
+    challenge.current_cycle.steps.all().delete()
+    url = reverse("coaching:step_new", kwargs={"challenge_id": challenge.pk, "kind": "plan_meeting"})
+    page = client.post(url, {"date": "2027-01-08", "time": "07:40", "minutes": 30}, follow=True).content.decode()
+    assert "Planning meeting scheduled for Fri 8 Jan 2027, 07:40." in page
 
 
 def test_it_logs_a_step_and_its_rollups_in_few_queries(client, cast, django_assert_num_queries):
