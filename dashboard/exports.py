@@ -137,6 +137,31 @@ def filters_json(*, programs: list[Program], period: selectors.Period, school: S
     }
 
 
+def covering(membership: Membership, exports: list) -> dict[int, str]:
+    """What each dashboard CSV of `exports` covers, as the dashboard's "Covering" line says it: {export id:
+    "October 2026 to November 2026; 2026–27 program; Lincoln Middle School"} ("All schools" when none was
+    chosen); an export of another kind has none. Two queries for any number of exports."""
+    csvs = [export for export in exports if export.filters.get("start")]
+    ids = {kind: {i for e in csvs for i in ([e.filters[kind]] if kind == "school" else e.filters[kind]) if i}
+           for kind in ("programs", "school")}  # fmt: skip
+    programs = dict(
+        scoping.district_rows(membership.district, Program).filter(pk__in=ids["programs"]).values_list("pk", "name")
+    )
+    schools = (
+        dict(scoping.schools(membership).filter(pk__in=ids["school"]).values_list("pk", "name"))
+        if ids["school"]
+        else {}
+    )
+    result = {}
+    for export in csvs:
+        f = export.filters
+        period = selectors.Period(datetime.date.fromisoformat(f["start"]), datetime.date.fromisoformat(f["end"]))
+        names = "; ".join(programs.get(pk, "a deleted program") for pk in f["programs"])
+        school = schools.get(f["school"], "a deleted school") if f["school"] else "All schools"
+        result[export.pk] = f"{period.label}; {names}; {school}"
+    return result
+
+
 def filters_from_json(membership: Membership, filters: dict) -> dict:
     """`filters_json`'s value back as district_sections' keyword arguments, read within what `membership`
     may see. ValidationError when the school it names is gone."""

@@ -411,7 +411,10 @@ def data(request):
     district = request.membership.district
     search = TeacherSearchForm(request.GET or None)
     teachers = selectors.teacher_search(district, search.cleaned_data["q"]) if search.is_valid() else None
-    context = {"exports": selectors.exports(district)[:20], "search": search, "teachers": teachers}
+    recent = list(selectors.exports(district)[:20])
+    covering = exports.covering(request.membership, recent)
+    rows = [(export, covering.get(export.pk, "")) for export in recent]
+    context = {"exports": rows, "search": search, "teachers": teachers}
     return render(request, "dashboard/data.html", context)
 
 
@@ -438,7 +441,8 @@ def export_detail(request, export_id: int):
     if request.htmx and request.GET.get("seen") == f"{export.status}-{export.progress}":
         return HttpResponse(status=204)
     template = "dashboard/_export_status.html" if request.htmx else "dashboard/export.html"
-    return render(request, template, {"export": export})
+    covering = "" if request.htmx else exports.covering(request.membership, [export]).get(export.pk, "")
+    return render(request, template, {"export": export, "covering": covering})
 
 
 DOWNLOADS = {  # content type and file extension

@@ -88,6 +88,21 @@ def test_it_prepares_a_large_csv_in_a_job_equal_to_the_csv_of_the_request(
     assert len(summaries) == 3 and summaries[2].startswith("Downloaded the district dashboard CSV of ")
 
 
+def test_it_says_what_each_prepared_csv_covers_on_the_data_page_and_its_own(client, cast, large):
+    """A tester's find: three prepared CSVs all read "District dashboard (CSV)", and the export's page gave
+    ISO dates without its program or school. Each says it as the dashboard's "Covering" line does."""
+    client.force_login(cast.dana)
+    for school in (None, cast.school):
+        query = {"start": "2026-10-01", "end": "2026-11-30", **({"school": school.pk} if school else {})}
+        client.post(f"{reverse('dashboard:district_csv')}?{urlencode(query)}")
+    lincoln, everyone = DataExport.objects.order_by("-pk")
+    expected = "October 2026 to November 2026; 2026–27 coaching program; "
+    page = client.get(reverse("dashboard:data")).content.decode()
+    assert page.index(expected + "Lincoln Middle School") < page.index(expected + "All schools")
+    page = client.get(reverse("dashboard:export", args=[lincoln.pk])).content.decode()
+    assert f"It covers {expected}Lincoln Middle School." in page and "2026-10-01" not in page
+
+
 def test_it_saves_the_progress_as_each_chunk_is_done(busy, monkeypatch):
     export = DataExport.objects.create(
         district=busy.district, requested_by=busy.dana, kind=DataExport.Kind.DISTRICT_CSV,
