@@ -303,6 +303,9 @@ def _replace_changed(old: QuerySet, new: list[Model], columns: tuple[str, ...]) 
         old.model.objects.bulk_create(added)
 
 
+# Where a rollup row's tuple (the columns above) holds its month, school and teacher.
+MONTH_AT, SCHOOL_AT, TEACHER_AT = (MONTH_COLUMNS.index(c) for c in ("month", "school_id", "teacher_id"))
+ITU_SCHOOL_AT = ITU_COLUMNS.index("school_id")
 COACH_MONTH_COLUMNS = ("coach_id", "enrollment_id", "month", "kind", "school_id", "count", "minutes")
 COACH_STANDARD_COLUMNS = ("coach_id", "enrollment_id", "month", "standard_id", "uses")
 
@@ -335,7 +338,7 @@ def rollup_refresh(
             _enrollment_itu(enrollments),
         )  # fmt: skip
         _level_two(months)
-        _school_itu({row[4] for row in itu or ()})
+        _school_itu({row[ITU_SCHOOL_AT] for row in itu or ()})
     # With `days`, the coaches' work that changed is that of these enrollments, or their own (no teacher's).
     months = None if days is None else {day.replace(day=1) for day in days}
     work = None if days is None else enrollment_ids
@@ -369,8 +372,8 @@ def _level_two(changed: set[tuple]) -> None:
     """
     if not changed:
         return
-    school_months = {(row[4], row[1]) for row in changed}
-    teachers = {row[5] for row in changed}
+    school_months = {(row[SCHOOL_AT], row[MONTH_AT]) for row in changed}
+    teachers = {row[TEACHER_AT] for row in changed}
     where = Q(teacher_id__in=teachers)
     for school_id in {school_id for school_id, _ in school_months}:
         where |= Q(school_id=school_id, month__in=[month for s, month in school_months if s == school_id])
