@@ -45,14 +45,33 @@ def school_rows(rows: list[selectors.SchoolFigures]) -> list[list]:
     ]  # fmt: skip
 
 
-def report_section(period: selectors.Period, programs: list[Program], *, school: str | None = None) -> Section:
+def report_section(
+    period: selectors.Period, programs: list[Program], *, school: str | None = None, dates_ignored: bool = False
+) -> Section:
     """What the CSV covers, as the page's "Covering" line says: its months and programs (and, on a leader's
-    dashboard, its school or "All schools"), so that a file passed on still says what it counts."""
+    dashboard, its school or "All schools"), so that a file passed on still says what it counts; and, when the
+    dates asked for were refused, a "Note" that says so (`dates_ignored_note`)."""
     header, row = ["Covering", "Programs"], [period.label, "; ".join(program.name for program in programs)]
     if school is not None:
         header.append("School")
         row.append(school)
+    if dates_ignored:
+        header.append("Note")
+        row.append(dates_ignored_note(programs))
     return ("Report", header, [row])
+
+
+def dates_ignored_note(programs: list[Program]) -> str:
+    """What a dashboard covers instead of dates it refused (the period `views._filters` falls back to)."""
+    instead = "the school year of the programs so far" if programs else "the last 12 months"
+    return f"The dates chosen were ignored, as they do not make a valid period: this covers {instead}."
+
+
+def school_section(figures: selectors.SchoolFigures, *, rostered: int, engaged: selectors.Figure) -> Section:
+    """The school dashboard's school row: the district's columns, and what its page shows beside them (the school-wide
+    activities, the teachers rostered, and the per cent of them on a caseload, suppressed with that count)."""
+    header = [*SCHOOL_HEADER, "School-wide activities", "Teachers rostered", "Per cent of rostered on a caseload"]
+    return ("School", header, [[*school_rows([figures])[0], figures.school_wide_count, rostered, engaged]])
 
 
 def trend_section(trend) -> Section:
@@ -72,19 +91,21 @@ def district_sections(
     programs: list[Program],
     period: selectors.Period,
     school: School | None,
+    dates_ignored: bool = False,
     on_progress: Callable[[int, int], object] | None = None,
 ) -> list[Section]:
     """The district dashboard's CSV as the admin `membership` may see it: the headline, every school shown
-    (only `school` when given), every coach of the district, ITU change and the trend, over `programs` and
-    `period`. The request and the job (services.export_build) both build it here, so they agree to the byte.
+    (the schools of `programs`, only `school` when given), every coach of `programs` (with a teacher at `school`),
+    ITU change and the trend, over `programs` and `period`. The request and the job (services.export_build) both
+    build it here, so they agree to the byte.
 
     `on_progress(done, total)` is called after each CHUNK of schools or coaches (`total` of them in all).
     """
     district = membership.district
     k = district.suppression_k
     schools = scoping.schools(membership)
-    shown = list(schools.filter(pk=school.pk) if school else schools.order_by("name"))
-    coaches = list(selectors.district_coaches(district))
+    shown = list(schools.filter(pk=school.pk) if school else selectors.program_schools(schools, programs))
+    coaches = list(selectors.district_coaches(district, programs=programs, school=school))
     total = len(shown) + len(coaches)
 
     def chunked(items: list, compute: Callable[[list], list], done: int) -> list:
@@ -111,7 +132,7 @@ def district_sections(
     trend = selectors.trend(levels.month_rows(school), period, k=k, group=group)
     school_itu = [row.headline for row in selectors.itu_by_school(district, figures, levels)]  # as on the page
     return [
-        report_section(period, programs, school=school.name if school else "All schools"),
+        report_section(period, programs, school=school.name if school else "All schools", dates_ignored=dates_ignored),
         ("Headline", ["Teachers rated twice", "ITU rose", "Per cent"],
          [[headline.rated, headline.rose, headline.percent]]),
         ("Schools", [*SCHOOL_HEADER, "Teachers rated twice", "ITU rose"],
@@ -126,14 +147,18 @@ def district_sections(
 # --- the filters a job keeps ---------------------------------------------------------------------------
 
 
-def filters_json(*, programs: list[Program], period: selectors.Period, school: School | None) -> dict:
+def filters_json(
+    *, programs: list[Program], period: selectors.Period, school: School | None, dates_ignored: bool = False
+) -> dict:
     """The dashboard's filters as the request resolved them (the period's dates included: the job may run
-    after midnight), to keep on the DataExport: {"programs": [ids], "start", "end": ISO dates, "school": id}."""
+    after midnight), to keep on the DataExport: {"programs": [ids], "start", "end": ISO dates, "school": id,
+    "dates_ignored": whether the dates asked for were refused}."""
     return {
         "programs": [program.pk for program in programs],
         "start": period.start.isoformat(),
         "end": period.end.isoformat(),
         "school": school.pk if school else None,
+        "dates_ignored": dates_ignored,
     }
 
 
@@ -176,4 +201,5 @@ def filters_from_json(membership: Membership, filters: dict) -> dict:
             datetime.date.fromisoformat(filters["start"]), datetime.date.fromisoformat(filters["end"])
         ),
         "school": school,
+        "dates_ignored": filters.get("dates_ignored", False),  # absent from the filters kept before it was
     }

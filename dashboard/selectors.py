@@ -26,6 +26,7 @@ in 30 days, minutes; steps and challenges per coach), so they do not subtract in
 a district with one school and two coaches should keep that in mind.
 """
 
+import calendar
 import datetime
 from dataclasses import dataclass
 
@@ -171,6 +172,12 @@ class Period:
 
     def rollups(self, queryset: QuerySet) -> QuerySet:
         return queryset.filter(month__gte=self.first_month, month__lte=self.end)
+
+    def days(self, field: str) -> Q:
+        """Rows whose date `field` falls in the period's months, as the page names them (`label`): from the first
+        day of the month of `start` to the last day of the month of `end`."""
+        last = self.end.replace(day=calendar.monthrange(self.end.year, self.end.month)[1])
+        return Q(**{f"{field}__gte": self.first_month, f"{field}__lte": last})
 
     def within(self, mask: str) -> Q:
         """TeacherYear rows whose month mask `mask` has a month of the period."""
@@ -688,10 +695,34 @@ def challenge_categories(
 CASELOAD_RECOMMENDED, CASELOAD_WARNING = 10, 16
 
 
-def district_coaches(district: District) -> QuerySet[User]:
-    """The district's coaches, by name: the rows of the per-coach table (paginated by the view)."""
+def district_coaches(
+    district: District, *, programs: list[Program] | None = None, school: School | None = None
+) -> QuerySet[User]:
+    """The district's coaches, by name: the rows of the per-coach table (paginated by the view).
+
+    With `programs`, the coaches of those programs: named by one of them, or with a teacher enrolled in one
+    (a coach taken off a program keeps the year's figures of their ended caseload); with `school` too, only
+    the coaches with a teacher of `school` enrolled in them. The filters are subqueries of the same query.
+    """
     coaches = scoping.district_rows(district, User).filter(membership__role=Role.COACH)
+    if programs is not None:
+        ids = [p.pk for p in programs]
+        enrolled = Enrollment.objects.filter(coach=OuterRef("pk"), program__in=ids)
+        if school is not None:
+            coaches = coaches.filter(Exists(enrolled.filter(teacher__school=school)))
+        else:
+            named = Program.coaches.through.objects.filter(user=OuterRef("pk"), program__in=ids)
+            coaches = coaches.filter(Exists(named) | Exists(enrolled))
     return coaches.order_by("full_name", "email")
+
+
+def program_schools(schools: QuerySet[School], programs: list[Program]) -> QuerySet[School]:
+    """The schools of `schools` that take part in `programs`: named by one of them, or with a teacher enrolled in
+    one (a school taken off a program keeps the year's figures of its teachers). By name; one query when read."""
+    ids = [p.pk for p in programs]
+    named = Program.schools.through.objects.filter(school=OuterRef("pk"), program__in=ids)
+    enrolled = Enrollment.objects.filter(teacher__school=OuterRef("pk"), program__in=ids)
+    return schools.filter(Exists(named) | Exists(enrolled)).order_by("name")
 
 
 @dataclass(frozen=True)
@@ -714,7 +745,14 @@ def coach_rows(
     school: School | None = None,
     today: datetime.date | None = None,
 ) -> list[CoachRow]:
-    """One row per coach, each figure suppressed over the coach's teachers (3 queries for any page)."""
+    """One row per coach, each figure suppressed over the coach's teachers (3 queries for any page).
+
+    Every figure is of the coach's work in `programs` (at `school`): their teachers enrolled in them (ended
+    enrollments included: the row's suppression group), those on the caseload now, and the period's 1:1 hours
+    and cycles. `standards` counts the standards (of 18) tagged in the period on the coach's 1:1 work in
+    `programs` (steps, reflections, touchpoints) and on their school-wide work (activities, which belong to no
+    program); with `school`, on the 1:1 work with that school's teachers in `programs` only.
+    """
     today = today or timezone.localdate()
     coach_ids, program_ids = [c.pk for c in coaches], [p.pk for p in programs]
     enrollments = Enrollment.objects.filter(coach__in=coach_ids, program__in=program_ids).order_by()
@@ -744,8 +782,10 @@ def coach_rows(
         .order_by()
     }
     tagged = CoachStandardMonth.objects.filter(coach__in=coach_ids)
-    if school is not None:  # the work with that school's teachers only
-        tagged = tagged.filter(enrollment__teacher__school=school)
+    if school is not None:  # the 1:1 work with that school's teachers only
+        tagged = tagged.filter(enrollment__program__in=program_ids, enrollment__teacher__school=school)
+    else:  # the 1:1 work in the programs, and the school-wide work (no enrollment)
+        tagged = tagged.filter(Q(enrollment__program__in=program_ids) | Q(enrollment=None))
     coverage = {
         row["coach"]: row["n"]
         for row in period.rollups(tagged).values("coach").annotate(n=Count("standard", distinct=True)).order_by()
@@ -915,9 +955,14 @@ def coach_summary(months: dict[datetime.date, dict], cadence: list[Cadence]) -> 
 # --- impact stories ---------------------------------------------------------------------------------
 
 
-def shared_stories(membership: Membership, *, school: School | None = None) -> QuerySet[ImpactStory]:
-    """The stories the teacher agreed to share with this leader's audience (accounts.scoping decides)."""
+def shared_stories(
+    membership: Membership, *, school: School | None = None, period: Period | None = None
+) -> QuerySet[ImpactStory]:
+    """The stories the teacher agreed to share with this leader's audience (accounts.scoping decides), at `school`
+    when given, told within `period`'s months when given (a dashboard's: the stories of the report it prints)."""
     stories = scoping.shared_stories(membership, ImpactStory, school=school)
+    if period is not None:
+        stories = stories.filter(period.days("told_on"))
     return stories.select_related("enrollment__teacher__school", "coach")
 
 

@@ -1,3 +1,5 @@
+from typing import NamedTuple
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -80,21 +82,34 @@ def _csv(request, filename: str, what: str, sections) -> HttpResponse:
     return response
 
 
-def _filters(request, *, programs, schools=None):
-    """The dashboard filters, the programs and the period they select. An invalid value — a field's, or a
-    period they resolve to that runs backwards or over more than three years (a date left empty is the
-    programs' school year's) — is shown with its error, and every filter is left out."""
+class Filters(NamedTuple):
+    form: DashboardFilterForm
+    programs: list  # the program chosen, or every one offered
+    period: selectors.Period
+    school: object  # the School chosen, or None
+    dates_ignored: bool  # the dates asked for were refused: `period` is the programs' school year
+
+
+def _filters(request, *, programs, schools=None) -> Filters:
+    """The dashboard filters, the programs and the period they select. A value with an error is shown with it and
+    left out, the others kept: a date that is not one, or a period that runs backwards or over more than three
+    years, leaves out both dates (the period is then the programs' school year, as when no date is given: a
+    date left empty is the school year's), and the program and school chosen still apply."""
     form = DashboardFilterForm(request.GET or None, programs=programs, schools=schools)
-    data = form.cleaned_data if form.is_valid() else {}
+    form.is_valid()  # cleans each field: its value is kept whatever the others' errors
+    data = getattr(form, "cleaned_data", {})  # none when unbound
     today = timezone.localdate()
     chosen = [data["program"]] if data.get("program") else list(programs)
     period = selectors.program_period(chosen, today)
-    if data.get("start") or data.get("end"):
-        period = selectors.Period(data.get("start") or period.start, data.get("end") or today)
-    if problem := period.problem():
-        form.add_error(None, problem)
-        chosen, period, data = list(programs), selectors.program_period(list(programs), today), {}
-    return form, chosen, period, data.get("school")
+    dates_ignored = "start" in form.errors or "end" in form.errors
+    if not dates_ignored and (data.get("start") or data.get("end")):
+        asked = selectors.Period(data.get("start") or period.start, data.get("end") or today)
+        if problem := asked.problem():
+            form.add_error(None, problem)
+            dates_ignored = True
+        else:
+            period = asked
+    return Filters(form, chosen, period, data.get("school"), dates_ignored)
 
 
 # --- the coach's own dashboard and growth page ----------------------------------------------------
@@ -262,7 +277,7 @@ def school(request, school_id: int | None = None):
         return render(request, "dashboard/school.html", {"school": None})
     today = timezone.localdate()
     running = selectors.current_programs(district, today).filter(schools=school)
-    filters, programs, period, _ = _filters(request, programs=running)
+    filters, programs, period, _, dates_ignored = _filters(request, programs=running)
     k = district.suppression_k
     levels = selectors.Levels(programs)
     months = selectors.month_sums(levels.month_rows(school), period)
@@ -275,12 +290,13 @@ def school(request, school_id: int | None = None):
     teachers = selectors.school_teachers(district, school, today=today)
     challenges = selectors.challenge_categories(district, school, today=today, group=teachers.enrolled)
     goals = selectors.goal_alignment(district, school, programs, group=group)
+    engaged_percent = selectors.percent(figures.enrolled, teachers.rostered)
     if request.GET.get("format") == "csv":
         return _csv(
             request, f"cadence-{school.name}".replace(" ", "-").lower(), f"the dashboard of {school.name}",
             [
-                exports.report_section(period, programs, school=school.name),
-                ("School", exports.SCHOOL_HEADER, exports.school_rows([figures])),
+                exports.report_section(period, programs, school=school.name, dates_ignored=dates_ignored),
+                exports.school_section(figures, rostered=teachers.rostered, engaged=engaged_percent),
                 ("Challenges by category", ["Category", "Open", "Closed"],
                  [[r.label, r.open, r.closed] for r in challenges]),
                 ("Goals", ["Goal", "Challenges aligned"], [[str(r.goal), r.challenges] for r in goals]),
@@ -294,9 +310,10 @@ def school(request, school_id: int | None = None):
         "several_schools": len(visible) > 1,
         "filters": filters,
         "period": period,
+        "dates_ignored": exports.dates_ignored_note(programs) if dates_ignored else "",
         "figures": figures,
         "rostered": teachers.rostered,
-        "engaged_percent": selectors.percent(figures.enrolled, teachers.rostered),
+        "engaged_percent": engaged_percent,
         "challenges": challenges,
         "goals": goals,
         "programs": programs,
@@ -305,7 +322,7 @@ def school(request, school_id: int | None = None):
         "itu": itu,
         "itu_headline": itu_headline,
         "itu_chart": _itu_chart("itu", "Average ITU proficiency per indicator, baseline and latest (1–5)", itu),
-        "stories": selectors.shared_stories(membership, school=school)[:STORIES_PAGE_SIZE],
+        "stories": selectors.shared_stories(membership, school=school, period=period)[:STORIES_PAGE_SIZE],
         "k": k,
     }
     return render(request, "dashboard/school.html", context)
@@ -322,14 +339,18 @@ def district(request):
     district = membership.district
     running = selectors.current_programs(district, timezone.localdate())
     schools = scoping.schools(membership)
-    filters, programs, period, school = _filters(request, programs=running, schools=schools)
+    filters, programs, period, school, dates_ignored = _filters(request, programs=running, schools=schools)
     k = district.suppression_k
-    shown = [school] if school else list(schools)  # by name, as the filters read them for their options
+    # The schools and coaches of the programs chosen (with a school chosen, its coaches in them).
+    shown = [school] if school else list(selectors.program_schools(schools, programs))
     school_page = Paginator(shown, ROWS_PAGE_SIZE).get_page(request.GET.get("schools"))
-    coach_page = Paginator(selectors.district_coaches(district), ROWS_PAGE_SIZE).get_page(request.GET.get("coaches"))
+    coaches = selectors.district_coaches(district, programs=programs, school=school)
+    coach_page = Paginator(coaches, ROWS_PAGE_SIZE).get_page(request.GET.get("coaches"))
     large = exports.is_large(school_page.paginator.count, coach_page.paginator.count)  # counted by the pagers
     if request.GET.get("format") == "csv":  # every school and coach, not only this page's
-        return _district_csv(request, large, programs=programs, period=period, school=school)
+        return _district_csv(
+            request, large, programs=programs, period=period, school=school, dates_ignored=dates_ignored
+        )
     page_schools = list(school_page.object_list)
     levels = selectors.Levels(programs)
     school_rows = selectors.school_figures(district, page_schools, programs=programs, period=period, levels=levels)
@@ -343,11 +364,15 @@ def district(request):
     per_coach = selectors.coach_rows(
         district, list(coach_page.object_list), programs=programs, period=period, school=school
     )
+    where = f"at {school.name}" if school else "across the district"
     query = request.GET.copy()
     context = {
         "filters": filters,
         "period": period,
+        "dates_ignored": exports.dates_ignored_note(programs) if dates_ignored else "",
         "programs": programs,
+        "chosen_school": school,
+        "any_school": schools.exists(),  # read by the filters: no query
         "schools": per_school,
         "school_rows": tables.school_rows(per_school),
         "school_page": school_page,
@@ -359,9 +384,10 @@ def district(request):
         "itu": itu,
         "itu_headline": itu_headline,
         "itu_chart": _itu_chart("itu", "Average ITU proficiency per indicator, baseline and latest (1–5)", itu),
+        "itu_caption": f"{'School' if school else 'District'} average per indicator (1–5), baseline → latest",
         "trend": trend,
-        "trend_chart": _trend_chart("trend", "Coaching across the district, month by month", trend),
-        "stories": selectors.shared_stories(membership)[:3],
+        "trend_chart": _trend_chart("trend", f"Coaching {where}, month by month", trend),
+        "stories": selectors.shared_stories(membership, school=school, period=period)[:3],
         "query": {name: query.get(name, "") for name in ("program", "school", "start", "end")},
         "k": k,
         "csv_job": large,  # the CSV is prepared by a job (dashboard.exports.is_large), asked for with a POST
@@ -386,11 +412,13 @@ def district_csv(request):
     """Prepare the district dashboard's CSV (the filters of the query string) in a job; land on its page."""
     district = request.membership.district
     running = selectors.current_programs(district, timezone.localdate())
-    _, programs, period, school = _filters(request, programs=running, schools=scoping.schools(request.membership))
+    _, programs, period, school, dates_ignored = _filters(
+        request, programs=running, schools=scoping.schools(request.membership)
+    )
     return redirect(
         run_action_once(
             request, services.export_request, actor=request.user, district=district, kind=DataExport.Kind.DISTRICT_CSV,
-            filters=exports.filters_json(programs=programs, period=period, school=school),
+            filters=exports.filters_json(programs=programs, period=period, school=school, dates_ignored=dates_ignored),
             landing=lambda export: reverse("dashboard:export", args=[export.pk]),
             conflict=reverse("dashboard:district"),
         )

@@ -1,6 +1,6 @@
 """Each dashboard prints as a one- or two-page report: Chromium's print to PDF on the demo district.
 
-The district gets 30 schools and 30 coaches (the demo's two of each, and factories' long-named rest), so
+The district's program gets 30 schools and 30 coaches (the demo's two of each, and factories' long-named rest), so
 its tables print a whole page of 25 rows each and say which page of the list they are.
 """
 
@@ -61,9 +61,13 @@ def demo(transactional_db):
     load_catalog()  # the demo tags its work with the standards, which an earlier transactional test flushed
     call_command("demo", stdout=io.StringIO())
     district = District.objects.get(slug="demo")
+    program = district.programs.get()  # the overview lists the schools and coaches of the running programs
     for n in range(28):
-        SchoolFactory(district=district, name=f"Martin Luther King Jr. Elementary School {n + 1}")
-        MembershipFactory(district=district, role=Role.COACH, user__full_name=f"Alexandra Montgomery-Okonkwo {n + 1}")
+        program.schools.add(SchoolFactory(district=district, name=f"Martin Luther King Jr. Elementary School {n + 1}"))
+        coach = MembershipFactory(
+            district=district, role=Role.COACH, user__full_name=f"Alexandra Montgomery-Okonkwo {n + 1}"
+        )
+        program.coaches.add(coach.user)
 
 
 def _pdf_text(reader: PdfReader) -> str:

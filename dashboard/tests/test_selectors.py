@@ -200,6 +200,52 @@ def test_it_counts_a_coachs_standards_at_the_chosen_school_only(cast):
     assert coach_rows(cast, school=other)[cast.alice].standards.value == 0
 
 
+def test_it_counts_a_coachs_standards_over_their_work_in_the_programs_chosen(cast):
+    """A coach's standards: the tags of their 1:1 work in the programs chosen and of their school-wide work (which
+    belongs to no program); with a school chosen, of their 1:1 work with its teachers in those programs only."""
+    cast.district.suppression_k = 1
+    pilot = f.ProgramFactory(district=cast.district, name="Pilot program")
+    pilot.schools.add(cast.school)
+    pilot.coaches.add(cast.alice)
+    in_pilot = f.EnrollmentFactory(program=pilot, coach=cast.alice, teacher=f.TeacherFactory(school=cast.school))
+    for enrollment, code in ((cast.enrollment, "1A"), (in_pilot, "2A")):
+        services.activity_log(
+            actor=cast.alice, kind=Activity.Kind.TOUCHPOINT, enrollment=enrollment, channel="email",
+            standards=Standard.objects.filter(code=code),
+        )  # fmt: skip
+    plc = Standard.objects.filter(code="3C")
+    services.activity_log(actor=cast.alice, kind=Activity.Kind.PLC, school=cast.school, minutes=45, standards=plc)
+
+    def standards(programs, school=None) -> int:
+        period = selectors.program_period(programs, timezone.localdate())
+        [row] = selectors.coach_rows(cast.district, [cast.alice], programs=programs, period=period, school=school)
+        return row.standards.value
+
+    assert standards([cast.program]) == 2  # 1A with Maria, 3C at the PLC; not 2A, of the pilot
+    assert standards([pilot]) == 2  # 2A and 3C
+    assert standards([cast.program, pilot]) == 3
+    assert standards([cast.program], school=cast.school) == 1  # 1A: the 1:1 work with Lincoln's teachers only
+
+
+def test_it_lists_the_coaches_of_the_programs_chosen_and_at_the_school_chosen(cast):
+    pilot = f.ProgramFactory(district=cast.district, name="Pilot program")
+    pilot.coaches.add(cast.bob)
+    roosevelt = f.SchoolFactory(district=cast.district)
+    enroll(cast, 1, coach=cast.bob, school=roosevelt)  # in cast.program, where Bob is a coach too
+
+    def coaches(**kwargs) -> list:
+        return list(selectors.district_coaches(cast.district, **kwargs))
+
+    assert coaches() == [cast.alice, cast.bob]  # the district's, when no program is given
+    assert coaches(programs=[pilot]) == [cast.bob]
+    assert coaches(programs=[]) == []
+    assert coaches(programs=[cast.program, pilot], school=cast.school) == [cast.alice]  # Maria's coach
+    assert coaches(programs=[pilot], school=roosevelt) == []  # Bob's teacher there is in the other program
+    schools = selectors.program_schools(scoping.schools(cast.dana.membership), [cast.program])
+    assert list(schools) == [cast.school, roosevelt]  # Roosevelt: not named by the program, but its teacher is in it
+    assert list(selectors.program_schools(scoping.schools(cast.dana.membership), [pilot])) == []
+
+
 def test_it_counts_each_coachs_caseload_cycles_hours_and_standards(cast):
     cast.district.suppression_k = 1
     challenge_at(cast, Status.REFLECT)  # one cycle: three 30-minute steps, tagged by default? no: untagged

@@ -80,6 +80,31 @@ def test_it_keeps_the_district_overview_note_in_step_with_the_rule(cast, client)
     assert "Zero is shown." not in page
 
 
+def test_it_says_the_group_is_every_teacher_of_the_year_on_a_caseload_now_or_not(cast, client):
+    """Five of eight teachers left Alice's caseload: Lincoln reads "fewer than 5 teachers on a coaching caseload"
+    beside its cycles, which are over the eight of the year (no teacher singled out). The note says that rule,
+    not "every figure of a school with 1 to 4 teachers", which the page seemed to break."""
+    enrollments = enroll(cast, 7, status=Status.REFLECT)  # and Maria: eight teachers
+    for enrollment in enrollments[:5]:
+        enrollment.ends_on = timezone.localdate()
+        enrollment.save()
+    client.force_login(cast.paula)
+
+    page = " ".join(client.get(reverse("dashboard:school")).content.decode().split())
+
+    on_caseload = '<span class="fst-italic">fewer than 5</span></div><div class="small">teachers on a coaching caseload'
+    assert on_caseload in page
+    assert '<div class="stat">7</div><div class="small">meet → visit → meet cycles completed' in page
+    rule = "every figure of a school with 1 to 4 teachers in the programs this year"
+    assert rule in page
+    assert "the school's teachers enrolled in the programs this year, whether or not still on a caseload" in page
+    assert rule + " (on a caseload now or not)" in page  # the print header
+    client.force_login(cast.dana)
+    page = " ".join(client.get(reverse("dashboard:district")).content.decode().split())
+    assert "every figure of a school or coach with 1 to 4 teachers in the programs this year" in page
+    assert "a coach with 1 to 4 teachers in the programs this year (on the caseload now or not)" in page  # caption
+
+
 # --- the property: random small districts ------------------------------------------------------------
 
 
