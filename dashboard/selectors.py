@@ -781,11 +781,11 @@ def coach_rows(
         )
         .order_by()
     }
+    # The tags of the 1:1 work in the programs (at `school`), and without a school, of the school-wide work (no
+    # enrollment): the rows' enrollment among the coaches' enrollments in the programs, not a join per row.
+    in_programs = Q(enrollment_id__in=enrollments.values("pk"))
     tagged = CoachStandardMonth.objects.filter(coach__in=coach_ids)
-    if school is not None:  # the 1:1 work with that school's teachers only
-        tagged = tagged.filter(enrollment__program__in=program_ids, enrollment__teacher__school=school)
-    else:  # the 1:1 work in the programs, and the school-wide work (no enrollment)
-        tagged = tagged.filter(Q(enrollment__program__in=program_ids) | Q(enrollment=None))
+    tagged = tagged.filter(in_programs if school is not None else in_programs | Q(enrollment=None))
     coverage = {
         row["coach"]: row["n"]
         for row in period.rollups(tagged).values("coach").annotate(n=Count("standard", distinct=True)).order_by()
