@@ -956,11 +956,18 @@ def coach_summary(months: dict[datetime.date, dict], cadence: list[Cadence]) -> 
 
 
 def shared_stories(
-    membership: Membership, *, school: School | None = None, period: Period | None = None
+    membership: Membership,
+    *,
+    school: School | None = None,
+    programs: list[Program] | None = None,
+    period: Period | None = None,
 ) -> QuerySet[ImpactStory]:
-    """The stories the teacher agreed to share with this leader's audience (accounts.scoping decides), at `school`
-    when given, told within `period`'s months when given (a dashboard's: the stories of the report it prints)."""
+    """The stories the teacher agreed to share with this leader's audience (accounts.scoping decides), at `school`,
+    of a teacher enrolled in `programs` and told within `period`'s months, each when given (a dashboard's filters:
+    the stories of the report it prints)."""
     stories = scoping.shared_stories(membership, ImpactStory, school=school)
+    if programs is not None:
+        stories = stories.filter(enrollment__program__in=[p.pk for p in programs])
     if period is not None:
         stories = stories.filter(period.days("told_on"))
     return stories.select_related("enrollment__teacher__school", "coach")

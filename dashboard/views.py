@@ -322,7 +322,9 @@ def school(request, school_id: int | None = None):
         "itu": itu,
         "itu_headline": itu_headline,
         "itu_chart": _itu_chart("itu", "Average ITU proficiency per indicator, baseline and latest (1–5)", itu),
-        "stories": selectors.shared_stories(membership, school=school, period=period)[:STORIES_PAGE_SIZE],
+        "stories": selectors.shared_stories(membership, school=school, programs=programs, period=period)[
+            :STORIES_PAGE_SIZE
+        ],
         "k": k,
     }
     return render(request, "dashboard/school.html", context)
@@ -387,7 +389,7 @@ def district(request):
         "itu_caption": f"{'School' if school else 'District'} average per indicator (1–5), baseline → latest",
         "trend": trend,
         "trend_chart": _trend_chart("trend", f"Coaching {where}, month by month", trend),
-        "stories": selectors.shared_stories(membership, school=school, period=period)[:3],
+        "stories": selectors.shared_stories(membership, school=school, programs=programs, period=period)[:3],
         "query": {name: query.get(name, "") for name in ("program", "school", "start", "end")},
         "k": k,
         "csv_job": large,  # the CSV is prepared by a job (dashboard.exports.is_large), asked for with a POST

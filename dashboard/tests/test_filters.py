@@ -68,7 +68,7 @@ def test_it_keeps_the_school_chosen_when_it_ignores_the_dates_and_says_so(client
     assert [row.coach for row in response.context["coaches"]] == [cast.bob]  # Alice has no teacher there
     assert response.context["period"] == selectors.program_period([cast.program], timezone.localdate())
     assert IGNORED in _covering(page)
-    assert "school: Roosevelt High (filters with an error were ignored). " + IGNORED in page  # the print header
+    assert "school: Roosevelt High. " + IGNORED in page  # the print header
     lines = _csv(client, DISTRICT, {"school": roosevelt.pk, **dates})
     assert lines[1] == '"Covering","Programs","School","Note"'
     assert lines[2].endswith(f'"Roosevelt High","{IGNORED}"')
@@ -98,6 +98,7 @@ def test_it_keeps_the_dates_chosen_when_it_refuses_the_school(client, cast, roos
     assert "Select a valid choice." in page
     assert _covering(page).startswith("September 2026 to October 2026 (figures count whole months)")
     assert "ignored" not in _covering(page)
+    assert "; all schools (filters with an error were ignored).</p>" in page  # the print header
     assert len(response.context["schools"]) == 2  # all schools, the one refused left out
 
 
@@ -192,7 +193,20 @@ def test_it_shows_the_district_the_stories_told_at_the_school_and_in_the_period_
     assert "At Roosevelt" not in page and "At Lincoln" not in page
 
     page = client.get(DISTRICT, {"school": cast.school.pk, "start": "2026-09-01", "end": "2026-09-30"}).content
-    assert "No story shared with the district was told in this period at Lincoln Middle School." in page.decode()
+    assert "No story shared with the district was told in this period about a teacher at Lincoln" in page.decode()
+
+
+def test_it_shows_the_stories_of_the_program_chosen(client, cast, pilot):
+    in_pilot = f.EnrollmentFactory(program=pilot, coach=cast.alice, teacher=f.TeacherFactory(school=cast.school))
+    story(cast.enrollment, "In the school year's program", share_with_district=True, share_with_principal=True)
+    story(in_pilot, "In the pilot", share_with_district=True, share_with_principal=True)
+
+    for who, url in ((cast.dana, DISTRICT), (cast.paula, SCHOOL)):
+        client.force_login(who)
+        page = client.get(url, {"program": pilot.pk}).content.decode()
+        assert "In the pilot" in page and "In the school year&#x27;s program" not in page
+        page = client.get(url).content.decode()  # every running program
+        assert "In the pilot" in page and "In the school year&#x27;s program" in page
 
 
 def test_it_shows_a_principal_the_stories_told_in_the_period_chosen(client, cast):
