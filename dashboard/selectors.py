@@ -144,11 +144,14 @@ class Period:
     MAX_DAYS = 3 * 366
 
     def problem(self) -> str | None:
-        """Why a leader may not choose this period (backwards, or longer than three years), or None."""
+        """Why a leader may not choose this period (backwards, longer than three years, or ending in the calendar's
+        last year, whose months have no next month to count up to), or None."""
         if self.start > self.end:
             return "“From” must come before “To”."
         if (self.end - self.start).days > self.MAX_DAYS:
             return "Choose a range of at most three years."
+        if self.end.year == datetime.date.max.year:
+            return f"“To” must come before the year {datetime.date.max.year}."
         return None
 
     @property

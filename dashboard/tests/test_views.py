@@ -361,6 +361,7 @@ HOSTILE_PERIODS = [
     ({"end": "1900-01-01"}, "must come before"),  # ran backwards from the school year's start
     ({"start": "2026-06-01", "end": "2025-01-01"}, "must come before"),
     ({"start": "2020-01-01", "end": "2026-11-30"}, "at most three years"),
+    ({"start": "9999-01-01", "end": "9999-12-31"}, "before the year 9999"),  # counted months past the calendar: a 500
 ]
 
 
