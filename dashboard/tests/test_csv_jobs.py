@@ -103,6 +103,23 @@ def test_it_says_what_each_prepared_csv_covers_on_the_data_page_and_its_own(clie
     assert f"It covers {expected}Lincoln Middle School." in page and "2026-10-01" not in page
 
 
+def test_it_says_in_the_jobs_csv_that_the_dates_were_ignored_as_the_request_would(
+    client, busy, monkeypatch, django_capture_on_commit_callbacks
+):
+    client.force_login(busy.dana)
+    roosevelt = busy.program.schools.get(name="Roosevelt High")
+    filters = {"school": roosevelt.pk, "start": "2026-11-01", "end": "2026-09-01"}
+    inline = client.get(DISTRICT, {**filters, "format": "csv"})
+    monkeypatch.setattr(exports, "LARGE_CSV_ROWS", 1)
+
+    _, export = _prepare(client, filters, django_capture_on_commit_callbacks)
+
+    assert bytes(export.content) == inline.content
+    report = inline.content.decode("utf-8-sig").splitlines()[2]
+    assert report.endswith('"Roosevelt High","The dates chosen were ignored, as they do not make a valid period: this '
+                           'covers the school year of the programs so far."')  # fmt: skip
+
+
 def test_it_saves_the_progress_as_each_chunk_is_done(busy, monkeypatch):
     export = DataExport.objects.create(
         district=busy.district, requested_by=busy.dana, kind=DataExport.Kind.DISTRICT_CSV,
