@@ -367,7 +367,6 @@ def district(request):
         district, list(coach_page.object_list), programs=programs, period=period, school=school
     )
     where = f"at {school.name}" if school else "across the district"
-    query = request.GET.copy()
     context = {
         "filters": filters,
         "period": period,
@@ -390,7 +389,6 @@ def district(request):
         "trend": trend,
         "trend_chart": _trend_chart("trend", f"Coaching {where}, month by month", trend),
         "stories": selectors.shared_stories(membership, school=school, programs=programs, period=period)[:3],
-        "query": {name: query.get(name, "") for name in ("program", "school", "start", "end")},
         "k": k,
         "csv_job": large,  # the CSV is prepared by a job (dashboard.exports.is_large), asked for with a POST
     }
