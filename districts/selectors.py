@@ -121,14 +121,10 @@ def program_teachers(
     unassigned: bool = False,
     q: str = "",
 ) -> QuerySet[Teacher]:
-    """Teachers of the program's schools, each with `coach_name`: who coaches them in this program now."""
-    current = Enrollment.objects.filter(program=program, teacher=OuterRef("pk")).active()
-    teachers = (
-        Teacher.objects.filter(school__in=program.schools.all())
-        .select_related("school")
-        .annotate(coach_name=Subquery(current.values("coach__full_name")[:1]))
-        .order_by("name", "pk")
-    )
+    """Teachers of the program's schools by name, narrowed by the filters, to page through (count and slice);
+    `teacher_page` then reads a slice's rows. The `teacher_by_name` index gives them in order, so a page does
+    not sort the district's teachers."""
+    teachers = Teacher.objects.filter(school__programs=program).order_by("name", "pk")
     if school:
         teachers = teachers.filter(school=school)
     if subject:
@@ -136,10 +132,31 @@ def program_teachers(
     if grade_band:
         teachers = teachers.filter(grade_band=grade_band)
     if unassigned:
-        teachers = teachers.filter(coach_name__isnull=True)
+        # NOT IN the program's active enrollments: one hash of them, probed per teacher in the name order
+        # (a correlated NOT EXISTS probed the enrollments' index once per teacher, all of them when few are left).
+        enrolled = Enrollment.objects.filter(program=program).active().values("teacher")
+        teachers = teachers.exclude(pk__in=enrolled)
     if q:
         teachers = teachers.filter(Q(name__icontains=q) | Q(email__icontains=q))
     return teachers
+
+
+def teacher_page(program: Program, teachers: QuerySet[Teacher]) -> QuerySet[Teacher]:
+    """The teachers of `teachers` (a page: a slice of `program_teachers`) in the same order, with their school and
+    `coach_name`: who coaches them in this program now (None when no one does). One query; the coach is looked
+    up for the page's rows only, after the slice, so the 200th page costs what the first does."""
+    coach = _current_enrollment(program).values("coach__full_name")[:1]
+    return (
+        Teacher.objects.filter(pk__in=teachers.values("pk"))
+        .select_related("school")
+        .annotate(coach_name=Subquery(coach))
+        .order_by("name", "pk")
+    )
+
+
+def _current_enrollment(program: Program) -> QuerySet[Enrollment]:
+    """The active enrollment in `program` of the outer query's teacher (at most one: assigning refuses a second)."""
+    return Enrollment.objects.filter(program=program, teacher=OuterRef("pk")).active().order_by()
 
 
 def coach_caseload(program: Program, coach: User) -> QuerySet[Enrollment]:

@@ -50,7 +50,7 @@ def coach_rows(program: Program, coaches: Iterable[User], *, warning: int) -> Sa
 
 
 def teacher_rows(teachers: Iterable[Teacher], *, selected: set[str], disabled: bool) -> SafeString:
-    """A row per teacher (annotated by `districts.selectors.program_teachers`) with its tick box, ticked
+    """A row per teacher (read by `districts.selectors.teacher_page`) with its tick box, ticked
     when its id is in `selected`, and who coaches them."""
 
     def row(t: Teacher) -> tuple:

@@ -171,6 +171,7 @@ def caseloads(request):
         return redirect(request.get_full_path())
     teachers = selectors.program_teachers(program, **filters.teacher_filters())
     page = Paginator(teachers, TEACHERS_PER_PAGE).get_page(request.GET.get("page"))
+    rows = selectors.teacher_page(program, page.object_list)
     context = {
         "filters": filters,
         "program": program,
@@ -178,7 +179,7 @@ def caseloads(request):
         "coach_rows": tables.coach_rows(program, coach_page.object_list, warning=CASELOAD_WARNING),
         "form": form,
         "page": page,
-        "teacher_rows": tables.teacher_rows(page.object_list, selected=form.selected(), disabled=choose_school),
+        "teacher_rows": tables.teacher_rows(rows, selected=form.selected(), disabled=choose_school),
         "choose_school": choose_school,
         "warning_size": CASELOAD_WARNING,
     }
