@@ -46,6 +46,7 @@ MODULE_LAYER = {
     "signin": 5,  # accounts: axes hooks; districts: single sign-on (allauth adapter, sign-in page)
     "views": 5,
     "submission": 5,  # config: the template tag of a one-click form's submission key
+    "fields": 5,  # config: `as_field`, the filter bar fields crispy would write
     "admin": 5,
     "urls": 6,
     "demo": 7,  # a management command
