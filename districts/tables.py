@@ -3,11 +3,12 @@ config.forms.Select a select's options): the markup the template's loops wrote, 
 per cell, which cost a page of 25 coaches and 50 teachers ~10 ms."""
 
 from collections.abc import Iterable
+from html import escape
 
 from django.template.defaultfilters import pluralize
 from django.urls import reverse
-from django.utils.html import format_html, format_html_join
-from django.utils.safestring import SafeString
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
 
 from accounts.models import User
 from coaching.models import Program, Teacher
@@ -34,6 +35,17 @@ TEACHER_ROW = """
         </tr>
       """
 NONE = "—"
+GRADE_BANDS = dict(Teacher._meta.get_field("grade_band").flatchoices)  # get_grade_band_display() rebuilds it per call
+
+
+def _rows(template: str, rows: Iterable[tuple]) -> SafeString:
+    """format_html_join("", template, rows): each value escaped unless safe, as format_html does, without its
+    per-call and per-value wrappers (~20 µs a row)."""
+
+    def html(value) -> str:
+        return value.__html__() if hasattr(value, "__html__") else escape(str(value))
+
+    return mark_safe("".join(template.format(*map(html, row)) for row in rows))  # noqa: S308 (escaped above)
 
 
 def coach_rows(program: Program, coaches: Iterable[User], *, warning: int) -> SafeString:
@@ -46,7 +58,7 @@ def coach_rows(program: Program, coaches: Iterable[User], *, warning: int) -> Sa
         badge, above = ("warning", format_html(ABOVE, warning)) if over else ("secondary", "")
         return url, coach, coach, coach.pk, coach.in_program, badge, coach.total, pluralize(coach.total), above
 
-    return format_html_join("", COACH_ROW, (row(coach) for coach in coaches))
+    return _rows(COACH_ROW, (row(coach) for coach in coaches))
 
 
 def teacher_rows(teachers: Iterable[Teacher], *, selected: set[str], disabled: bool) -> SafeString:
@@ -56,8 +68,8 @@ def teacher_rows(teachers: Iterable[Teacher], *, selected: set[str], disabled: b
     def row(t: Teacher) -> tuple:
         return (
             t.pk, " checked" if str(t.pk) in selected else "", " disabled" if disabled else "", t.name,
-            t.school.name, format_html(" · {}", t.subject) if t.subject else "", t.subject or NONE,
-            t.get_grade_band_display() or NONE, t.coach_name or "Not on a caseload",
+            t.school.name, f" · {t.subject}" if t.subject else "", t.subject or NONE,
+            GRADE_BANDS.get(t.grade_band, t.grade_band) or NONE, t.coach_name or "Not on a caseload",
         )  # fmt: skip
 
-    return format_html_join("", TEACHER_ROW, (row(t) for t in teachers))
+    return _rows(TEACHER_ROW, (row(t) for t in teachers))
