@@ -63,9 +63,31 @@ class Select(forms.Select):
 def read_choices_once(field: forms.ModelChoiceField, objects: Iterable[models.Model]) -> None:
     """Give `field` its options from `objects`, read once: a ModelChoiceField reads its queryset again each
     time its options are used (to render them, and to check the first for the `required` attribute). The
-    submitted value is still checked against the field's queryset."""
+    submitted value is still checked against the field's queryset, unless the field is a ChoiceOfRead."""
+    objects = list(objects)
     empty = [] if field.empty_label is None else [("", field.empty_label)]
     field.choices = [*empty, *((obj.pk, field.label_from_instance(obj)) for obj in objects)]
+    if isinstance(field, ChoiceOfRead):
+        field.read = {obj.pk: obj for obj in objects}
+
+
+class ChoiceOfRead(forms.ModelChoiceField):
+    """A ModelChoiceField whose options `read_choices_once` read from its own queryset (all of it): the submitted
+    value is found among the objects read instead of in a second query. Accepted and refused values, and the
+    refusal's message, are those of a ModelChoiceField."""
+
+    read: dict | None = None
+
+    def to_python(self, value):
+        if self.read is None or self.to_field_name or value in self.empty_values:
+            return super().to_python(value)
+        if isinstance(value, self.queryset.model):
+            value = value.pk
+        try:  # the key as the query would have read it: "7" and " 7" are 7, "x" is no choice
+            return self.read[self.queryset.model._meta.pk.to_python(value)]
+        except (KeyError, TypeError, ValueError, ValidationError):
+            invalid = self.error_messages["invalid_choice"]
+            raise ValidationError(invalid, code="invalid_choice", params={"value": value}) from None
 
 
 def _attrs(attrs: dict) -> SafeString:

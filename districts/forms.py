@@ -5,7 +5,7 @@ from django.utils import timezone
 from accounts import scoping
 from accounts.models import District
 from coaching.models import GradeBand, Program, Strategy, Teacher, Tool
-from config.forms import ModelForm, Select, SingleLineField, read_choices_once
+from config.forms import ChoiceOfRead, ModelForm, Select, SingleLineField, read_choices_once
 from districts import selectors, services
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -53,24 +53,26 @@ class SchoolGoalForm(forms.Form):
 
 
 class CaseloadFilterForm(forms.Form):
-    program = forms.ModelChoiceField(queryset=None, empty_label=None, widget=Select)
-    school = forms.ModelChoiceField(queryset=None, required=False, empty_label="Any school", widget=Select)
+    program = ChoiceOfRead(queryset=None, empty_label=None, widget=Select)
+    school = ChoiceOfRead(queryset=None, required=False, empty_label="Any school", widget=Select)
     subject = SingleLineField(required=False, max_length=100)
     grade_band = forms.ChoiceField(choices=[("", "Any grade band"), *GradeBand.choices], required=False, widget=Select)
     q = SingleLineField(label="Name or e-mail", required=False, max_length=200)
     unassigned = forms.BooleanField(label="Only teachers not on a caseload in this program", required=False)
 
     def __init__(self, data, *, district: District, **kwargs):
-        programs = district.programs.all()
+        programs = list(district.programs.all())  # newest first: one query for the options, default and choice
         if not data.get("program"):
             # The program running today, else the newest.
             today = timezone.localdate()
-            default = programs.filter(starts_on__lte=today, ends_on__gte=today).first() or programs.first()
+            default = next(
+                (p for p in programs if p.starts_on <= today <= p.ends_on), programs[0] if programs else None
+            )
             data = data.copy()
             data["program"] = default.pk if default else ""
         super().__init__(data, **kwargs)
         schools = district.schools.all()
-        self.fields["program"].queryset = programs
+        self.fields["program"].queryset = district.programs.all()
         self.fields["school"].queryset = schools
         read_choices_once(self.fields["program"], programs)
         read_choices_once(self.fields["school"], schools)

@@ -2,6 +2,7 @@
 
 import collections
 import datetime
+import re
 import types
 
 import pytest
@@ -700,8 +701,8 @@ PAGE_QUERIES = [  # (who, url name, kwargs, query string, queries)
     ("paula", "district:goals", lambda c: {}, "", 12),
     ("dana", "district:goal_remove", lambda c: {"goal_id": _goal(c).pk}, "", 11),
     ("dana", "district:program_edit", lambda c: {"program_id": c.program.pk}, "", 13),
-    ("dana", "district:caseloads", lambda c: {}, "", 16),
-    ("dana", "district:caseloads", lambda c: {}, "?unassigned=on&q=e&grade_band=middle&subject=sci", 16),
+    ("dana", "district:caseloads", lambda c: {}, "", 14),
+    ("dana", "district:caseloads", lambda c: {}, "?unassigned=on&q=e&grade_band=middle&subject=sci", 14),
     ("dana", "district:coach_caseload", lambda c: {"program_id": c.program.pk, "coach_id": c.alice.pk}, "", 11),
     ("dana", "district:strategy_edit", lambda c: {"strategy_id": c.strategy.pk}, "", 11),
 ]
@@ -738,6 +739,48 @@ def test_it_pages_the_coaches_of_a_big_program(client, cast):
     # Teachers of one school are assigned to that school's coaches only.
     options = client.get(url + f"&school={cast.school.pk}").content.decode()
     assert "Alice" in options and "Zed Coach 00</option>" not in options
+
+
+def test_it_pages_the_teachers_by_name_each_with_their_coach_in_this_program(client, cast):
+    """Any page, filtered or not, lists its teachers in name order with who coaches them in this program now."""
+    other = f.ProgramFactory(district=cast.district)
+    teachers = [cast.teacher, *_teachers(cast, 60), *_teachers(cast, 3, name="Ann Same")]  # same names: by id
+    f.EnrollmentFactory(program=cast.program, coach=cast.bob, teacher=teachers[5])
+    f.EnrollmentFactory(program=other, coach=cast.bob, teacher=teachers[6])  # another program's coach
+    ended = f.EnrollmentFactory(program=cast.program, coach=cast.bob, teacher=teachers[7], ends_on=TODAY())
+    by_name = sorted(teachers, key=lambda t: (t.name, t.pk))
+    coach = {cast.teacher.pk: "Alice", teachers[5].pk: "Bob"}
+    client.force_login(cast.dana)
+    url = reverse("district:caseloads") + f"?program={cast.program.pk}"
+
+    def rows(query: str) -> list[tuple[int, str]]:
+        page = client.get(url + query).content.decode()
+        found = re.findall(r'id="teacher-(\d+)".*?<td>([^<]*)</td>\s*</tr>', page, flags=re.S)
+        return [(int(pk), name) for pk, name in found]
+
+    def expected(listed) -> list[tuple[int, str]]:
+        return [(t.pk, coach.get(t.pk, "Not on a caseload")) for t in listed]
+
+    assert rows("") == expected(by_name[:50])
+    assert rows("&page=2") == expected(by_name[50:])
+    assert rows("&page=99") == expected(by_name[50:])  # past the last page: the last one
+    unassigned = [t for t in by_name if t.pk not in coach]
+    assert ended.teacher in unassigned and teachers[6] in unassigned
+    assert rows("&unassigned=on&page=2") == expected(unassigned[50:])
+    assert rows(f"&unassigned=on&q={teachers[7].name}") == expected([teachers[7]])
+
+
+def test_it_finds_the_chosen_program_and_school_among_those_listed(client, cast, elsewhere, django_assert_num_queries):
+    """The filters' options are read once and the choice is found among them: a value of another district, or no
+    number, is refused as a ModelChoiceField refuses it; a number written with spaces is accepted as it was."""
+    client.force_login(cast.dana)
+    url = reverse("district:caseloads")
+    with django_assert_num_queries(15):  # one more than without a school: the school's coaches to assign to
+        page = client.get(url + f"?program=+{cast.program.pk}+&school={cast.school.pk}").content.decode()
+    assert f'<option value="{cast.school.pk}" selected>' in page and "Maria Rivera" in page
+    for program, school in [(elsewhere.program.pk, ""), ("x", ""), (cast.program.pk, elsewhere.school.pk)]:
+        page = client.get(url + f"?program={program}&school={school}").content.decode()
+        assert "Select a valid choice. That choice is not one of the available choices." in page
 
 
 def test_it_asks_for_the_school_before_offering_the_coaches_of_a_very_big_program(client, cast):
