@@ -48,15 +48,18 @@ def _rows(template: str, rows: Iterable[tuple]) -> SafeString:
     return mark_safe("".join(template.format(*map(html, row)) for row in rows))  # noqa: S308 (escaped above)
 
 
-def coach_rows(program: Program, coaches: Iterable[User], *, warning: int) -> SafeString:
-    """A row per coach (annotated by `districts.selectors.program_coaches`): a link to their caseload in
-    `program`, its size, and all their teachers, flagged above `warning`."""
+def coach_rows(
+    program: Program, coaches: Iterable[User], sizes: dict[int, tuple[int, int]], *, warning: int
+) -> SafeString:
+    """A row per coach: a link to their caseload in `program`, its size, and all their teachers (`sizes`, from
+    `districts.selectors.caseload_sizes`), flagged above `warning`."""
+    # The coach's id ends the URL: one reverse() for the page (one per row cost 25 coaches 0.7 ms).
+    base = reverse("district:coach_caseload", args=[program.pk, 0]).removesuffix("0/")
 
     def row(coach: User) -> tuple:
-        over = coach.total > warning
-        url = reverse("district:coach_caseload", args=[program.pk, coach.pk])
-        badge, above = ("warning", format_html(ABOVE, warning)) if over else ("secondary", "")
-        return url, coach, coach, coach.pk, coach.in_program, badge, coach.total, pluralize(coach.total), above
+        in_program, total = sizes.get(coach.pk, (0, 0))
+        badge, above = ("warning", format_html(ABOVE, warning)) if total > warning else ("secondary", "")
+        return f"{base}{coach.pk}/", coach, coach, coach.pk, in_program, badge, total, pluralize(total), above
 
     return _rows(COACH_ROW, (row(coach) for coach in coaches))
 

@@ -176,7 +176,7 @@ def caseloads(request):
         "filters": filters,
         "program": program,
         "coach_page": coach_page,
-        "coach_rows": tables.coach_rows(program, coach_page.object_list, warning=CASELOAD_WARNING),
+        "coach_rows": _coach_rows(program, coach_page),
         "form": form,
         "page": page,
         "teacher_rows": tables.teacher_rows(rows, selected=form.selected(), disabled=choose_school),
@@ -184,6 +184,11 @@ def caseloads(request):
         "warning_size": CASELOAD_WARNING,
     }
     return render(request, "district/caseloads.html", context)
+
+
+def _coach_rows(program, coach_page) -> str:
+    coaches = list(coach_page.object_list)
+    return tables.coach_rows(program, coaches, selectors.caseload_sizes(program, coaches), warning=CASELOAD_WARNING)
 
 
 def _assign_choices(program, school, coach_page) -> list | None:

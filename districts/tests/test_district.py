@@ -701,8 +701,8 @@ PAGE_QUERIES = [  # (who, url name, kwargs, query string, queries)
     ("paula", "district:goals", lambda c: {}, "", 12),
     ("dana", "district:goal_remove", lambda c: {"goal_id": _goal(c).pk}, "", 11),
     ("dana", "district:program_edit", lambda c: {"program_id": c.program.pk}, "", 13),
-    ("dana", "district:caseloads", lambda c: {}, "", 14),
-    ("dana", "district:caseloads", lambda c: {}, "?unassigned=on&q=e&grade_band=middle&subject=sci", 14),
+    ("dana", "district:caseloads", lambda c: {}, "", 15),
+    ("dana", "district:caseloads", lambda c: {}, "?unassigned=on&q=e&grade_band=middle&subject=sci", 15),
     ("dana", "district:coach_caseload", lambda c: {"program_id": c.program.pk, "coach_id": c.alice.pk}, "", 11),
     ("dana", "district:strategy_edit", lambda c: {"strategy_id": c.strategy.pk}, "", 11),
 ]
@@ -735,6 +735,7 @@ def test_it_pages_the_coaches_of_a_big_program(client, cast):
     second = client.get(url + "&coaches=2").content.decode()
 
     assert first.count('s caseload">') == 25 and "Coaches page 1 of 2" in first
+    assert f'<a href="{reverse("district:coach_caseload", args=[cast.program.pk, cast.bob.pk])}" aria' in first
     assert second.count('s caseload">') == 7  # alice, bob and 30 more: 32
     # Teachers of one school are assigned to that school's coaches only.
     options = client.get(url + f"&school={cast.school.pk}").content.decode()
@@ -775,7 +776,7 @@ def test_it_finds_the_chosen_program_and_school_among_those_listed(client, cast,
     number, is refused as a ModelChoiceField refuses it; a number written with spaces is accepted as it was."""
     client.force_login(cast.dana)
     url = reverse("district:caseloads")
-    with django_assert_num_queries(15):  # one more than without a school: the school's coaches to assign to
+    with django_assert_num_queries(16):  # one more than without a school: the school's coaches to assign to
         page = client.get(url + f"?program=+{cast.program.pk}+&school={cast.school.pk}").content.decode()
     assert f'<option value="{cast.school.pk}" selected>' in page and "Maria Rivera" in page
     for program, school in [(elsewhere.program.pk, ""), ("x", ""), (cast.program.pk, elsewhere.school.pk)]:
