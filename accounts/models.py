@@ -104,6 +104,9 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     class Meta:
         ordering = ["full_name", "email"]
+        # People are listed in this order (a program's coaches a page at a time on the caseloads page): read in
+        # it, a page does not sort everyone.
+        indexes = [models.Index(fields=["full_name", "email"], name="user_by_name")]
 
     def __str__(self) -> str:
         return self.full_name or self.email
