@@ -3,7 +3,6 @@ config.forms.Select a select's options): the markup the template's loops wrote, 
 per cell, which cost a page of 25 coaches and 50 teachers ~10 ms."""
 
 from collections.abc import Iterable
-from html import escape
 
 from django.template.defaultfilters import pluralize
 from django.urls import reverse
@@ -12,6 +11,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from accounts.models import User
 from coaching.models import Program, Teacher
+from config.forms import escaped
 
 # Each row as the template's loop body wrote it, whitespace included (the page stays byte for byte the same).
 COACH_ROW = """
@@ -39,13 +39,8 @@ GRADE_BANDS = dict(Teacher._meta.get_field("grade_band").flatchoices)  # get_gra
 
 
 def _rows(template: str, rows: Iterable[tuple]) -> SafeString:
-    """format_html_join("", template, rows): each value escaped unless safe, as format_html does, without its
-    per-call and per-value wrappers (~20 µs a row)."""
-
-    def html(value) -> str:
-        return value.__html__() if hasattr(value, "__html__") else escape(str(value))
-
-    return mark_safe("".join(template.format(*map(html, row)) for row in rows))  # noqa: S308 (escaped above)
+    """format_html_join("", template, rows), without format_html's cost per row (~20 µs)."""
+    return mark_safe("".join(template.format(*map(escaped, row)) for row in rows))  # noqa: S308 (each value escaped)
 
 
 def coach_rows(

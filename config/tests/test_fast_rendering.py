@@ -7,7 +7,7 @@ from django import forms
 from django.template import engines
 from django.template.loaders.cached import Loader as CachedLoader
 
-from config.forms import Select, SingleLineField
+from config.forms import Select, SingleLineField, escaped
 from config.templatetags.fields import as_field
 
 CHOICES = [("", "Choose"), ("1", "Ana <& Bo>"), ("2", 'Cy "the" coach')]
@@ -95,3 +95,15 @@ def test_it_leaves_other_fields_to_crispy():
     crispy.is_valid(), fast.is_valid()
     for name in crispy.fields:
         assert as_field(fast[name]) == as_crispy_field(crispy[name]), name
+
+
+def test_it_escapes_as_conditional_escape():
+    from django.utils.functional import lazy
+    from django.utils.html import conditional_escape
+    from django.utils.safestring import mark_safe
+    from django.utils.translation import gettext_lazy
+
+    values = ["Ana <& Bo> 'x' \"y\"", mark_safe("<b>safe</b>"), gettext_lazy("Any <school>"), 16, None, 1.5]
+    values.append(lazy(lambda: mark_safe("<i>lazy safe</i>"), str)())
+    for value in values:
+        assert escaped(value) == conditional_escape(value), value
