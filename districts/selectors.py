@@ -8,7 +8,7 @@ confidentiality table lets a district admin see, and a goal's use counts the cha
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from accounts import scoping
 from accounts.models import District, Membership, Role, School, User
@@ -149,16 +149,17 @@ def program_teachers(
     return teachers
 
 
-def teacher_page(program: Program, teachers: QuerySet[Teacher]) -> QuerySet[Teacher]:
-    """The teachers of `teachers` (a page: a slice of `program_teachers`) in the same order, with their school and
-    `coach_name`: who coaches them in this program now (None when no one does). One query; the coach is looked
-    up for the page's rows only, after the slice, so the 200th page costs what the first does."""
+def teacher_page(program: Program, teachers: QuerySet[Teacher]) -> list[tuple]:
+    """The rows of `teachers` (a page: a slice of `program_teachers`) in the same order, as named tuples: pk, name,
+    subject, grade_band, school_name and coach_name, who coaches the teacher in this program now (None when no one
+    does). One query; the coach is looked up for the page's rows only, after the slice, so the 200th page costs
+    what the first does. Tuples, not Teachers: 50 models and their schools cost ~0.6 ms to build."""
     coach = _current_enrollment(program).values("coach__full_name")[:1]
-    return (
+    return list(
         Teacher.objects.filter(pk__in=teachers.values("pk"))
-        .select_related("school")
-        .annotate(coach_name=Subquery(coach))
+        .annotate(school_name=F("school__name"), coach_name=Subquery(coach))
         .order_by("name", "pk")
+        .values_list("pk", "name", "subject", "grade_band", "school_name", "coach_name", named=True)
     )
 
 

@@ -59,14 +59,14 @@ def coach_rows(
     return _rows(COACH_ROW, (row(coach) for coach in coaches))
 
 
-def teacher_rows(teachers: Iterable[Teacher], *, selected: set[str], disabled: bool) -> SafeString:
-    """A row per teacher (read by `districts.selectors.teacher_page`) with its tick box, ticked
+def teacher_rows(teachers: Iterable[tuple], *, selected: set[str], disabled: bool) -> SafeString:
+    """A row per teacher (a named tuple of `districts.selectors.teacher_page`) with its tick box, ticked
     when its id is in `selected`, and who coaches them."""
 
-    def row(t: Teacher) -> tuple:
+    def row(t: tuple) -> tuple:
         return (
             t.pk, " checked" if str(t.pk) in selected else "", " disabled" if disabled else "", t.name,
-            t.school.name, f" · {t.subject}" if t.subject else "", t.subject or NONE,
+            t.school_name, f" · {t.subject}" if t.subject else "", t.subject or NONE,
             GRADE_BANDS.get(t.grade_band, t.grade_band) or NONE, t.coach_name or "Not on a caseload",
         )  # fmt: skip
 
