@@ -127,7 +127,22 @@ def at_visible_schools(membership: Membership, model: type[Model] | QuerySet) ->
     queryset = in_district(membership, model)
     if membership.role != Role.PRINCIPAL:
         return queryset
-    return queryset.filter(**{f"{_reach(queryset.model).school}__in": schools(membership)}).distinct()
+    path = _reach(queryset.model).school
+    visible = queryset.filter(**{f"{path}__in": schools(membership)})
+    # A path through a many-valued relation (a program's schools) joins a row once per visible school it
+    # reaches, hence DISTINCT; a path of foreign keys (a story's teacher's school) reaches one school, so the
+    # rows are already distinct, and DISTINCT would only sort every selected column (a story's text too).
+    return visible.distinct() if _many_valued(queryset.model, path) else visible
+
+
+def _many_valued(model: type[Model], path: str) -> bool:
+    """Whether `path` from `model` crosses a relation that may join more than one row (many-to-many, reverse)."""
+    for name in path.split("__"):
+        field = model._meta.get_field(name)
+        if field.many_to_many or field.one_to_many:
+            return True
+        model = field.related_model
+    return False
 
 
 # --- confidential coaching records -----------------------------------------------------------------

@@ -28,6 +28,7 @@ a district with one school and two coaches should keep that in mind.
 
 import calendar
 import datetime
+from collections import defaultdict
 from dataclasses import dataclass
 
 from django.db.models import Avg, Count, Exists, F, OuterRef, Q, QuerySet, Sum
@@ -303,25 +304,31 @@ def _school_month_figures(
     return result
 
 
-def _participation(enrollments: QuerySet[Enrollment], today: datetime.date) -> dict[int, dict]:
-    """Per school: teachers on a caseload now, and how many had coaching contact lately.
+def _participation(
+    district: District, school_ids: list[int], program_ids: list[int], today: datetime.date, *, roster: bool = False
+) -> dict[int, dict]:
+    """Per school: its teachers enrolled in the programs (`group`), on a caseload now, and how many had coaching
+    contact lately; with `roster`, also its rostered teachers and those of them enrolled in any running program of
+    the district (`SchoolTeachers`). One query over the schools' teachers and their enrollments.
 
     `last_contact_on` is kept by the services that log a done step, a reflection or a touchpoint, so
-    both figures read the enrollments only, whatever the number of steps.
+    every figure reads the enrollments only, whatever the number of steps.
     """
-    on_caseload = active_enrollment()
-    recent = on_caseload & Q(last_contact_on__gte=today - datetime.timedelta(days=ACTIVE_DAYS))
-    contacted = on_caseload & Q(last_contact_on__gte=today - datetime.timedelta(days=CONTACT_DAYS))
-    return _by_school(
-        enrollments.values(at_school=F("teacher__school"))
-        .annotate(
-            group=Count("teacher", distinct=True),  # the school's teachers, ended enrollments included
-            enrolled=Count("teacher", distinct=True, filter=on_caseload),
-            active=Count("teacher", distinct=True, filter=recent),
-            contacted=Count("teacher", distinct=True, filter=contacted),
-        )
-        .order_by()
-    )
+    in_programs = Q(enrollments__program__in=program_ids)
+    on_caseload = in_programs & active_enrollment("enrollments")
+    recent = on_caseload & Q(enrollments__last_contact_on__gte=today - datetime.timedelta(days=ACTIVE_DAYS))
+    contacted = on_caseload & Q(enrollments__last_contact_on__gte=today - datetime.timedelta(days=CONTACT_DAYS))
+    figures = {
+        "group": Count("pk", distinct=True, filter=in_programs),  # ended enrollments included
+        "enrolled": Count("pk", distinct=True, filter=on_caseload),
+        "active": Count("pk", distinct=True, filter=recent),
+        "contacted": Count("pk", distinct=True, filter=contacted),
+    }
+    if roster:
+        running = Q(enrollments__program__in=current_programs(district, today))
+        figures |= {"rostered": Count("pk", distinct=True), "running": Count("pk", distinct=True, filter=running)}
+    teachers = scoping.district_rows(district, Teacher).filter(school__in=school_ids)
+    return _by_school(teachers.values(at_school=F("school")).annotate(**figures).order_by())
 
 
 SCHOOL_WIDE = (Activity.Kind.PRINCIPAL_MEETING, Activity.Kind.PLC, Activity.Kind.STORY)
@@ -333,6 +340,12 @@ def _school_wide(period: Period, school_ids: list[int]) -> dict[int, dict]:
         row.pop("school_id"): row
         for row in rows.values("school_id").annotate(m=Sum("minutes"), n=Sum("count")).order_by()
     }
+
+
+@dataclass(frozen=True)
+class SchoolTeachers:
+    rostered: int  # on the school's roster
+    enrolled: int  # of them enrolled in a running program of the district (ended enrollments included)
 
 
 @dataclass(frozen=True)
@@ -348,6 +361,7 @@ class SchoolFigures:
     cycles: Figure = Figure(0, 0)
     resolved: Figure = Figure(0, 0)
     group: int = 0  # the school's teachers in the programs: the row's suppression group
+    roster: SchoolTeachers | None = None  # its roster, when asked for (`school_figures(roster=True)`)
 
 
 def school_figures(
@@ -359,10 +373,14 @@ def school_figures(
     period: Period | None = None,
     levels: Levels | None = None,
     months: dict | None = None,
+    roster: bool = False,
 ) -> list[SchoolFigures]:
     """Participation, cadence, coaching time, steps by kind, cycles and resolved challenges per school,
     suppressed; from the rollups (level 2 when `level_two` allows) and the enrollments, in 5 queries whatever
     the number of steps (4 given `months`).
+
+    With `roster`, each row's `roster` is the school's `SchoolTeachers` too, read by the same query (what
+    `school_teachers` reads, for a page that shows both).
 
     `programs` (default: the running ones) and `period` (default: their school year) narrow the figures.
     `levels`: `Levels(programs)` when the caller has it; `months`: the `month_sums` of `levels.month_rows` at
@@ -375,8 +393,7 @@ def school_figures(
     period = period or program_period(programs, today)
     levels = levels or Levels(programs)
     program_ids, school_ids = [p.pk for p in programs], [s.pk for s in schools]
-    enrollments = Enrollment.objects.filter(program__in=program_ids, teacher__school__in=school_ids).order_by()
-    participation = _participation(enrollments, today)
+    participation = _participation(district, school_ids, program_ids, today, roster=roster)
     if levels.two is not None:
         rollups = _school_month_figures(levels.two, school_ids, period, months)
     else:
@@ -410,6 +427,7 @@ def school_figures(
                 cycles=figure("cycles_n", "cycles_teachers"),
                 resolved=figure("resolved_n", "resolved_teachers"),
                 group=g,
+                roster=SchoolTeachers(rostered=p.get("rostered", 0), enrolled=p.get("running", 0)) if roster else None,
             )
         )
     return result
@@ -608,33 +626,6 @@ def population(*, programs: list[Program], school: School | None = None) -> int:
     return enrollments.aggregate(n=Count("teacher", distinct=True))["n"]
 
 
-@dataclass(frozen=True)
-class GoalRow:
-    goal: Goal
-    challenges: Figure
-
-
-def goal_alignment(district: District, school: School, programs: list[Program], *, group: int) -> list[GoalRow]:
-    """Challenges aligned to each goal the school's challenges may align to (its own and the district's)."""
-    in_programs = Q(challenges__enrollment__program__in=programs, challenges__enrollment__teacher__school=school)
-    goals = (
-        scoping.district_rows(district, Goal)
-        .filter(Q(school=school) | Q(school=None))
-        .annotate(
-            n=Count("challenges", filter=in_programs, distinct=True),
-            teachers=Count("challenges__enrollment__teacher", filter=in_programs, distinct=True),
-        )
-    )
-    k = district.suppression_k
-    return [GoalRow(goal=goal, challenges=suppress(goal.n, teachers=goal.teachers, k=k, group=group)) for goal in goals]
-
-
-@dataclass(frozen=True)
-class SchoolTeachers:
-    rostered: int  # on the school's roster
-    enrolled: int  # of them enrolled in a running program of the district (ended enrollments included)
-
-
 def school_teachers(district: District, school: School, *, today: datetime.date | None = None) -> SchoolTeachers:
     """The school's rostered teachers, and those of them in the district's running programs: the group of
     `challenge_categories` (one query)."""
@@ -657,6 +648,81 @@ class ChallengeRow:
     closed: Figure
 
 
+@dataclass(frozen=True)
+class GoalRow:
+    goal: Goal
+    challenges: Figure
+
+
+CATEGORY_LABELS = [*ChallengeCategory.choices, ("", "Not chosen yet (still identifying)")]
+
+
+def _school_challenges(school: School, programs: QuerySet[Program] | list[int]) -> list[tuple]:
+    """The school's challenges in `programs` (a queryset of them, or their ids), counted per category, status,
+    goal, program and teacher: `(category, status, goal_id, program_id, teacher_id, challenges)` rows (1 query).
+
+    A few rows per teacher, which `_categories` and `_goals` add up: counting distinct teachers in Python
+    rather than with a `COUNT(DISTINCT …)` per figure, one read serves both tables of the school page."""
+    challenges = Challenge.objects.filter(enrollment__teacher__school=school, enrollment__program__in=programs)
+    rows = challenges.values_list(
+        "category", "status", "goal_id", "enrollment__program_id", "enrollment__teacher_id"
+    ).annotate(n=Count("pk"))
+    return list(rows.order_by())
+
+
+def _categories(rows: list[tuple], *, k: int, group: int) -> list[ChallengeRow]:
+    """`_school_challenges` rows by category, open and closed, each cell suppressed by its own teachers and
+    `group`."""
+    challenges: dict[tuple[str, bool], int] = defaultdict(int)
+    teachers: dict[tuple[str, bool], set[int]] = defaultdict(set)
+    for category, status, _, _, teacher, n in rows:
+        cell = (category, status == Status.CLOSED)
+        challenges[cell] += n
+        teachers[cell].add(teacher)
+
+    def cell(category: str, closed: bool) -> Figure:
+        key = (category, closed)
+        return suppress(challenges.get(key, 0), teachers=len(teachers.get(key, ())), k=k, group=group)
+
+    return [
+        ChallengeRow(label=label, open=cell(value, False), closed=cell(value, True)) for value, label in CATEGORY_LABELS
+    ]
+
+
+def _goals(district: District, school: School) -> QuerySet[Goal]:
+    """The goals the school's challenges may align to: its own and the district's (with their school: a goal's
+    name says it)."""
+    goals = scoping.district_rows(district, Goal).filter(Q(school=school) | Q(school=None))
+    return goals.select_related("school")
+
+
+def _goal_rows(goals: QuerySet[Goal], rows: list[tuple], program_ids: set[int], *, k: int, group: int) -> list[GoalRow]:
+    """Per goal, the `_school_challenges` rows of `program_ids` aligned to it, suppressed by their teachers and
+    `group`."""
+    challenges: dict[int, int] = defaultdict(int)
+    teachers: dict[int, set[int]] = defaultdict(set)
+    for _, _, goal, program, teacher, n in rows:
+        if goal is not None and program in program_ids:
+            challenges[goal] += n
+            teachers[goal].add(teacher)
+    return [
+        GoalRow(
+            goal=goal,
+            challenges=suppress(challenges.get(goal.pk, 0), teachers=len(teachers.get(goal.pk, ())), k=k, group=group),
+        )
+        for goal in goals
+    ]
+
+
+def goal_alignment(district: District, school: School, programs: list[Program], *, group: int) -> list[GoalRow]:
+    """Challenges aligned to each goal the school's challenges may align to (its own and the district's), in
+    `programs` at `school`; each suppressed by its teachers and `group` (2 queries: the school's challenges, the
+    goals)."""
+    program_ids = {p.pk for p in programs}
+    rows = _school_challenges(school, list(program_ids))
+    return _goal_rows(_goals(district, school), rows, program_ids, k=district.suppression_k, group=group)
+
+
 def challenge_categories(
     district: District, school: School, *, today: datetime.date | None = None, group: int | None = None
 ) -> list[ChallengeRow]:
@@ -664,33 +730,28 @@ def challenge_categories(
     its own teachers and the school's `group` (`school_teachers(...).enrolled`, read here when not given).
     One query (two without `group`)."""
     today = today or timezone.localdate()
-    teacher, closed = "enrollment__teacher", Q(status=Status.CLOSED)
     if group is None:
         group = school_teachers(district, school, today=today).enrolled
-    challenges = Challenge.objects.filter(
-        enrollment__program__in=current_programs(district, today), enrollment__teacher__school=school
-    )
-    rows = (
-        challenges.values("category")
-        .annotate(
-            open=Count("pk", filter=~closed),
-            open_teachers=Count(teacher, distinct=True, filter=~closed),
-            closed=Count("pk", filter=closed),
-            closed_teachers=Count(teacher, distinct=True, filter=closed),
-        )
-        .order_by()
-    )
-    cells = {row["category"]: row for row in rows}
+    rows = _school_challenges(school, current_programs(district, today))
+    return _categories(rows, k=district.suppression_k, group=group)
+
+
+def school_challenges(
+    district: District,
+    school: School,
+    programs: list[Program],
+    *,
+    today: datetime.date,
+    group: int,
+    goals_group: int,
+) -> tuple[list[ChallengeRow], list[GoalRow]]:
+    """`challenge_categories(district, school, today=today, group=group)` and `goal_alignment(district, school,
+    programs, group=goals_group)` from one read of the school's challenges (2 queries: the challenges, the
+    goals). `programs`: running programs of the district (a dashboard's choice among them)."""
+    rows = _school_challenges(school, current_programs(district, today))
     k = district.suppression_k
-
-    def cell(category: str, which: str) -> Figure:
-        row = cells.get(category, {})
-        return suppress(row.get(which, 0), teachers=row.get(f"{which}_teachers", 0), k=k, group=group)
-
-    labels = [*ChallengeCategory.choices, ("", "Not chosen yet (still identifying)")]
-    return [
-        ChallengeRow(label=label, open=cell(value, "open"), closed=cell(value, "closed")) for value, label in labels
-    ]
+    goals = _goal_rows(_goals(district, school), rows, {p.pk for p in programs}, k=k, group=goals_group)
+    return _categories(rows, k=k, group=group), goals
 
 
 # --- per-coach progress (district admins only) ----------------------------------------------------
@@ -967,13 +1028,13 @@ def shared_stories(
 ) -> QuerySet[ImpactStory]:
     """The stories the teacher agreed to share with this leader's audience (accounts.scoping decides), at `school`,
     of a teacher enrolled in `programs` and told within `period`'s months, each when given (a dashboard's filters:
-    the stories of the report it prints)."""
+    the stories of the report it prints); with their teacher, coach and (when `school` is not given) school."""
     stories = scoping.shared_stories(membership, ImpactStory, school=school)
     if programs is not None:
         stories = stories.filter(enrollment__program__in=[p.pk for p in programs])
     if period is not None:
         stories = stories.filter(period.days("told_on"))
-    return stories.select_related("enrollment__teacher__school", "coach")
+    return stories.select_related("enrollment__teacher" if school else "enrollment__teacher__school", "coach")
 
 
 # --- data rights and the audit log -----------------------------------------------------------------

@@ -282,14 +282,15 @@ def school(request, school_id: int | None = None):
     levels = selectors.Levels(programs)
     months = selectors.month_sums(levels.month_rows(school), period)
     [figures] = selectors.school_figures(
-        district, [school], programs=programs, period=period, levels=levels, months=months
+        district, [school], programs=programs, period=period, levels=levels, months=months, roster=True
     )
     group = figures.group  # the school's teachers: every figure below is over a part of them
     trend = selectors.trend(months, period, k=k, group=group)
     itu, itu_headline = selectors.itu_figures(levels.itu_rows(school), k=k, group=group)
-    teachers = selectors.school_teachers(district, school, today=today)
-    challenges = selectors.challenge_categories(district, school, today=today, group=teachers.enrolled)
-    goals = selectors.goal_alignment(district, school, programs, group=group)
+    teachers = figures.roster  # selectors.school_teachers, read with the figures
+    challenges, goals = selectors.school_challenges(
+        district, school, programs, today=today, group=teachers.enrolled, goals_group=group
+    )
     engaged_percent = selectors.percent(figures.enrolled, teachers.rostered)
     if request.GET.get("format") == "csv":
         return _csv(

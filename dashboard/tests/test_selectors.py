@@ -11,7 +11,7 @@ from accounts import scoping
 from accounts.models import Role
 from coaching import selectors as coaching_selectors
 from coaching import services
-from coaching.models import Activity, ChallengeCategory, ITUIndicator, Step
+from coaching.models import Activity, ChallengeCategory, Goal, ITUIndicator, Step
 from dashboard import selectors
 from dashboard.models import EnrollmentITU
 from dashboard.selectors import Figure, count, suppress
@@ -173,6 +173,40 @@ def test_it_counts_challenges_but_suppresses_by_teachers(cast):
     assert str(closed) == "fewer than 5"
     cast.district.suppression_k = 4
     assert selectors.challenge_categories(cast.district, cast.school)[0].closed.value == 8
+
+
+def test_it_counts_the_challenges_aligned_to_the_schools_goals(cast, django_assert_num_queries):
+    """A school's and the district's goals, over the school's challenges in the chosen programs only."""
+    cast.district.suppression_k = 2
+    own = Goal.objects.create(district=cast.district, school=cast.school, title="Writing")
+    district_goal = Goal.objects.create(district=cast.district, title="District-wide")
+    Goal.objects.create(district=cast.district, school=f.SchoolFactory(district=cast.district), title="Theirs")
+    other_program = f.ProgramFactory(district=cast.district)
+    aligned = enroll(cast, 3, status=Status.CLOSED)
+    for enrollment in aligned:
+        challenge_at(cast, Status.REFLECT, enrollment=enrollment)  # a second challenge of the same teacher
+        enrollment.challenges.update(goal=own)
+    elsewhere = enroll(cast, 2, status=Status.REFLECT, school=f.SchoolFactory(district=cast.district))
+    later = f.EnrollmentFactory(program=other_program, coach=cast.alice, teacher=aligned[0].teacher)
+    challenge_at(cast, Status.IDENTIFY, enrollment=later)
+    for enrollment in (*elsewhere, later):  # another school's, another program's
+        enrollment.challenges.update(goal=district_goal)
+    programs = [cast.program]
+
+    with django_assert_num_queries(2):
+        goals = selectors.goal_alignment(cast.district, cast.school, programs, group=6)
+
+    assert [(str(row.goal), str(row.challenges)) for row in goals] == [
+        ("Lincoln Middle School: Writing", "6"),
+        ("District: District-wide", "0"),
+    ]
+    today = timezone.localdate()
+    with django_assert_num_queries(2):
+        both = selectors.school_challenges(cast.district, cast.school, programs, today=today, group=4, goals_group=6)
+    assert both == (selectors.challenge_categories(cast.district, cast.school, today=today, group=4), goals)
+    assert [(row.label, str(row.open), str(row.closed)) for row in both[0]][0] == (
+        ChallengeCategory.INSTRUCTIONAL.label, "3", "3",
+    )  # fmt: skip
 
 
 # --- per-coach progress -------------------------------------------------------------------------------

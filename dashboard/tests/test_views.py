@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import AuditEvent, Role
-from coaching.models import ImpactStory, Teacher
+from coaching.models import Goal, ImpactStory, Teacher
 from dashboard import selectors
 from dashboard.models import DataExport
 from dashboard.tests.helpers import Status, enroll, full_record, story
@@ -91,13 +91,16 @@ def test_it_keeps_a_principal_to_their_own_schools(client, cast):
 def test_it_shows_the_school_summary_in_constant_queries(client, cast, django_assert_num_queries):
     client.force_login(cast.paula)
     url = reverse("dashboard:school")
-    with django_assert_num_queries(19) as small:
+    with django_assert_num_queries(18) as small:
         client.get(url)
-    for enrollment in enroll(cast, 8, status=Status.CLOSED):
+    goals = [Goal.objects.create(district=cast.district, school=school, title="Talk") for school in (cast.school, None)]
+    for n, enrollment in enumerate(enroll(cast, 8, status=Status.CLOSED)):
         story(enrollment, "A story", share_with_principal=True)
-    with django_assert_num_queries(len(small.captured_queries)):
+        enrollment.challenges.update(goal=goals[n % 2])
+    with django_assert_num_queries(len(small.captured_queries)):  # a school goal's name reads its school too
         response = client.get(url)
     assert response.content.decode().count("<article") == 8
+    assert response.content.decode().count(f"{cast.school.name}: ") == 1
 
 
 # --- the district overview ---------------------------------------------------------------------------------
