@@ -31,7 +31,7 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db.models import Avg, Count, Exists, F, OuterRef, Q, QuerySet, Sum
+from django.db.models import Avg, Count, Exists, F, FilteredRelation, OuterRef, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
@@ -304,31 +304,26 @@ def _school_month_figures(
     return result
 
 
-def _participation(
-    district: District, school_ids: list[int], program_ids: list[int], today: datetime.date, *, roster: bool = False
-) -> dict[int, dict]:
-    """Per school: its teachers enrolled in the programs (`group`), on a caseload now, and how many had coaching
-    contact lately; with `roster`, also its rostered teachers and those of them enrolled in any running program of
-    the district (`SchoolTeachers`). One query over the schools' teachers and their enrollments.
+def _participation(enrollments: QuerySet[Enrollment], today: datetime.date) -> dict[int, dict]:
+    """Per school: teachers on a caseload now, and how many had coaching contact lately.
 
     `last_contact_on` is kept by the services that log a done step, a reflection or a touchpoint, so
-    every figure reads the enrollments only, whatever the number of steps.
+    both figures read the enrollments only, whatever the number of steps. (`school_roster` counts the same
+    figures for one school from its teachers' enrollments.)
     """
-    in_programs = Q(enrollments__program__in=program_ids)
-    on_caseload = in_programs & active_enrollment("enrollments")
-    recent = on_caseload & Q(enrollments__last_contact_on__gte=today - datetime.timedelta(days=ACTIVE_DAYS))
-    contacted = on_caseload & Q(enrollments__last_contact_on__gte=today - datetime.timedelta(days=CONTACT_DAYS))
-    figures = {
-        "group": Count("pk", distinct=True, filter=in_programs),  # ended enrollments included
-        "enrolled": Count("pk", distinct=True, filter=on_caseload),
-        "active": Count("pk", distinct=True, filter=recent),
-        "contacted": Count("pk", distinct=True, filter=contacted),
-    }
-    if roster:
-        running = Q(enrollments__program__in=current_programs(district, today))
-        figures |= {"rostered": Count("pk", distinct=True), "running": Count("pk", distinct=True, filter=running)}
-    teachers = scoping.district_rows(district, Teacher).filter(school__in=school_ids)
-    return _by_school(teachers.values(at_school=F("school")).annotate(**figures).order_by())
+    on_caseload = active_enrollment()
+    recent = on_caseload & Q(last_contact_on__gte=today - datetime.timedelta(days=ACTIVE_DAYS))
+    contacted = on_caseload & Q(last_contact_on__gte=today - datetime.timedelta(days=CONTACT_DAYS))
+    return _by_school(
+        enrollments.values(at_school=F("teacher__school"))
+        .annotate(
+            group=Count("teacher", distinct=True),  # the school's teachers, ended enrollments included
+            enrolled=Count("teacher", distinct=True, filter=on_caseload),
+            active=Count("teacher", distinct=True, filter=recent),
+            contacted=Count("teacher", distinct=True, filter=contacted),
+        )
+        .order_by()
+    )
 
 
 SCHOOL_WIDE = (Activity.Kind.PRINCIPAL_MEETING, Activity.Kind.PLC, Activity.Kind.STORY)
@@ -340,12 +335,6 @@ def _school_wide(period: Period, school_ids: list[int]) -> dict[int, dict]:
         row.pop("school_id"): row
         for row in rows.values("school_id").annotate(m=Sum("minutes"), n=Sum("count")).order_by()
     }
-
-
-@dataclass(frozen=True)
-class SchoolTeachers:
-    rostered: int  # on the school's roster
-    enrolled: int  # of them enrolled in a running program of the district (ended enrollments included)
 
 
 @dataclass(frozen=True)
@@ -361,7 +350,6 @@ class SchoolFigures:
     cycles: Figure = Figure(0, 0)
     resolved: Figure = Figure(0, 0)
     group: int = 0  # the school's teachers in the programs: the row's suppression group
-    roster: SchoolTeachers | None = None  # its roster, when asked for (`school_figures(roster=True)`)
 
 
 def school_figures(
@@ -373,19 +361,17 @@ def school_figures(
     period: Period | None = None,
     levels: Levels | None = None,
     months: dict | None = None,
-    roster: bool = False,
+    participation: dict | None = None,
 ) -> list[SchoolFigures]:
     """Participation, cadence, coaching time, steps by kind, cycles and resolved challenges per school,
     suppressed; from the rollups (level 2 when `level_two` allows) and the enrollments, in 5 queries whatever
-    the number of steps (4 given `months`).
-
-    With `roster`, each row's `roster` is the school's `SchoolTeachers` too, read by the same query (what
-    `school_teachers` reads, for a page that shows both).
+    the number of steps (4 given `months`, 3 given `participation` too).
 
     `programs` (default: the running ones) and `period` (default: their school year) narrow the figures.
     `levels`: `Levels(programs)` when the caller has it; `months`: the `month_sums` of `levels.month_rows` at
     the one school of `schools` over `period`, when the caller has read them (their sums are the school's at
-    level 2; level 1 reads its own).
+    level 2; level 1 reads its own); `participation`: the one school's `SchoolRoster.participation` over
+    `programs`, when the caller has read it.
     """
     now = now or timezone.now()
     today = timezone.localdate(now)
@@ -393,7 +379,12 @@ def school_figures(
     period = period or program_period(programs, today)
     levels = levels or Levels(programs)
     program_ids, school_ids = [p.pk for p in programs], [s.pk for s in schools]
-    participation = _participation(district, school_ids, program_ids, today, roster=roster)
+    if participation is None:
+        enrollments = Enrollment.objects.filter(program__in=program_ids, teacher__school__in=school_ids).order_by()
+        participation = _participation(enrollments, today)
+    else:
+        [school_id] = school_ids
+        participation = {school_id: participation}
     if levels.two is not None:
         rollups = _school_month_figures(levels.two, school_ids, period, months)
     else:
@@ -427,7 +418,6 @@ def school_figures(
                 cycles=figure("cycles_n", "cycles_teachers"),
                 resolved=figure("resolved_n", "resolved_teachers"),
                 group=g,
-                roster=SchoolTeachers(rostered=p.get("rostered", 0), enrolled=p.get("running", 0)) if roster else None,
             )
         )
     return result
@@ -626,6 +616,72 @@ def population(*, programs: list[Program], school: School | None = None) -> int:
     return enrollments.aggregate(n=Count("teacher", distinct=True))["n"]
 
 
+@dataclass(frozen=True)
+class SchoolTeachers:
+    rostered: int  # on the school's roster
+    enrolled: int  # of them enrolled in a running program of the district (ended enrollments included)
+
+
+@dataclass(frozen=True)
+class SchoolRoster:
+    """One school's teachers, their enrollments in the district's running programs and those enrollments'
+    challenges, counted (`school_roster`)."""
+
+    teachers: SchoolTeachers
+    participation: dict[str, int]  # what `school_figures` counts per school from the enrollments in `programs`
+    challenges: list[tuple]  # (category, status, goal_id, program_id, teacher_id, challenges): `school_challenges`
+
+
+def school_roster(district: District, school: School, programs: list[Program], *, today: datetime.date) -> SchoolRoster:
+    """What the school page counts from the school's teachers and their enrollments in the district's running
+    programs, in one query: its roster and how many of them are enrolled (`school_teachers`), the participation
+    of `school_figures` over `programs` (running programs: the page's choice among them), and those
+    enrollments' challenges per category, status and goal (`school_challenges`).
+
+    A row per teacher, enrollment and kind of challenge (a few per teacher, whatever the number of steps),
+    counted here: no `COUNT(DISTINCT …)` per figure for the database to sort, and no second join to find the
+    school's challenges."""
+    running = Subquery(current_programs(district, today).order_by().values("pk"))
+    teachers = scoping.district_rows(district, Teacher).filter(school=school)
+    rows = (
+        teachers.alias(running=FilteredRelation("enrollments", condition=Q(enrollments__program__in=running)))
+        .values_list(
+            "pk", "running", "running__program", "running__ends_on", "running__last_contact_on",
+            "running__challenges__category", "running__challenges__status", "running__challenges__goal",
+        )
+        .annotate(n=Count("running__challenges"))
+        .order_by()
+    )  # fmt: skip
+    chosen = {p.pk for p in programs}
+    # coaching.models.active_enrollment: not ended, and its program's last day is today or later.
+    open_programs = {p.pk for p in programs if p.ends_on >= timezone.localdate()}
+    recent, contact = today - datetime.timedelta(days=ACTIVE_DAYS), today - datetime.timedelta(days=CONTACT_DAYS)
+    rostered, enrolled, group, on_caseload, active, contacted = set(), set(), set(), set(), set(), set()
+    challenges = []
+    for teacher, enrollment, program, ends_on, last_contact, category, status, goal, n in rows:
+        rostered.add(teacher)
+        if enrollment is None:
+            continue
+        enrolled.add(teacher)
+        if n:
+            challenges.append((category, status, goal, program, teacher, n))
+        if program not in chosen:
+            continue
+        group.add(teacher)  # ended enrollments included
+        if ends_on is None and program in open_programs:
+            on_caseload.add(teacher)
+            if last_contact is not None and last_contact >= recent:
+                active.add(teacher)
+                if last_contact >= contact:
+                    contacted.add(teacher)
+    counts = {"group": group, "enrolled": on_caseload, "active": active, "contacted": contacted}
+    return SchoolRoster(
+        teachers=SchoolTeachers(rostered=len(rostered), enrolled=len(enrolled)),
+        participation={key: len(teachers) for key, teachers in counts.items()},
+        challenges=challenges,
+    )
+
+
 def school_teachers(district: District, school: School, *, today: datetime.date | None = None) -> SchoolTeachers:
     """The school's rostered teachers, and those of them in the district's running programs: the group of
     `challenge_categories` (one query)."""
@@ -659,10 +715,8 @@ CATEGORY_LABELS = [*ChallengeCategory.choices, ("", "Not chosen yet (still ident
 
 def _school_challenges(school: School, programs: QuerySet[Program] | list[int]) -> list[tuple]:
     """The school's challenges in `programs` (a queryset of them, or their ids), counted per category, status,
-    goal, program and teacher: `(category, status, goal_id, program_id, teacher_id, challenges)` rows (1 query).
-
-    A few rows per teacher, which `_categories` and `_goals` add up: counting distinct teachers in Python
-    rather than with a `COUNT(DISTINCT …)` per figure, one read serves both tables of the school page."""
+    goal, program and teacher: `(category, status, goal_id, program_id, teacher_id, challenges)` rows (1 query),
+    a few per teacher, which `_categories` and `_goal_rows` add up (counting each figure's distinct teachers)."""
     challenges = Challenge.objects.filter(enrollment__teacher__school=school, enrollment__program__in=programs)
     rows = challenges.values_list(
         "category", "status", "goal_id", "enrollment__program_id", "enrollment__teacher_id"
@@ -737,21 +791,14 @@ def challenge_categories(
 
 
 def school_challenges(
-    district: District,
-    school: School,
-    programs: list[Program],
-    *,
-    today: datetime.date,
-    group: int,
-    goals_group: int,
+    district: District, school: School, programs: list[Program], *, roster: SchoolRoster, goals_group: int
 ) -> tuple[list[ChallengeRow], list[GoalRow]]:
-    """`challenge_categories(district, school, today=today, group=group)` and `goal_alignment(district, school,
-    programs, group=goals_group)` from one read of the school's challenges (2 queries: the challenges, the
-    goals). `programs`: running programs of the district (a dashboard's choice among them)."""
-    rows = _school_challenges(school, current_programs(district, today))
+    """`challenge_categories` and `goal_alignment(district, school, programs, group=goals_group)` of the school of
+    `roster` (its `school_roster`, which read the challenges; `programs` among the running ones): 1 query, the
+    goals."""
     k = district.suppression_k
-    goals = _goal_rows(_goals(district, school), rows, {p.pk for p in programs}, k=k, group=goals_group)
-    return _categories(rows, k=k, group=group), goals
+    goals = _goal_rows(_goals(district, school), roster.challenges, {p.pk for p in programs}, k=k, group=goals_group)
+    return _categories(roster.challenges, k=k, group=roster.teachers.enrolled), goals
 
 
 # --- per-coach progress (district admins only) ----------------------------------------------------

@@ -281,16 +281,16 @@ def school(request, school_id: int | None = None):
     k = district.suppression_k
     levels = selectors.Levels(programs)
     months = selectors.month_sums(levels.month_rows(school), period)
+    roster = selectors.school_roster(district, school, programs, today=today)
     [figures] = selectors.school_figures(
-        district, [school], programs=programs, period=period, levels=levels, months=months, roster=True
-    )
+        district, [school], programs=programs, period=period, levels=levels, months=months,
+        participation=roster.participation,
+    )  # fmt: skip
     group = figures.group  # the school's teachers: every figure below is over a part of them
     trend = selectors.trend(months, period, k=k, group=group)
     itu, itu_headline = selectors.itu_figures(levels.itu_rows(school), k=k, group=group)
-    teachers = figures.roster  # selectors.school_teachers, read with the figures
-    challenges, goals = selectors.school_challenges(
-        district, school, programs, today=today, group=teachers.enrolled, goals_group=group
-    )
+    teachers = roster.teachers
+    challenges, goals = selectors.school_challenges(district, school, programs, roster=roster, goals_group=group)
     engaged_percent = selectors.percent(figures.enrolled, teachers.rostered)
     if request.GET.get("format") == "csv":
         return _csv(

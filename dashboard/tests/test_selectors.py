@@ -11,7 +11,7 @@ from accounts import scoping
 from accounts.models import Role
 from coaching import selectors as coaching_selectors
 from coaching import services
-from coaching.models import Activity, ChallengeCategory, Goal, ITUIndicator, Step
+from coaching.models import Activity, Challenge, ChallengeCategory, Enrollment, Goal, ITUIndicator, Step
 from dashboard import selectors
 from dashboard.models import EnrollmentITU
 from dashboard.selectors import Figure, count, suppress
@@ -201,12 +201,76 @@ def test_it_counts_the_challenges_aligned_to_the_schools_goals(cast, django_asse
         ("District: District-wide", "0"),
     ]
     today = timezone.localdate()
-    with django_assert_num_queries(2):
-        both = selectors.school_challenges(cast.district, cast.school, programs, today=today, group=4, goals_group=6)
-    assert both == (selectors.challenge_categories(cast.district, cast.school, today=today, group=4), goals)
+    roster = selectors.school_roster(cast.district, cast.school, programs, today=today)
+    with django_assert_num_queries(1):
+        both = selectors.school_challenges(cast.district, cast.school, programs, roster=roster, goals_group=6)
+    assert both == (selectors.challenge_categories(cast.district, cast.school, today=today, group=5), goals)
     assert [(row.label, str(row.open), str(row.closed)) for row in both[0]][0] == (
         ChallengeCategory.INSTRUCTIONAL.label, "3", "3",
     )  # fmt: skip
+
+
+def test_the_school_page_counts_its_roster_and_challenges_as_the_selectors_do(cast, django_assert_num_queries):
+    """`school_roster` and `school_challenges` (the school page's one read of its teachers, enrollments and
+    challenges, counted in Python) give what `school_teachers`, `school_figures`, `challenge_categories` and
+    `goal_alignment` count in the database, whatever the enrollments' state."""
+    cast.district.suppression_k = 2
+    today = timezone.localdate()
+    other = f.ProgramFactory(district=cast.district, name="Another running program")
+    past = f.ProgramFactory(
+        district=cast.district, starts_on=datetime.date(2024, 8, 15), ends_on=datetime.date(2025, 6, 1)
+    )
+    goals = [Goal.objects.create(district=cast.district, school=cast.school, title="Writing"), None]
+    goals.append(Goal.objects.create(district=cast.district, title="District-wide"))
+    f.TeacherFactory(school=cast.school)  # rostered, never enrolled
+    contacts = [today, today - datetime.timedelta(days=10), today - datetime.timedelta(days=20), None]
+    for n, enrollment in enumerate(enroll(cast, 12, status=Status.CLOSED)):
+        ended = today - datetime.timedelta(days=1) if n % 5 == 4 else None
+        Enrollment.objects.filter(pk=enrollment.pk).update(last_contact_on=contacts[n % 4], ends_on=ended)
+        enrollment.challenges.update(goal=goals[n % 3])
+        if n % 3 == 0:
+            challenge_at(cast, Status.IDENTIFY, enrollment=enrollment)  # an open one besides
+        if n % 4 == 1:  # also in another running program, and in a past one
+            again = f.EnrollmentFactory(program=other, coach=cast.bob, teacher=enrollment.teacher)
+            challenge_at(cast, Status.IMPLEMENT, enrollment=again)
+            again.challenges.update(goal=goals[2])
+            before = f.EnrollmentFactory(program=past, coach=cast.bob, teacher=enrollment.teacher)
+            Challenge.objects.create(enrollment=before, category=ChallengeCategory.INSTRUCTIONAL, goal=goals[0])
+    for enrollment in enroll(cast, 3, status=Status.REFLECT, school=f.SchoolFactory(district=cast.district)):
+        enrollment.challenges.update(goal=goals[2])
+
+    for programs in ([cast.program], [cast.program, other], [other]):
+        period = selectors.program_period(programs, today)
+        with django_assert_num_queries(1):
+            roster = selectors.school_roster(cast.district, cast.school, programs, today=today)
+        assert roster.teachers == selectors.school_teachers(cast.district, cast.school, today=today)
+        [figures] = selectors.school_figures(cast.district, [cast.school], programs=programs, period=period)
+        if programs == [cast.program]:  # every figure has teachers to count
+            assert (figures.enrolled.value, figures.active.value, figures.contacted.value, figures.group) == (
+                11,
+                7,
+                4,
+                13,
+            )
+        given = selectors.school_figures(
+            cast.district, [cast.school], programs=programs, period=period, participation=roster.participation
+        )
+        assert given == [figures]
+        with django_assert_num_queries(1):
+            both = selectors.school_challenges(cast.district, cast.school, programs, roster=roster, goals_group=7)
+        categories = selectors.challenge_categories(
+            cast.district, cast.school, today=today, group=roster.teachers.enrolled
+        )
+        assert both == (categories, selectors.goal_alignment(cast.district, cast.school, programs, group=7))
+    assert [(row.label, str(row.open), str(row.closed)) for row in both[0]] == [
+        (ChallengeCategory.INSTRUCTIONAL.label, "3", "12"),
+        (ChallengeCategory.PROFESSIONAL_GROWTH.label, "0", "0"),
+        ("Not chosen yet (still identifying)", "4", "0"),
+    ]
+    assert [(str(row.goal), str(row.challenges)) for row in both[1]] == [
+        ("Lincoln Middle School: Writing", "0"),  # none of them in the other program
+        ("District: District-wide", "3"),
+    ]
 
 
 # --- per-coach progress -------------------------------------------------------------------------------

@@ -91,7 +91,7 @@ def test_it_keeps_a_principal_to_their_own_schools(client, cast):
 def test_it_shows_the_school_summary_in_constant_queries(client, cast, django_assert_num_queries):
     client.force_login(cast.paula)
     url = reverse("dashboard:school")
-    with django_assert_num_queries(18) as small:
+    with django_assert_num_queries(17) as small:
         client.get(url)
     goals = [Goal.objects.create(district=cast.district, school=school, title="Talk") for school in (cast.school, None)]
     for n, enrollment in enumerate(enroll(cast, 8, status=Status.CLOSED)):
