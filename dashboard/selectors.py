@@ -183,13 +183,18 @@ class Period:
         last = self.end.replace(day=calendar.monthrange(self.end.year, self.end.month)[1])
         return Q(**{f"{field}__gte": self.first_month, f"{field}__lte": last})
 
-    def within(self, mask: str) -> Q:
-        """TeacherYear rows whose month mask `mask` has a month of the period."""
+    def month_bits(self) -> dict[int, int]:
+        """The period's months as TeacherYear month masks: {year: its months' bits} (bit m-1 is month m)."""
         bits: dict[int, int] = {}
         month = self.first_month
         while month <= self.end:
             bits[month.year] = bits.get(month.year, 0) | 1 << (month.month - 1)
             month = (month + datetime.timedelta(days=32)).replace(day=1)
+        return bits
+
+    def within(self, mask: str) -> Q:
+        """TeacherYear rows whose month mask `mask` has a month of the period."""
+        bits = self.month_bits()
         if not bits:
             return Q(pk__in=[])
         return Q(*(Q(year=year, **{f"{mask}__anybit": mask_bits}) for year, mask_bits in bits.items()), _connector=Q.OR)
@@ -284,15 +289,17 @@ def _school_month_figures(
 ) -> dict:
     """What `_rollup_figures(..., "school_id")` gives, from level 2: sums of SchoolMonth, and teacher counts
     from TeacherYear's month masks (2 queries whose rows grow with schools and teachers, not with steps).
-    `months`: the one school's `month_sums` of the same SchoolMonth rows, when the caller has them (1 query)."""
-    if months is None:
-        rows = period.rollups(SchoolMonth.objects.filter(program_id__in=program_ids, school_id__in=school_ids))
-        result = {row.pop("school_id"): row for row in rows.values("school_id").annotate(**MONTH_SUMS).order_by()}
-    else:
-        [school_id] = school_ids
-        result = {school_id: {key: sum(row[key] or 0 for row in months.values()) for key in MONTH_SUMS}}
+    `months`: the one school's `month_sums` of the same SchoolMonth rows, when the caller has them (1 query: its
+    teachers' rows, `_teachers_within`)."""
     masks = {"coached": "coached", "cycles_teachers": "cycles_completed", "resolved_teachers": "resolved"}
     masks |= {f"{column}_teachers": column for _, column in STEP_FIGURES}
+    if months is not None:
+        [school_id] = school_ids
+        result = {school_id: {key: sum(row[key] or 0 for row in months.values()) for key in MONTH_SUMS}}
+        result[school_id] |= _teachers_within(program_ids, school_id, period, masks)
+        return result
+    rows = period.rollups(SchoolMonth.objects.filter(program_id__in=program_ids, school_id__in=school_ids))
+    result = {row.pop("school_id"): row for row in rows.values("school_id").annotate(**MONTH_SUMS).order_by()}
     counts = (
         TeacherYear.objects.filter(program_id__in=program_ids, school_id__in=school_ids)
         .values("school_id")
@@ -302,6 +309,21 @@ def _school_month_figures(
     for row in counts:
         result.setdefault(row.pop("school_id"), {}).update(row)
     return result
+
+
+def _teachers_within(program_ids: list[int], school_id: int, period: Period, masks: dict[str, str]) -> dict[str, int]:
+    """One school's distinct teachers whose TeacherYear `masks` (figure → mask) have a month of `period`, counted
+    from their rows (one or two per teacher; 1 query): what the grouped `COUNT(DISTINCT …)` per mask of
+    `_school_month_figures` gives for a page of schools, without building a filter per mask and year."""
+    bits = period.month_bits()
+    teachers: dict[str, set[int]] = {key: set() for key in masks}
+    rows = TeacherYear.objects.filter(program_id__in=program_ids, school_id=school_id, year__in=list(bits))
+    for teacher, year, *values in rows.values_list("teacher_id", "year", *masks.values()).order_by():
+        months = bits[year]
+        for key, value in zip(masks, values, strict=True):
+            if value & months:
+                teachers[key].add(teacher)
+    return {key: len(ids) for key, ids in teachers.items()}
 
 
 def _participation(enrollments: QuerySet[Enrollment], today: datetime.date) -> dict[int, dict]:

@@ -479,6 +479,13 @@ def test_it_reads_a_schools_months_and_itu_once_for_the_same_figures(cast, djang
             cast.district, [cast.school], programs=programs, period=period, levels=levels, months=months
         )
     assert given == selectors.school_figures(cast.district, [cast.school], programs=programs, period=period)
+    assert given[0].steps[1][1].value == 3 and given[0].cycles.value == 3  # counted over the teachers' rows
+    for start in (datetime.date(2025, 10, 1), timezone.localdate()):  # over two calendar years; this month
+        other = selectors.Period(start, timezone.localdate())
+        months_then = selectors.month_sums(levels.month_rows(cast.school), other)
+        assert selectors.school_figures(
+            cast.district, [cast.school], programs=programs, period=other, levels=levels, months=months_then
+        ) == selectors.school_figures(cast.district, [cast.school], programs=programs, period=other)
     assert selectors.trend(months, period, k=1) == selectors.trend(levels.month_rows(cast.school), period, k=1)
     with django_assert_num_queries(1):
         change, headline = selectors.itu_figures(levels.itu_rows(cast.school), k=1)
