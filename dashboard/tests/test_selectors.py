@@ -11,7 +11,7 @@ from accounts import scoping
 from accounts.models import Role
 from coaching import selectors as coaching_selectors
 from coaching import services
-from coaching.models import Activity, Challenge, ChallengeCategory, Enrollment, Goal, ITUIndicator, Step
+from coaching.models import Activity, Challenge, ChallengeCategory, Enrollment, Goal, ITUIndicator, Program, Step
 from dashboard import selectors
 from dashboard.models import EnrollmentITU
 from dashboard.selectors import Figure, count, suppress
@@ -406,6 +406,21 @@ def test_it_shows_each_audience_only_the_stories_the_teacher_agreed_to(cast):
         assert not selectors.shared_stories(coach.membership).exists()
     assert set(coaching_selectors.coach_stories(cast.alice)) == {both, principal, district, private, elsewhere}
     assert not coaching_selectors.coach_stories(cast.bob).exists()
+
+
+def test_it_lists_a_principal_of_two_schools_each_story_and_program_once(cast):
+    """A story reaches its school through foreign keys, so its rows are distinct without DISTINCT (which sorted
+    every column, the story's text too); a program reaches its schools through a many-to-many, so it keeps it."""
+    other_school = f.SchoolFactory(district=cast.district)
+    cast.program.schools.add(other_school)
+    cast.paula.membership.schools.add(other_school)
+    stories = [story(cast.enrollment, "Here", share_with_principal=True)]
+    stories.append(story(enroll(cast, 1, school=other_school)[0], "There", share_with_principal=True))
+
+    shared = selectors.shared_stories(cast.paula.membership)
+    assert sorted(shared, key=lambda s: s.pk) == stories and "DISTINCT" not in str(shared.query)
+    programs = scoping.at_visible_schools(cast.paula.membership, Program)
+    assert list(programs) == [cast.program] and "DISTINCT" in str(programs.query)
 
 
 # --- erasure counts ------------------------------------------------------------------------------------
