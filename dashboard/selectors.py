@@ -679,14 +679,18 @@ def school_roster(district: District, school: School, programs: list[Program], *
     open_programs = {p.pk for p in programs if p.ends_on >= timezone.localdate()}
     recent, contact = today - datetime.timedelta(days=ACTIVE_DAYS), today - datetime.timedelta(days=CONTACT_DAYS)
     rostered, enrolled, group, on_caseload, active, contacted = set(), set(), set(), set(), set(), set()
-    challenges = []
+    challenges, seen = [], set()
     for teacher, enrollment, program, ends_on, last_contact, category, status, goal, n in rows:
-        rostered.add(teacher)
         if enrollment is None:
+            rostered.add(teacher)
             continue
-        enrolled.add(teacher)
         if n:
             challenges.append((category, status, goal, program, teacher, n))
+        if enrollment in seen:  # its next kind of challenge
+            continue
+        seen.add(enrollment)
+        rostered.add(teacher)
+        enrolled.add(teacher)
         if program not in chosen:
             continue
         group.add(teacher)  # ended enrollments included
