@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from accounts import scoping
 from coaching import services as coaching
-from coaching.models import Activity, Challenge, Enrollment, ITUIndicator, ITURating, Reflection, Step
+from coaching.models import Activity, Challenge, Enrollment, ITUIndicator, ITURating, Reflection, Step, Teacher
 from config import rollups
 from dashboard import services
 from dashboard.models import (
@@ -411,6 +411,25 @@ def test_it_counts_the_standards_tagged_when_identifying_investigating_and_selec
         scoping.coach_figures(cast.alice, CoachStandardMonth), selectors.Period(today, today)
     )
     assert {row.standard.code for row in coverage if row.total} >= {"1B", "1C", "2A"}
+
+
+def test_a_teacher_a_roster_import_moves_to_another_school_takes_their_coaching_figures_along(cast):
+    """A helper's find: the roster import moved teachers without telling the read model, so their months,
+    TeacherYear and ITU rows stayed under the old school while the live figures followed the teacher."""
+    from dashboard.tests.helpers import full_record
+    from districts.tests.test_roster import SCHOOLS, user
+    from testing.roster_files import oneroster, run_import
+
+    full_record(cast.enrollment, strategy=cast.strategy, tool=cast.tool)
+    assert SchoolMonth.objects.filter(school_id=cast.school.pk).exists()
+
+    done = run_import(cast.district, oneroster(SCHOOLS, [user("t-1", orgs="sch-2", email=cast.teacher.email)]))
+
+    new_school = Teacher.objects.get(pk=cast.teacher.pk).school
+    assert done.counts["teachers_updated"] == 1 and new_school.name == "Roosevelt Elementary School"
+    assert_rollups_are_live()
+    assert not SchoolMonth.objects.filter(school_id=cast.school.pk).exists()
+    assert set(EnrollmentMonth.objects.values_list("school_id", flat=True)) == {new_school.pk}
 
 
 def test_the_demo_districts_rollups_equal_a_rebuild(db):

@@ -32,6 +32,7 @@ from accounts import audit, scoping
 from accounts.models import AuditEvent, District, RosterImport, School, User
 from coaching.models import Enrollment, Teacher
 from coaching.services import enrollment_steps_cancel
+from config import rollups
 from config.celery import enqueue
 from config.jobs import MAX_STARTS, TRANSIENT_ERRORS, job_deadline_seconds, job_lock
 from districts.roster.checks import (
@@ -168,7 +169,7 @@ def _save_teachers(district: District, plan: Plan, schools: dict[str, School], *
     existing = {}
     for teacher in scoping.district_rows(district, Teacher).order_by("-pk"):  # the oldest wins a tie
         existing.update(dict.fromkeys(_teacher_keys(teacher, by_sourced_id), teacher))
-    created, updated = [], {}
+    created, updated, moved = [], {}, set()
     for row in plan.teachers:
         school = schools[row.school]
         teacher = _find_teacher(existing, row, school, by_sourced_id)
@@ -176,10 +177,17 @@ def _save_teachers(district: District, plan: Plan, schools: dict[str, School], *
         values |= {"grade_band": row.grade_band, "sourced_id": row.sourced_id or None}
         if teacher is None:
             created.append(Teacher(**{name: value for name, value in values.items() if value is not None}))
-        elif _assign(teacher, **values):
+            continue
+        was = teacher.school_id
+        if _assign(teacher, **values):
             updated[teacher.pk] = teacher
+            if teacher.school_id != was:
+                moved.add(teacher.pk)
     Teacher.objects.bulk_create(created, batch_size=2000)
     _update_teachers(list(updated.values()), ["school_id", "name", "email", "subject", "grade_band", "sourced_id"])
+    # A teacher's coaching is counted under their school: the read model moves it with them (same transaction).
+    enrollments = Enrollment.objects.filter(teacher__in=moved).values_list("pk", "coach_id")
+    rollups.changed(enrollment_ids=[pk for pk, _ in enrollments], coach_ids=[coach for _, coach in enrollments])
     return {"teachers_created": len(created), "teachers_updated": len(updated)}
 
 
