@@ -9,11 +9,12 @@ end with a link to each, so every refusal says what to do next and links there.
 import html
 import uuid
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import TypeVar
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, models, transaction
 from django.http import HttpRequest
 from django.utils.functional import Promise
@@ -207,6 +208,50 @@ def form_errors(form: forms.Form) -> SafeString:
     return with_links(text, getattr(form, "next_moves", []))
 
 
+@dataclass(frozen=True)
+class ErrorLine:
+    """One line of an error summary: what is wrong, and the id of the control to fix it in ("" for the whole form)."""
+
+    text: str
+    anchor: str = ""
+
+
+@dataclass(frozen=True)
+class ErrorSummary:
+    """What a long form's summary at its top says (templates/partials/error_summary.html): how many answers to
+    fix, the first `SUMMARY_LINES` with a link to each, and how many more the page marks below."""
+
+    count: int
+    lines: list[ErrorLine]
+
+    @property
+    def more(self) -> int:
+        return self.count - len(self.lines)
+
+
+SUMMARY_LINES = 5
+
+
+def error_summary(form: forms.Form) -> ErrorSummary | None:
+    """The summary of a bound form's errors, in the page's order (the whole form's first, then each field's):
+    None when it has none. A field links to its control (a group of radios or checkboxes to its first one)."""
+    if not form.is_bound or not form.errors:
+        return None
+    lines = [ErrorLine(message) for message in form.non_field_errors()]
+    for name, errors in form.errors.items():
+        if name == NON_FIELD_ERRORS or name not in form.fields:
+            continue
+        field = form[name]
+        text = f"{field.label}: {' '.join(errors)}"
+        if field.is_hidden:
+            lines.append(ErrorLine(text))
+        elif isinstance(field.field.widget, forms.RadioSelect):  # CheckboxSelectMultiple is one too
+            lines.append(ErrorLine(text, f"{field.auto_id}_0"))
+        else:
+            lines.append(ErrorLine(text, field.id_for_label))
+    return ErrorSummary(count=len(lines), lines=lines[:SUMMARY_LINES])
+
+
 # --- create forms that are safe to send twice ----------------------------------------------------
 
 
@@ -295,6 +340,35 @@ def run_once(
     if success is not None:
         messages.success(request, success(result) if callable(success) else success)
     return url
+
+
+def page_key(request: HttpRequest) -> uuid.UUID | None:
+    """The submission key a create page keeps in its URL (`?key=…`): None when it has none (or a malformed one),
+    and a GET then redirects to `with_new_key(request)`; the form takes it as its key's initial value.
+
+    Every page is `no-store` (accounts.middleware), so Back after a save fetches the form again, and the browser
+    puts back what was typed but not a hidden field: a key drawn at each render would be a new one, and Save would
+    save twice. Kept in the URL, the page that Back brings has the first render's key, and Save lands where the
+    first save did.
+    """
+    try:
+        return uuid.UUID(request.GET.get("key", ""))
+    except ValueError:
+        return None
+
+
+def with_new_key(request: HttpRequest) -> str:
+    """The page's URL with a fresh `key` (its other parameters kept)."""
+    query = request.GET.copy()
+    query["key"] = str(uuid.uuid4())
+    return f"{request.path}?{query.urlencode()}"
+
+
+def landed_at(request: HttpRequest, key: uuid.UUID | None) -> str | None:
+    """Where the first submit of `key` landed, when one did (the page that Back brings after a save): 1 query."""
+    if key is None:
+        return None
+    return Submission.objects.filter(user_id=request.user.pk, key=key).values_list("landed_at", flat=True).first()
 
 
 def run_action_once(

@@ -236,9 +236,12 @@ def form_on(client, page_url: str, *, action: str = "", where=None, **values) ->
     posts to and its data."""
     from testing.html import read
 
-    for form in read(client.get(page_url).content.decode()).forms:
+    response = client.get(page_url, follow=True)  # a create page may first redirect to its keyed URL (page_key)
+    page_url = response.redirect_chain[-1][0] if response.redirect_chain else page_url
+    for form in read(response.content.decode()).forms:
         data = form.data()
-        if form.method == "post" and form.action == action and (where is None or where(data)):
+        posts_to = "" if form.action == page_url else form.action  # its own URL, written out
+        if form.method == "post" and posts_to == action and (where is None or where(data)):
             data.update({name: [value] for name, value in values.items()})
             return action or page_url, data
     pytest.fail(f"No form on {page_url} posts to {action or 'the page itself'}.")

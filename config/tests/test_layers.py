@@ -47,6 +47,7 @@ MODULE_LAYER = {
     "views": 5,
     "submission": 5,  # config: the template tag of a one-click form's submission key
     "fields": 5,  # config: `as_field`, the filter bar fields crispy would write
+    "error_summary": 5,  # config: the template tag of a long form's error summary
     "admin": 5,
     "urls": 6,
     "demo": 7,  # a management command
