@@ -14,6 +14,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 WIDTH, HEIGHT = 640, 240
 LEFT, RIGHT, TOP, BOTTOM = 44, 8, 12, 40
+CODE_LENGTH = 3  # a label this short ("1A") is a code, written at the axis's size, not a word
 
 # The chart as a page shows it: written in Python, not in template loops (a chart has up to ~100 bars).
 FIGURE = """<figure class="mb-2">
@@ -78,6 +79,9 @@ class BarChart:
 
     `years` (months on the axis): each group's year, written under the first group's label and wherever the
     year changes ("Aug" over "2026" … "Jan" over "2027"), and in each bar's text ("Aug 2026, Visits: 4").
+    `max_labels`: at most this many labels under the axis (beyond, every other one, every third…): twelve months
+    fit a phone; the 18 standards' codes ("1A") are short enough to write all. Labels that are words ("Collaboration")
+    are written in the smaller type of names; codes and months in the axis's.
     """
 
     key: str  # unique on the page: the ids of the title and description
@@ -87,6 +91,7 @@ class BarChart:
     unit: str = ""
     years: list[str] = field(default_factory=list)
     top: float = 0  # the axis reaches it at least: a rating scale's top (ITU: 5), whatever the values
+    max_labels: int = 12
     bars: list[Bar] = field(default_factory=list)
     ticks: list[Tick] = field(default_factory=list)
     xlabels: list[Label] = field(default_factory=list)
@@ -104,7 +109,7 @@ class BarChart:
         groups = max(len(self.labels), 1)
         group_w = plot_w / groups
         bar_w = group_w * 0.8 / max(len(self.series), 1)
-        every = max(1, -(-groups // 12))  # at most 12 labels under the axis
+        every = max(1, -(-groups // max(self.max_labels, 1)))
         for i, label in enumerate(self.labels):
             x0 = LEFT + i * group_w + group_w * 0.1
             x = round(LEFT + (i + 0.5) * group_w, 1)
@@ -134,7 +139,14 @@ class BarChart:
 
     def _xlabels(self) -> SafeString:
         y = self.height - 22
-        return _join(XLABEL, ((x.x, y, x.text) for x in self.xlabels)) if self.years else _names(self.xlabels, y)
+        if self.words:
+            return _names(self.xlabels, y)
+        return _join(XLABEL, ((x.x, y, x.text) for x in self.xlabels))
+
+    @property
+    def words(self) -> bool:
+        """Labels that are words, not months or codes of up to three characters ("1A")."""
+        return not self.years and any(len(label) > CODE_LENGTH for label in self.labels)
 
     @property
     def description(self) -> str:

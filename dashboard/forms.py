@@ -1,8 +1,11 @@
+import datetime
+
 from django import forms
 
 from accounts.models import AuditEvent
-from config.forms import Select, SingleLineField, read_choices_once
+from config.forms import Select, SingleLineField, SubmissionKeyMixin, read_choices_once
 from dashboard.models import DigestSetting
+from dashboard.services import after_today
 
 
 class SchoolPickerForm(forms.Form):
@@ -64,22 +67,31 @@ class DashboardFilterForm(forms.Form):
             field.widget.attrs["class"] = "form-select" if name in ("program", "school") else "form-control"
 
 
-class SelfAssessmentForm(forms.Form):
-    """A 1–4 rating and written evidence for each of the 18 standards (fields rating_<code>, evidence_<code>)."""
+class SelfAssessmentForm(SubmissionKeyMixin):
+    """A 1–4 rating and written evidence for each of the 18 standards (fields rating_<code>, evidence_<code>),
+    dated today or before (`today`: the district's date). Safe to send twice (SubmissionKeyMixin)."""
 
     RATINGS = [(1, "1 · Beginning"), (2, "2 · Developing"), (3, "3 · Proficient"), (4, "4 · Exemplary")]
-    assessed_on = forms.DateField(label="Date", widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}))
+    assessed_on = forms.DateField(
+        label="Date",
+        error_messages={"required": "Enter a date."},
+        widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}),
+    )
     shared_with_district = forms.BooleanField(label="Share this self-assessment with my district admin", required=False)
 
-    def __init__(self, *args, standards, **kwargs):
+    def __init__(self, *args, standards, today: datetime.date, **kwargs):
         super().__init__(*args, **kwargs)
+        self.today = today
+        self.fields["assessed_on"].widget.attrs["max"] = today.isoformat()  # the picker offers no later day
+        self.fields["shared_with_district"].widget.attrs["class"] = "form-check-input"
         self.standards = list(standards)
         for standard in self.standards:
             self.fields[f"rating_{standard.code}"] = forms.TypedChoiceField(
                 label=f"{standard.code} {standard.title}",
                 choices=self.RATINGS,
                 coerce=int,
-                widget=forms.RadioSelect,
+                error_messages={"required": "Choose a rating from 1 to 4."},
+                widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
             )
             self.fields[f"evidence_{standard.code}"] = forms.CharField(
                 label=f"Evidence for {standard.code}",
@@ -87,6 +99,13 @@ class SelfAssessmentForm(forms.Form):
                 max_length=4000,
                 widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
             )
+
+    def clean_assessed_on(self) -> datetime.date:
+        """Refused here as well as by the service, so the page says it beside every other answer to fix."""
+        day = self.cleaned_data["assessed_on"]
+        if day > self.today:
+            raise forms.ValidationError(after_today(self.today))
+        return day
 
     def rows(self):
         """(standard, rating field, evidence field) for the template."""

@@ -240,6 +240,12 @@ class CoachSelfAssessment(SelfAssessment):
     class Meta:
         proxy = True
 
+    @property
+    def same_day(self) -> str:
+        """ " (2)" after the date of the second of a coach's self-assessments of one day ("" when it is the only one):
+        `number` and `of_day` come from dashboard.selectors.numbered."""
+        return f" ({self.number})" if getattr(self, "of_day", 1) > 1 else ""
+
 
 # --- level 2 of the read model: per school, kept by the same refresh from the rows above ----------------
 #

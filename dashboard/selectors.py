@@ -31,7 +31,8 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db.models import Avg, Count, Exists, F, FilteredRelation, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import Avg, Count, Exists, F, FilteredRelation, OuterRef, Q, QuerySet, Subquery, Sum, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
@@ -1151,9 +1152,30 @@ def self_assessments(user: User) -> QuerySet:
 
 
 def shared_self_assessments(membership: Membership) -> QuerySet:
-    """Self-assessments coaches shared with this district admin (nobody else gets any)."""
+    """Self-assessments coaches shared with this district admin (nobody else gets any), newest first."""
     assessments = scoping.shared_records(membership, CoachSelfAssessment)
     return assessments.select_related("coach").order_by("-assessed_on", "-created_at")
+
+
+def numbered(assessments: QuerySet) -> QuerySet:
+    """`assessments` (a coach's, or those shared with a leader), each with `number`, its place by when it was saved
+    among those of `assessments` of the same coach and date, and `of_day`, how many those are: two of one day are
+    "27 Nov 2026 (1)" and "(2)" (CoachSelfAssessment.same_day). Windows over the filtered rows, in the same query:
+    slice or page it, but filter it on nothing narrower than a coach and a date."""
+    day = {"partition_by": [F("coach_id"), F("assessed_on")]}
+    return assessments.annotate(
+        number=Window(RowNumber(), order_by=[F("created_at").asc(), F("pk").asc()], **day),
+        of_day=Window(Count("pk"), **day),
+    )
+
+
+def number_of_its_day(assessments: QuerySet, assessment: CoachSelfAssessment) -> CoachSelfAssessment:
+    """Give `assessment` its `number` and `of_day` among `assessments` (the viewer's), as `numbered` does (1 query)."""
+    same_day = numbered(assessments.filter(coach_id=assessment.coach_id, assessed_on=assessment.assessed_on))
+    for pk, number, of_day in same_day.values_list("pk", "number", "of_day"):
+        if pk == assessment.pk:
+            assessment.number, assessment.of_day = number, of_day
+    return assessment
 
 
 @dataclass(frozen=True)

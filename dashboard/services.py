@@ -527,6 +527,11 @@ def dashboard_exported(*, actor: User, district: District, what: str) -> None:
 # --- the coach's self-assessment ---------------------------------------------------------------------
 
 
+def after_today(today: datetime.date) -> str:
+    """The refusal of a self-assessment dated after `today` (the district's date)."""
+    return f"A self-assessment cannot be dated after today ({today.day} {today:%B %Y})."
+
+
 @transaction.atomic
 def self_assessment_save(
     *,
@@ -537,11 +542,15 @@ def self_assessment_save(
 ) -> SelfAssessment:
     """A self-assessment of `actor` (a coach): {standard id: (rating 1–4, evidence)} for all 18 standards.
 
-    Raises ValidationError when a standard is missing or a rating is out of range; repeatable through
-    the year (each is kept, so the growth page shows ratings over time).
+    Raises ValidationError when a standard is missing, a rating is out of range or `assessed_on` is after
+    today in the coach's district (on `assessed_on`); repeatable through the year (each is kept, so the growth
+    page shows ratings over time).
     """
     if actor.membership.role != Role.COACH:
         raise ValidationError("Self-assessments are a coach's.")
+    today = timezone.localdate(timezone=zoneinfo.ZoneInfo(actor.membership.district.timezone))
+    if assessed_on > today:
+        raise ValidationError({"assessed_on": after_today(today)})
     standards = set(Standard.objects.values_list("pk", flat=True))
     if set(ratings) != standards:
         raise ValidationError("Rate every one of the 18 standards.")

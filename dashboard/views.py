@@ -13,7 +13,7 @@ from accounts import scoping
 from accounts.models import Role
 from accounts.permissions import coach_required, district_admin_required, leader_required, role_required
 from coaching.models import ITUIndicator, Teacher
-from config.forms import run_action, run_action_once, run_service
+from config.forms import landed_at, page_key, run_action, run_action_once, run_once, run_service, with_new_key
 from dashboard import digests, exports, selectors, services, tables
 from dashboard.charts import BarChart, Series
 from dashboard.forms import (
@@ -32,6 +32,8 @@ AUDIT_PAGE_SIZE = 50
 STORIES_PAGE_SIZE = 20
 ROWS_PAGE_SIZE = 25  # schools and coaches on the district dashboard
 GROWTH_SHOWN = 4  # self-assessments side by side on the growth page
+GROWTH_PAGE_SIZE = 20  # self-assessments listed on the growth page
+PHONE_SHOWN = 2  # self-assessments in the growth chart a phone shows
 
 
 def _month_axis(months) -> dict:
@@ -177,51 +179,85 @@ def coach(request):
 
 @coach_required
 def growth(request):
-    """The coach's self-assessments over time beside the coverage their tagged work shows."""
+    """The coach's self-assessments over time beside the coverage their tagged work shows: the newest four side by
+    side (a phone's chart: the newest two), and every one listed, newest first, a page at a time."""
     user = request.user
     today = timezone.localdate()
     programs = selectors.coach_programs(user, today)
     period = selectors.program_period(programs, today)
-    assessments = list(selectors.self_assessments(user)[:GROWTH_SHOWN])[::-1]
+    every = selectors.numbered(selectors.self_assessments(user))
+    assessments = list(every[:GROWTH_SHOWN])[::-1]
     coverage = selectors.standards_coverage(scoping.coach_figures(user, CoachStandardMonth), period)
     rows = selectors.growth(assessments, coverage)
-    chart = BarChart(
-        key="growth",
-        title="Self-ratings per standard (1–4), oldest to newest self-assessment",
+    context = {
+        "assessments": assessments,
+        "rows": rows,
+        "chart": _growth_chart("growth", "oldest to newest self-assessment", assessments, rows),
+        "phone_chart": (  # more than two: 18 groups of 3 or 4 bars are too thin to read on a phone
+            _growth_chart("growth-phone", "your two newest self-assessments", assessments[-PHONE_SHOWN:], rows)
+            if len(assessments) > PHONE_SHOWN
+            else None
+        ),
+        "page": Paginator(every.prefetch_related(None), GROWTH_PAGE_SIZE).get_page(request.GET.get("page")),
+        "period": period,
+    }
+    return render(request, "dashboard/growth.html", context)
+
+
+def _growth_chart(key: str, which: str, assessments: list, rows) -> BarChart:
+    """Self-ratings per standard, a series per self-assessment ("27 Nov 2026 (2)": two of a day read apart), every
+    standard's code under the axis (18 of them: more than a month chart's 12)."""
+    offset = len(rows[0].ratings) - len(assessments) if rows else 0  # the phone's two: the last of each row's
+    return BarChart(
+        key=key,
+        title=f"Self-ratings per standard (1–4), {which}",
         labels=[row.standard.code for row in rows],
+        max_labels=len(rows),
+        top=4,  # the rating scale's top, whatever the ratings
         series=[
-            Series(f"{a.assessed_on:%d %b %Y}", [row.ratings[i] for row in rows]) for i, a in enumerate(assessments)
+            Series(f"{a.assessed_on.day} {a.assessed_on:%b %Y}{a.same_day}", [row.ratings[offset + i] for row in rows])
+            for i, a in enumerate(assessments)
         ],
     )
-    context = {"assessments": assessments, "rows": rows, "chart": chart, "period": period}
-    return render(request, "dashboard/growth.html", context)
 
 
 @coach_required
 def self_assessment_new(request):
+    """Safe to send twice, Back after saving then Save included: its key is in the page's URL (config.forms.page_key),
+    so it is saved once, and both land on My growth."""
+    key = page_key(request)
+    if key is None and request.method == "GET":
+        return redirect(with_new_key(request))
+    today = timezone.localdate()  # the district's (accounts.middleware)
     form = SelfAssessmentForm(
-        request.POST or None, standards=Standard.objects.order_by("code"), initial={"assessed_on": timezone.localdate()}
-    )
-    if form.is_valid() and run_service(
-        form,
-        services.self_assessment_save,
-        actor=request.user,
-        assessed_on=form.cleaned_data["assessed_on"],
-        ratings=form.ratings(),
-        shared_with_district=form.cleaned_data["shared_with_district"],
-    ):
-        messages.success(request, "Self-assessment saved.")
-        return redirect("dashboard:growth")
-    return render(request, "dashboard/self_assessment_form.html", {"form": form})
+        request.POST or None, standards=Standard.objects.order_by("code"), today=today,
+        initial={"assessed_on": today, "submission_key": key},
+    )  # fmt: skip
+    growth_url = reverse("dashboard:growth")
+    if form.is_valid() and (
+        url := run_once(
+            request, form, services.self_assessment_save,
+            landing=lambda assessment: growth_url, conflict=growth_url, success="Self-assessment saved.",
+            actor=request.user, assessed_on=form.cleaned_data["assessed_on"], ratings=form.ratings(),
+            shared_with_district=form.cleaned_data["shared_with_district"],
+        )
+    ):  # fmt: skip
+        return redirect(url)
+    saved_at = landed_at(request, key) if request.method == "GET" else None
+    return render(request, "dashboard/self_assessment_form.html", {"form": form, "saved_at": saved_at})
+
+
+def _visible_self_assessments(request):
+    """The coach's own, or (district admin) those shared with them; nobody else's."""
+    membership = request.membership
+    if membership and membership.is_district_admin:
+        return selectors.shared_self_assessments(membership)
+    return selectors.self_assessments(request.user)
 
 
 def _self_assessment(request, assessment_id: int):
-    """The coach's own, or (district admin) one shared with them; everyone else a 404."""
-    membership = request.membership
-    if membership and membership.is_district_admin:
-        assessments = selectors.shared_self_assessments(membership)
-    else:
-        assessments = selectors.self_assessments(request.user)
+    """One of `_visible_self_assessments`; everyone else a 404."""
+    assessments = _visible_self_assessments(request)
     assessment = (
         assessments.prefetch_related("ratings__standard").select_related("coach").filter(pk=assessment_id).first()
     )
@@ -232,7 +268,10 @@ def _self_assessment(request, assessment_id: int):
 
 @login_required
 def self_assessment(request, assessment_id: int):
-    assessment = _self_assessment(request, assessment_id)
+    """Named as My growth names it: "27 November 2026 (2)" for the second of a day the viewer sees."""
+    assessment = selectors.number_of_its_day(
+        _visible_self_assessments(request), _self_assessment(request, assessment_id)
+    )
     return render(request, "dashboard/self_assessment.html", {"assessment": assessment})
 
 
@@ -250,9 +289,8 @@ def self_assessment_share(request, assessment_id: int):
 
 @district_admin_required
 def shared_self_assessments(request):
-    page = Paginator(selectors.shared_self_assessments(request.membership), STORIES_PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    shared = selectors.numbered(selectors.shared_self_assessments(request.membership))
+    page = Paginator(shared, STORIES_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "dashboard/shared_self_assessments.html", {"page": page})
 
 

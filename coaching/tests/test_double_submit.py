@@ -2,14 +2,17 @@
 first did, with no error. Two threads post at the same moment, each on its own PostgreSQL connection."""
 
 import uuid
+from types import SimpleNamespace
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
+from accounts.tests.test_permission_matrix import MATRIX, OK
 from coaching.models import Activity, Challenge, Cycle, ImpactStory, ITURating, Reflection, Step, StrategyCandidate
 from config.forms import ALREADY_SAVED
 from testing.factories import challenge_at
-from testing.fixtures import form_on, post_twice_at_once
+from testing.fixtures import form_on, post_twice_at_once, submission_key
 
 pytestmark = pytest.mark.django_db(transaction=True)
 Status = Challenge.Status
@@ -127,3 +130,37 @@ def test_it_saves_a_refused_form_once_it_is_corrected_with_the_same_key(client, 
     assert refused.status_code == 200 and "Each problem of practice should appear once." in refused.content.decode()
     assert saved.status_code == 302 and saved["Location"] == landing()
     assert rows.count() == 1
+
+
+# --- every create page: its key survives Back ----------------------------------------------------------------------
+
+CREATE_PAGES = sorted(name for name, (_, method, _) in MATRIX.items() if name.endswith("_new") and method == "get")
+# Their key is drawn at each render: every page is no-store, so Back after a save fetches the form again with a new
+# key, and Save saves twice (a step is saved once all the same: one of each kind per cycle). To move to
+# config.forms.page_key, as the self-assessment did; then strict xfail fails here, and the name leaves the list.
+DRAWN_AT_EACH_RENDER = {"coaching:activity_new", "coaching:challenge_new", "coaching:step_new", "coaching:story_new",
+                        "coaching:strategy_new"}  # fmt: skip
+NO_KEY_YET = {"district:program_new", "district:strategy_new", "district:tool_new"}  # docs/reliability.md
+
+
+def _page(name):
+    if name in DRAWN_AT_EACH_RENDER:
+        return pytest.param(name, marks=pytest.mark.xfail(strict=True, reason="a new key at each render"))
+    if name in NO_KEY_YET:
+        return pytest.param(name, marks=pytest.mark.xfail(strict=True, reason="no key yet"))
+    return name
+
+
+@pytest.mark.parametrize("name", [_page(name) for name in CREATE_PAGES])
+def test_every_create_page_keeps_its_key_when_back_fetches_it_again(client, cast, name):
+    """The tester's steps on any create page: Save, Back (the page fetched again), Save: the same key both times."""
+    world = SimpleNamespace(**vars(cast), now=timezone.now())  # as the permission matrix builds its URLs
+    rule, _, kwargs = MATRIX[name]
+    actor = next(actor for actor in ("alice", "dana", "paula") if getattr(rule, actor) == OK)
+    client.force_login(getattr(world, actor))
+    opened = client.get(reverse(name.split("#")[0], kwargs=kwargs(world) if kwargs else None), follow=True)
+    at = opened.redirect_chain[-1][0] if opened.redirect_chain else opened.request["PATH_INFO"]
+
+    back = client.get(at)
+
+    assert submission_key(back.content.decode()) == submission_key(opened.content.decode())

@@ -2,6 +2,7 @@
 
 import time
 import zipfile
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -185,3 +186,45 @@ def test_it_passes_axe_on_every_dashboard_at_desktop_and_phone_widths(cast, page
             no_sideways_scroll = page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
             assert no_sideways_scroll, url
             axe_check(page)
+
+
+@pytest.mark.parametrize("viewport", [{"width": 1366, "height": 900}, {"width": 390, "height": 844}])
+def test_it_lets_alice_self_assess_by_keyboard_and_saves_once_through_back_and_save(cast, page, live_server, viewport):
+    """The tester's journeys: Save with nothing rated (the summary takes the focus, Tab and Enter reach the first
+    answer to fix); then a new one, every standard rated, Save, Back, Save again: one self-assessment. Then My
+    growth, with more than two self-assessments (a phone's chart shows the newest two), passes axe."""
+    page.set_viewport_size(viewport)
+    login(page, live_server, "alice@example.org")
+    page.goto(live_server.url + reverse("dashboard:growth"))
+    page.get_by_role("link", name="New self-assessment").click()
+
+    page.get_by_role("button", name="Save").click()
+    summary = page.locator("#error-summary")
+    expect(summary).to_be_focused()
+    expect(summary).to_contain_text("18 answers to fix before it saves")
+    axe_check(page)
+    page.keyboard.press("Tab")
+    expect(
+        page.get_by_role("link", name="1A Drives Impactful Technology Use: Choose a rating from 1 to 4.")
+    ).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator("#id_rating_1A_0")).to_be_focused()
+
+    page.goto(live_server.url + reverse("dashboard:growth"))  # Back to a page a POST answered would ask to resend it
+    page.get_by_role("link", name="New self-assessment").click()
+    for fieldset in page.locator("fieldset").all():
+        fieldset.get_by_text("3 · Proficient").click()  # the label: the whole option is the target
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("My growth")
+    page.go_back()
+    page.get_by_role("button", name="Save").click()
+
+    expect(page.get_by_text("Already saved: it was sent twice, and it is saved once.")).to_be_visible()
+    assert SelfAssessment.objects.filter(coach=cast.alice).count() == 1
+    for days in (30, 60, 90):
+        SelfAssessment.objects.create(coach=cast.alice, assessed_on=timezone.localdate() - timedelta(days=days))
+    page.reload()
+    phone = viewport["width"] < 576
+    expect(page.locator("#growth-phone-title").locator("..")).to_be_visible(visible=phone)
+    expect(page.locator("#growth-title").locator("..")).to_be_visible(visible=not phone)
+    axe_check(page)

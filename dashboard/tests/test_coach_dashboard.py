@@ -143,7 +143,7 @@ def test_it_says_what_is_missing_in_a_self_assessment(client, cast):
 
     page = client.post(reverse("dashboard:self_assessment_new"), data).content.decode()
 
-    assert "This field is required." in page and "Select a valid choice." in page
+    assert "2B Goal-oriented and data-driven: Choose a rating from 1 to 4." in page and "Select a valid choice." in page
     assert not SelfAssessment.objects.exists()
 
 
