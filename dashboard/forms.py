@@ -3,7 +3,7 @@ import datetime
 from django import forms
 
 from accounts.models import AuditEvent
-from config.forms import Select, SingleLineField, SubmissionKeyMixin, read_choices_once
+from config.forms import InlineRadios, Select, SingleLineField, SubmissionKeyMixin, read_choices_once
 from dashboard.models import DigestSetting
 from dashboard.services import after_today
 
@@ -91,7 +91,7 @@ class SelfAssessmentForm(SubmissionKeyMixin):
                 choices=self.RATINGS,
                 coerce=int,
                 error_messages={"required": "Choose a rating from 1 to 4."},
-                widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
+                widget=InlineRadios,
             )
             self.fields[f"evidence_{standard.code}"] = forms.CharField(
                 label=f"Evidence for {standard.code}",

@@ -7,7 +7,7 @@ from django import forms
 from django.template import engines
 from django.template.loaders.cached import Loader as CachedLoader
 
-from config.forms import Select, SingleLineField, escaped
+from config.forms import InlineRadios, Select, SingleLineField, escaped
 from config.templatetags.fields import as_field
 
 CHOICES = [("", "Choose"), ("1", "Ana <& Bo>"), ("2", 'Cy "the" coach')]
@@ -107,3 +107,23 @@ def test_it_escapes_as_conditional_escape():
     values.append(lazy(lambda: mark_safe("<i>lazy safe</i>"), str)())
     for value in values:
         assert escaped(value) == conditional_escape(value), value
+
+
+RADIO_LOOP = (
+    '{% for radio in field %}<div class="form-check form-check-inline">{{ radio.tag }}'
+    '<label class="form-check-label" for="{{ radio.id_for_label }}">{{ radio.choice_label }}</label></div>{% endfor %}'
+)
+
+
+class _Radios(forms.Form):
+    plain = forms.ChoiceField(choices=CHOICES[1:], widget=forms.RadioSelect(attrs={"class": "form-check-input"}))
+    fast = forms.ChoiceField(choices=CHOICES[1:], widget=InlineRadios)
+
+
+def test_it_writes_bootstrap_inline_radios_as_a_template_loop_over_djangos_radios_does():
+    form = _Radios({"plain": "2", "fast": "2"})
+    loop = engines["django"].from_string(RADIO_LOOP).render({"field": form["plain"]})
+    fast = str(form["fast"])
+    assert fast.replace("fast", "plain") == loop
+    assert '<input type="radio" name="fast" value="2" class="form-check-input" id="id_fast_1" required checked>' in fast
+    assert '<label class="form-check-label" for="id_fast_0">Ana &lt;&amp; Bo&gt;</label>' in fast
