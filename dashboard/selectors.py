@@ -68,7 +68,7 @@ from dashboard.models import (
     SchoolMonth,
     TeacherYear,
 )
-from standards.models import Standard
+from standards.models import SelfAssessmentRating, Standard
 
 ACTIVE_DAYS = 30
 Status = Challenge.Status
@@ -1186,8 +1186,13 @@ class GrowthRow:
 
 
 def growth(assessments: list, coverage: list[CoverageRow]) -> list[GrowthRow]:
-    """Per standard: the self-ratings of `assessments` (oldest first) beside the uses the tags show."""
-    by_assessment = [{r.standard_id: r.rating for r in a.ratings.all()} for a in assessments]
+    """Per standard: the self-ratings of `assessments` (the coach's own, oldest first) beside the uses the tags
+    show (1 query: the ratings as numbers, not 72 rating rows with their evidence)."""
+    ratings: dict[int, dict[int, int]] = {a.pk: {} for a in assessments}
+    rows = SelfAssessmentRating.objects.filter(assessment__in=list(ratings)).order_by()
+    for assessment_id, standard_id, rating in rows.values_list("assessment_id", "standard_id", "rating"):
+        ratings[assessment_id][standard_id] = rating
+    by_assessment = [ratings[a.pk] for a in assessments]
     return [
         GrowthRow(standard=row.standard, ratings=[a.get(row.standard.pk) for a in by_assessment], tagged=row.total)
         for row in coverage

@@ -105,3 +105,18 @@ def coverage_rows(rows: Iterable[CoverageRow]) -> SafeString:
     return format_html_join(
         "", COVERAGE_ROW, ((r.standard.title, r.standard.code, r.cells_html, r.total) for r in rows)
     )
+
+
+SELF_ASSESSMENT_ROW = '<tr><td class="text-nowrap"><a href="{}">{}</a></td><td>{}</td></tr>'
+
+
+def self_assessment_rows(assessments: Iterable) -> SafeString:
+    """My growth's list: a row per self-assessment (`selectors.numbered`), its date linked to its page ("27 Nov
+    2026 (2)") and who sees it."""
+
+    def row(a) -> tuple:
+        who = "Shared with your district admin" if a.shared_with_district else "Only you"
+        day = a.assessed_on
+        return reverse("dashboard:self_assessment", args=[a.pk]), f"{day.day} {day:%b %Y}{a.same_day}", who
+
+    return format_html_join("", SELF_ASSESSMENT_ROW, (row(a) for a in assessments))

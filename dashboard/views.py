@@ -185,8 +185,10 @@ def growth(request):
     today = timezone.localdate()
     programs = selectors.coach_programs(user, today)
     period = selectors.program_period(programs, today)
-    every = selectors.numbered(selectors.self_assessments(user))
-    assessments = list(every[:GROWTH_SHOWN])[::-1]
+    every = selectors.numbered(selectors.self_assessments(user)).prefetch_related(None)  # growth() reads the ratings
+    page = Paginator(every, GROWTH_PAGE_SIZE).get_page(request.GET.get("page"))
+    newest = list(page)[:GROWTH_SHOWN] if page.number == 1 else list(every[:GROWTH_SHOWN])  # page 1 has them
+    assessments = newest[::-1]
     coverage = selectors.standards_coverage(scoping.coach_figures(user, CoachStandardMonth), period)
     rows = selectors.growth(assessments, coverage)
     context = {
@@ -198,7 +200,8 @@ def growth(request):
             if len(assessments) > PHONE_SHOWN
             else None
         ),
-        "page": Paginator(every.prefetch_related(None), GROWTH_PAGE_SIZE).get_page(request.GET.get("page")),
+        "page": page,
+        "page_rows": tables.self_assessment_rows(page),
         "period": period,
     }
     return render(request, "dashboard/growth.html", context)
