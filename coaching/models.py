@@ -234,6 +234,9 @@ class Challenge(models.Model):
 
     class Meta:
         ordering = ["-opened_on", "-id"]
+        # A teacher's challenges newest first from the index: the read model finds a teacher's latest cycle
+        # (dashboard.services._latest_cycle) reading the newest challenge's cycles, not their whole history.
+        indexes = [models.Index(fields=["enrollment", "opened_on", "id"])]
         constraints = [
             # One open challenge per teacher and coach at a time keeps "current step" meaningful.
             models.UniqueConstraint(

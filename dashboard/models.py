@@ -219,8 +219,10 @@ class CoachStandardMonth(CoachWork):
     uses = models.PositiveIntegerField(default=0)
 
     class Meta:
-        # Covering the district dashboard's standards per coach: an index-only scan, not a heap read per row.
-        indexes = [models.Index(fields=["coach", "month", "standard"])]
+        # Covering the district dashboard's standards per coach and the coach's own coverage (which filters on the
+        # enrollment and sums the uses): index-only scans, not a heap read per row (key columns: SQLite has no
+        # INCLUDE).
+        indexes = [models.Index(fields=["coach", "month", "standard", "enrollment", "uses"])]
 
     def __str__(self) -> str:
         return f"Coach {self.coach_id} {self.standard_id} in {self.month:%Y-%m}"
