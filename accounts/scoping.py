@@ -215,11 +215,15 @@ class CoachRecords:
     """`coach_records` for a page that reads many confidential models at once (the coach's dashboard): the
     coach's caseload is read once, when it is made (1 query), and each model's rows are filtered on those
     enrollments' ids rather than on a caseload subquery of their own, which costs more to build and to plan
-    than the small queries it filters. The same rule; `records(Model)` is `coach_records(user, Model)`."""
+    than the small queries it filters. The same rule; `records(Model)` is `coach_records(user, Model)`.
 
-    def __init__(self, user: User) -> None:
+    `entries` are the caseload entries that query read (the rows of `records(<caseload model>)`, in its
+    order), with the rows named by `select_related`, for a page that lists them too."""
+
+    def __init__(self, user: User, *, select_related: Iterable[str] = ()) -> None:
         self.user = user
-        self.caseload = list(caseload(user).values_list("pk", flat=True)) if may_coach(user) else []
+        self.entries = list(caseload(user).select_related(*select_related)) if may_coach(user) else []
+        self.caseload = [entry.pk for entry in self.entries]
 
     def __call__(self, model: type[Model]) -> QuerySet:
         return _coach_records(self.user, model, self.caseload)

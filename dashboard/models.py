@@ -191,6 +191,29 @@ class EnrollmentITU(EnrollmentRollup):
         return f"Enrollment {self.enrollment_id} {self.indicator}"
 
 
+class EnrollmentCadence(models.Model):
+    """The days between the steps of one enrollment's latest cycle (the newest, by its challenge's opening and
+    its number, with a step done): planning meeting → visit, visit → debrief (each None until both of its steps
+    are done; days between their local dates). A row only while one of the two is known: the coach's dashboard
+    reads it with the caseload (`enrollment.cadence`), instead of finding each teacher's latest cycle."""
+
+    reach = Reach(
+        district="enrollment__program__district",
+        school="enrollment__teacher__school",
+        coach="enrollment__coach",
+        enrollment="enrollment",
+    )
+
+    enrollment = models.OneToOneField(
+        "coaching.Enrollment", on_delete=models.CASCADE, primary_key=True, related_name="cadence"
+    )
+    plan_to_visit = models.IntegerField(null=True)
+    visit_to_debrief = models.IntegerField(null=True)
+
+    def __str__(self) -> str:
+        return f"Enrollment {self.enrollment_id} cadence"
+
+
 class CoachMonth(CoachWork):
     """A coach's logged activities of one kind at one school (or none) in one month: count and minutes."""
 

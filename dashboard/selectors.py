@@ -43,7 +43,6 @@ from coaching.models import (
     Activity,
     Challenge,
     ChallengeCategory,
-    Cycle,
     Enrollment,
     Goal,
     ImpactStory,
@@ -955,6 +954,10 @@ def coach_programs(user: User, today: datetime.date) -> list[Program]:
     return list(scoping.in_district(user.membership, Program).filter(coaches=user).running(today))
 
 
+# What `cadence_health` shows of each caseload entry, read with it: CoachRecords(user, select_related=CADENCE_RELATED).
+CADENCE_RELATED = ("teacher", "cadence")
+
+
 @dataclass(frozen=True)
 class Cadence:
     enrollment: Enrollment
@@ -968,34 +971,20 @@ class Cadence:
 
 
 def cadence_health(records: scoping.CoachRecords, *, today: datetime.date | None = None) -> list[Cadence]:
-    """Per teacher on the coach's caseload: days plan meeting → visit → debrief in the latest cycle, and
-    days since the last contact, against the model's ~2-week aim (2 queries for any caseload, reading the
-    latest cycle's steps only, whatever the length of the coach's history)."""
+    """Per teacher on the coach's caseload (`records.entries`, read with `CADENCE_RELATED`): days plan meeting →
+    visit → debrief in the latest cycle (the read model's EnrollmentCadence; none without a row), and days since
+    the last contact, against the model's ~2-week aim. No query: whatever the length of the coach's history, the
+    caseload's one query reads it all."""
     today = today or timezone.localdate()
-    latest_cycle = (
-        Cycle.objects.filter(challenge__enrollment=OuterRef("pk"), steps__done=True)
-        .order_by("-challenge__opened_on", "-challenge_id", "-number")
-        .values("pk")[:1]
-    )
-    enrollments = list(records(Enrollment).select_related("teacher").annotate(latest=latest_cycle))
-    cycles = [e.latest for e in enrollments if e.latest] or [0]  # never empty: one query whatever the data
-    steps = records(Step).filter(cycle__in=cycles, done=True)
-    latest: dict[int, dict[str, datetime.date]] = {}
-    for step in steps.values("kind", "starts_at", enrollment=F("cycle__challenge__enrollment")).order_by():
-        latest.setdefault(step["enrollment"], {})[step["kind"]] = timezone.localdate(step["starts_at"])
-
-    def gap(days: dict, a: str, b: str) -> int | None:
-        return (days[b] - days[a]).days if a in days and b in days else None
-
     result = []
-    for enrollment in enrollments:
-        days = latest.get(enrollment.pk, {})
+    for enrollment in records.entries:
+        cadence = getattr(enrollment, "cadence", None)  # None: neither gap is known (select_related cached it)
         contact = enrollment.last_contact_on
         result.append(
             Cadence(
                 enrollment=enrollment,
-                plan_to_visit=gap(days, Step.Kind.PLAN_MEETING, Step.Kind.VISIT),
-                visit_to_debrief=gap(days, Step.Kind.VISIT, Step.Kind.DEBRIEF),
+                plan_to_visit=None if cadence is None else cadence.plan_to_visit,
+                visit_to_debrief=None if cadence is None else cadence.visit_to_debrief,
                 since_contact=(today - contact).days if contact else None,
             )
         )

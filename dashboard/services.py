@@ -12,8 +12,8 @@ from django.contrib.admin.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import connection, models, transaction
-from django.db.models import Count, DateField, F, Model, Q, QuerySet, Sum, Value
-from django.db.models.functions import TruncMonth
+from django.db.models import Count, DateField, F, Model, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import TruncDate, TruncMonth
 from django.utils import timezone
 
 from accounts import audit, scoping
@@ -46,6 +46,7 @@ from dashboard.models import (
     CoachMonth,
     CoachStandardMonth,
     DataExport,
+    EnrollmentCadence,
     EnrollmentITU,
     EnrollmentMonth,
     SchoolITU,
@@ -71,17 +72,39 @@ def _month(field: str) -> TruncMonth:
     return TruncMonth(field, output_field=DateField())
 
 
-def _enrollment_months(enrollments: QuerySet[Enrollment]) -> list[EnrollmentMonth]:
-    """EnrollmentMonth rows computed from the raw rows of `enrollments` (2 queries: the enrollments, then the
-    five kinds of work grouped by enrollment and month in one UNION)."""
+def _latest_cycle() -> Subquery:
+    """The id of the enrollment's (`OuterRef("pk")`) latest cycle: the newest, by its challenge's opening and its
+    number, with a step done; found from the newest challenges down (coaching.Challenge's index), so that it reads
+    a challenge or two of the enrollment's, not its whole history."""
+    cycles = Cycle.objects.filter(challenge__enrollment=OuterRef("pk"), steps__done=True)
+    return Subquery(cycles.order_by("-challenge__opened_on", "-challenge_id", "-number").values("pk")[:1])
+
+
+def _gap(days: dict[str, datetime.date], a: str, b: str) -> int | None:
+    return (days[b] - days[a]).days if a in days and b in days else None
+
+
+def _enrollment_months(
+    enrollments: QuerySet[Enrollment],
+) -> tuple[list[EnrollmentMonth], list[EnrollmentCadence], set[tuple]]:
+    """EnrollmentMonth and EnrollmentCadence rows computed from the raw rows of `enrollments`, and the
+    EnrollmentCadence rows they have now (CADENCE_COLUMNS tuples). 2 queries: the enrollments with their cadence,
+    then in one UNION the five kinds of work grouped by enrollment and month, and the done steps of each one's
+    latest cycle by day."""
     meta = {
         row["pk"]: row
         for row in enrollments.values(
-            "pk", "program_id", "coach_id", "teacher_id", school=F("teacher__school_id")
+            "pk", "program_id", "coach_id", "teacher_id", "cadence__plan_to_visit", "cadence__visit_to_debrief",
+            school=F("teacher__school_id"),
         ).order_by()
-    }
+    }  # fmt: skip
     if not meta:
-        return []
+        return [], [], set()
+    cadence_before = {
+        (pk, row["cadence__plan_to_visit"], row["cadence__visit_to_debrief"])
+        for pk, row in meta.items()
+        if row["cadence__plan_to_visit"] is not None or row["cadence__visit_to_debrief"] is not None
+    }  # a row exists only while one of the two is known
     kind, figures = Step.Kind, EnrollmentMonth.FIGURES
     resolved = Challenge.objects.filter(outcome=Challenge.Outcome.RESOLVED, closed_on__isnull=False)
     sources = (  # (rows, their enrollment, their day, {figure: aggregate}); every other figure is 0
@@ -112,8 +135,24 @@ def _enrollment_months(enrollments: QuerySet[Enrollment]) -> list[EnrollmentMont
         .order_by()
         for i, (rows, enrollment, day, aggregates) in enumerate(sources)
     ]
+    # And the last part: the done steps of each enrollment's latest cycle, by local day ("month" holds the day),
+    # with how many of each kind (n0…n2, in Step.ORDER) were done that day.
+    latest = Enrollment.objects.filter(pk__in=list(meta)).annotate(latest=_latest_cycle()).values("latest")
+    by_kind = {f"n{j}": Count("pk", filter=Q(kind=k)) for j, k in enumerate(Step.ORDER)}
+    parts.append(
+        Step.objects.filter(done=True, cycle__in=latest)
+        .values(of=F("cycle__challenge__enrollment"), month=TruncDate("starts_at"))
+        .annotate(source=Value(len(sources)), **by_kind)
+        .annotate(**{f"n{j}": Value(0) for j in range(len(by_kind), width)})
+        .order_by()
+    )
     cells: dict[tuple[int, datetime.date], dict[str, int]] = {}
+    latest_days: dict[int, dict[str, datetime.date]] = {}
     for row in parts[0].union(*parts[1:], all=True):
+        if row["source"] == len(sources):
+            days = latest_days.setdefault(row["of"], {})
+            days.update((k, row["month"]) for j, k in enumerate(Step.ORDER) if row[f"n{j}"])
+            continue
         cell = cells.setdefault((row["of"], row["month"]), dict.fromkeys(figures, 0))
         for j, figure in enumerate(sources[row["source"]][3]):
             cell[figure] += row[f"n{j}"] or 0
@@ -131,7 +170,13 @@ def _enrollment_months(enrollments: QuerySet[Enrollment]) -> list[EnrollmentMont
                 **cell,
             )
         )
-    return rows
+    cadence = []
+    for enrollment_id, days in latest_days.items():
+        gaps = {"plan_to_visit": _gap(days, kind.PLAN_MEETING, kind.VISIT)}
+        gaps["visit_to_debrief"] = _gap(days, kind.VISIT, kind.DEBRIEF)
+        if any(gap is not None for gap in gaps.values()):
+            cadence.append(EnrollmentCadence(enrollment_id=enrollment_id, **gaps))
+    return rows, cadence, cadence_before
 
 
 def _enrollment_itu(enrollments: QuerySet[Enrollment]) -> list[EnrollmentITU]:
@@ -257,17 +302,21 @@ MONTH_COLUMNS = (
     "teacher_id",
     *EnrollmentMonth.FIGURES,
 )
+CADENCE_COLUMNS = ("enrollment_id", "plan_to_visit", "visit_to_debrief")
 ITU_COLUMNS = (
     "enrollment_id", "indicator", "program_id", "coach_id", "school_id", "teacher_id",
     "baseline_frequency", "baseline_proficiency", "latest_frequency", "latest_proficiency",
 )  # fmt: skip
 
 
-def _write_changes(model: type[Model], columns: tuple[str, ...], key: int, old: QuerySet, new: list) -> set[tuple]:
+def _write_changes(
+    model: type[Model], columns: tuple[str, ...], key: int, old: QuerySet, new: list, before: set[tuple] | None = None
+) -> set[tuple]:
     """Make `old` (rows of `model`) equal `new`: delete the rows whose key (the first `key` `columns`, unique)
     is gone, insert or update (one upsert) the rows that differ; returns the rows that differ, before and
-    after (as tuples of `columns`)."""
-    before = set(old.values_list(*columns))
+    after (as tuples of `columns`). `before`: `old` as tuples of `columns`, when the caller has read them."""
+    if before is None:
+        before = set(old.values_list(*columns))
     after = {tuple(getattr(row, column) for column in columns) for row in new}
     _delete_keys(old, columns[:key], {row[:key] for row in before} - {row[:key] for row in after})
     if changed := [row for row in new if tuple(getattr(row, c) for c in columns) not in before]:
@@ -325,13 +374,18 @@ def rollup_refresh(
 
     Runs in the caller's transaction. Only rows that differ are written, and level 2 (per school) is
     recomputed for the schools, months and teachers whose level-1 rows changed. An id whose rows are gone
-    (erased) simply leaves no rollup. Logging an untagged step: 7 queries (3 of them writes).
+    (erased) simply leaves no rollup. Logging an untagged step: 7 queries (3 of them writes), and one write more
+    when it changes the days between its cycle's steps (EnrollmentCadence: a visit or a debrief done).
     """
     if enrollment_ids:
         enrollments = Enrollment.objects.filter(pk__in=enrollment_ids)
+        month_rows, cadence, cadence_before = _enrollment_months(enrollments)
         months = _write_changes(
-            EnrollmentMonth, MONTH_COLUMNS, 2, EnrollmentMonth.objects.filter(enrollment__in=enrollment_ids),
-            _enrollment_months(enrollments),
+            EnrollmentMonth, MONTH_COLUMNS, 2, EnrollmentMonth.objects.filter(enrollment__in=enrollment_ids), month_rows
+        )
+        _write_changes(
+            EnrollmentCadence, CADENCE_COLUMNS, 1, EnrollmentCadence.objects.filter(enrollment__in=enrollment_ids),
+            cadence, before=cadence_before,
         )  # fmt: skip
         itu = ratings and _write_changes(
             EnrollmentITU, ITU_COLUMNS, 2, EnrollmentITU.objects.filter(enrollment__in=enrollment_ids),
@@ -476,13 +530,18 @@ def rollup_rebuild(*, batch: int = 2000) -> dict[str, int]:
 
     Enrollments are processed `batch` at a time, so memory stays flat at district scale.
     """
-    models = (EnrollmentMonth, EnrollmentITU, CoachMonth, CoachStandardMonth, SchoolMonth, TeacherYear, SchoolITU)
+    models = (
+        EnrollmentMonth, EnrollmentCadence, EnrollmentITU, CoachMonth, CoachStandardMonth, SchoolMonth, TeacherYear,
+        SchoolITU,
+    )  # fmt: skip
     for model in models:
         model.objects.all().delete()
     ids = list(Enrollment.objects.order_by("pk").values_list("pk", flat=True))
     for start in range(0, len(ids), batch):
         chunk = Enrollment.objects.filter(pk__in=ids[start : start + batch])
-        EnrollmentMonth.objects.bulk_create(_enrollment_months(chunk), batch_size=5000)
+        months, cadence, _ = _enrollment_months(chunk)
+        EnrollmentMonth.objects.bulk_create(months, batch_size=5000)
+        EnrollmentCadence.objects.bulk_create(cadence, batch_size=5000)
         EnrollmentITU.objects.bulk_create(_enrollment_itu(chunk), batch_size=5000)
     CoachMonth.objects.bulk_create(_coach_months(None), batch_size=5000)
     CoachStandardMonth.objects.bulk_create(_coach_standard_months(None), batch_size=5000)

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('coaching', '0005_challenge_improvement'),
+        ('coaching', '0006_teacher_by_name'),
         ('standards', '0003_self_assessment_sharing'),
     ]
 

@@ -5,13 +5,15 @@ from django.urls import reverse
 from django.utils import timezone
 
 from coaching import services as coaching
-from coaching.models import Activity, ITUIndicator
+from coaching.models import Activity, ITUIndicator, Step
+from dashboard.models import EnrollmentCadence
 from dashboard.tests.helpers import Status, enroll
 from standards.models import SelfAssessment, Standard
+from testing import factories as f
 from testing.factories import challenge_at
 
 pytestmark = pytest.mark.django_db
-COACH_QUERIES = 18
+COACH_QUERIES = 16
 
 
 def rate_all(enrollment, phase, score):
@@ -79,6 +81,23 @@ def test_a_coach_keeps_the_figures_of_their_own_work_when_teachers_leave_their_c
     assert after["cadence"] == [] and after["summary"].teachers == 0  # the caseload now: Maria left it
     client.force_login(cast.bob)  # the new coach starts fresh: none of alice's work is his
     assert client.get(reverse("dashboard:coach")).context["summary"].cycles == 0
+
+
+def test_it_shows_the_cadence_of_each_teachers_latest_cycle_as_the_read_model_keeps_it(client, cast):
+    challenge_at(cast, Status.CLOSED)  # a full cycle on consecutive days
+    newest = challenge_at(cast, Status.IMPLEMENT)  # then a new challenge, its steps dated earlier
+    f.log(newest, Step.Kind.PLAN_MEETING, days=-20)
+    visit = f.log(newest, Step.Kind.VISIT, days=-16)
+    client.force_login(cast.alice)
+    url = reverse("dashboard:coach")
+
+    [row] = client.get(url).context["cadence"]
+    assert (row.plan_to_visit, row.visit_to_debrief) == (4, None)  # the newest challenge's cycle, not the last dated
+
+    coaching.step_update(step=visit, done=False)
+    [row] = client.get(url).context["cadence"]
+    assert (row.plan_to_visit, row.visit_to_debrief) == (None, None)
+    assert not EnrollmentCadence.objects.exists()  # a row only while a gap is known
 
 
 def test_it_draws_the_coach_dashboard_in_constant_queries(client, cast, django_assert_num_queries):

@@ -23,6 +23,7 @@ from dashboard import services
 from dashboard.models import (
     CoachMonth,
     CoachStandardMonth,
+    EnrollmentCadence,
     EnrollmentITU,
     EnrollmentMonth,
     SchoolITU,
@@ -82,6 +83,30 @@ def live_enrollment_months() -> set[tuple]:
 def stored_enrollment_months() -> set[tuple]:
     columns = ("enrollment_id", "month", "program_id", "coach_id", "school_id", "teacher_id", *EnrollmentMonth.FIGURES)
     return set(EnrollmentMonth.objects.values_list(*columns))
+
+
+def live_cadence() -> set[tuple]:
+    """Per enrollment, the days plan meeting → visit and visit → debrief in its latest cycle: the newest, by its
+    challenge's opening (then id) and its number, with a step done; none when neither is known."""
+    latest: dict[int, tuple] = {}
+    days: dict[tuple, dict[str, datetime.date]] = defaultdict(dict)
+    for step in Step.objects.filter(done=True).select_related("cycle__challenge"):
+        challenge = step.cycle.challenge
+        newest = (challenge.opened_on, challenge.pk, step.cycle.number)
+        latest[challenge.enrollment_id] = max(latest.get(challenge.enrollment_id, newest), newest)
+        days[(challenge.enrollment_id, newest)][step.kind] = timezone.localdate(step.starts_at)
+    rows = set()
+    for enrollment_id, newest in latest.items():
+        day = days[(enrollment_id, newest)]
+        pairs = ((Kind.PLAN_MEETING, Kind.VISIT), (Kind.VISIT, Kind.DEBRIEF))
+        gaps = [(day[b] - day[a]).days if a in day and b in day else None for a, b in pairs]
+        if gaps != [None, None]:
+            rows.add((enrollment_id, *gaps))
+    return rows
+
+
+def stored_cadence() -> set[tuple]:
+    return set(EnrollmentCadence.objects.values_list("enrollment_id", "plan_to_visit", "visit_to_debrief"))
 
 
 def live_itu() -> set[tuple]:
@@ -203,6 +228,7 @@ def stored_level_two() -> tuple[set, set, set]:
 
 def assert_rollups_are_live() -> None:
     assert stored_enrollment_months() == live_enrollment_months()
+    assert stored_cadence() == live_cadence()
     assert stored_itu() == live_itu()
     assert stored_coach() == live_coach()
     assert stored_level_two() == live_level_two()
@@ -217,6 +243,7 @@ OPERATIONS = st.one_of(
     st.tuples(st.just("step"), st.integers(0, 3), st.integers(0, 40), st.booleans(), st.integers(-1, 17)),
     st.tuples(st.just("edit"), st.integers(0, 3), st.integers(-60, 60), st.booleans(), st.integers(-1, 17)),
     st.tuples(st.just("cancel"), st.integers(0, 3)),
+    st.tuples(st.just("again"), st.integers(0, 3)),  # a new challenge once the last one closed
     st.tuples(st.just("reflect"), st.integers(0, 3), st.sampled_from(Reflection.Decision.values), st.integers(0, 40)),
     st.tuples(st.just("activity"), st.integers(-1, 3), st.sampled_from(Activity.Kind.values), st.integers(-200, 0)),
     st.tuples(st.just("itu"), st.integers(0, 3), st.sampled_from(ITURating.Phase.values), scores),
@@ -275,6 +302,8 @@ class World:
                 done=done,
                 standards=self.standards[tag : tag + 1] if tag >= 0 else [],
             )
+        elif name == "again" and (enrollment := self.enrollment(i)) and not self.challenge(i):
+            challenge_at(self.cast, Challenge.Status.IMPLEMENT, enrollment=enrollment)
         elif name == "cancel" and (step := self.last_step(i)):
             coaching.step_cancel(step=step)  # refused unless scheduled and its cycle's last
         elif name == "reflect" and (challenge := self.challenge(i)):
