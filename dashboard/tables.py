@@ -6,9 +6,10 @@ from collections.abc import Iterable
 
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeString, mark_safe
 
 from dashboard.selectors import Cadence, CoachRow, CoverageRow, SchoolFigures, SchoolHeadline, TimeMonth
+from standards.models import Standard
 
 # Each row as the template's loop body wrote it, whitespace included (the page stays byte for byte the same).
 SCHOOL_ROW = """
@@ -73,6 +74,7 @@ TIME_ROW = (
     '<td class="text-end">{}</td><td class="text-end">{}</td></tr>'
 )
 COVERAGE_ROW = '<tr><th scope="row" class="fw-normal text-nowrap"><abbr title="{}">{}</abbr></th>{}<td>{}</td></tr>'
+STATUS_ROW = '<tr><th scope="row" class="fw-normal">{}</th><td class="text-end">{}</td></tr>'
 
 
 def cadence_rows(rows: Iterable[Cadence]) -> SafeString:
@@ -120,3 +122,21 @@ def self_assessment_rows(assessments: Iterable) -> SafeString:
         return reverse("dashboard:self_assessment", args=[a.pk]), f"{day.day} {day:%b %Y}{a.same_day}", who
 
     return format_html_join("", SELF_ASSESSMENT_ROW, (row(a) for a in assessments))
+
+
+def status_rows(rows: Iterable[tuple[str, int]]) -> SafeString:
+    """A row per step of the model (`selectors.coach_challenges_by_status`): the coach's challenges at it."""
+    return format_html_join("", STATUS_ROW, rows)
+
+
+def month_headers(labels: Iterable[str]) -> SafeString:
+    """The coverage table's column heads, a month each."""
+    return format_html_join("", '<th scope="col">{}</th>', ((label,) for label in labels))
+
+
+def never_exercised(standards: Iterable[Standard]) -> SafeString:
+    """The sentence under the coverage heading: the standards with no tagged use in the period, or that there is
+    none."""
+    if not (codes := [(standard.code,) for standard in standards]):
+        return mark_safe("Every standard was exercised in this period.")
+    return format_html("Not exercised in this period: {}.", format_html_join(", ", "<strong>{}</strong>", codes))

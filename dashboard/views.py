@@ -148,11 +148,17 @@ def coach(request):
             ],
         )  # fmt: skip
     cadence = selectors.cadence_health(records, today=today)
+    statuses = selectors.coach_challenges_by_status(records)
+    never = [row.standard for row in coverage if not row.total]
+    months = [f"{month:%b %Y}" for month in period.months]
     context = {
         "period": period,
-        "months": [f"{month:%b %Y}" for month in period.months],
+        "months": months,
+        "month_headers": tables.month_headers(months),
         "summary": selectors.coach_summary(work, cadence),
-        "statuses": selectors.coach_challenges_by_status(records),
+        "statuses": statuses,
+        "status_rows": tables.status_rows(statuses),
+        "implementing": statuses[3][1],  # the fourth step of the model
         "cadence": cadence,
         "cadence_rows": tables.cadence_rows(cadence),
         "contact_days": selectors.CONTACT_DAYS,
@@ -172,7 +178,8 @@ def coach(request):
         "trend_chart": _trend_chart("trend", "Coaching steps and hours, month by month", trend),
         "coverage": coverage,
         "coverage_rows": tables.coverage_rows(coverage),
-        "never": [row.standard for row in coverage if not row.total],
+        "never": never,
+        "never_html": tables.never_exercised(never),
         "itu": itu,
         "itu_chart": _itu_chart("itu", "ITU proficiency per indicator, baseline and latest (1–5)", itu),
     }

@@ -154,3 +154,24 @@ def test_it_writes_the_coach_dashboards_rows_as_its_template_did():
     assert tables.time_rows(months) == _render(TIME_LOOP, time=months)
     coverage = [CoverageRow(Standard(code="1C", title='Leads "PD" & <more>'), [(15, 2), (0, 0)], 15)]
     assert tables.coverage_rows(coverage) == _render(COVERAGE_LOOP, coverage=coverage)
+
+
+STATUS_LOOP = (
+    '{% for label, n in statuses %}<tr><th scope="row" class="fw-normal">{{ label }}</th>'
+    '<td class="text-end">{{ n }}</td></tr>{% endfor %}'
+)
+MONTHS_LOOP = '{% for m in months %}<th scope="col">{{ m }}</th>{% endfor %}'
+NEVER = (
+    "{% if never %}Not exercised in this period: {% for s in never %}<strong>{{ s.code }}</strong>"
+    "{% if not forloop.last %}, {% endif %}{% endfor %}."
+    "{% else %}Every standard was exercised in this period.{% endif %}"
+)
+
+
+def test_it_writes_the_coach_dashboards_statuses_months_and_unexercised_standards_as_its_template_did():
+    statuses = [("1 · Identify", 3), ("<b> & co", 0)]
+    assert tables.status_rows(statuses) == _render(STATUS_LOOP, statuses=statuses)
+    months = ["Sep 26", "Oct <26>"]
+    assert tables.month_headers(months) == _render(MONTHS_LOOP, months=months)
+    for never in ([], [Standard(code="1A")], [Standard(code="1A"), Standard(code="<2B>"), Standard(code="4C")]):
+        assert tables.never_exercised(never) == _render(NEVER, never=never)
