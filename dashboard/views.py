@@ -124,9 +124,8 @@ def coach(request):
     today = timezone.localdate()
     programs = selectors.coach_programs(user, today)
     period = selectors.program_period(programs, today)
-    records = scoping.CoachRecords(
-        user, select_related=selectors.CADENCE_RELATED
-    )  # the caseload now: cadence, challenges
+    # The caseload now, read with what cadence health shows of each entry: cadence health and challenges.
+    records = scoping.CoachRecords(user, select_related=selectors.CADENCE_RELATED)
     # The figures of the coach's own work: with every teacher they coached, ended enrollments included.
     work = selectors.month_sums(scoping.coach_figures(user, EnrollmentMonth), period)
     time = selectors.coach_time(scoping.coach_figures(user, CoachMonth), period, work)
