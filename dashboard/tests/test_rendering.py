@@ -145,10 +145,10 @@ COVERAGE_LOOP = (
 
 
 def test_it_writes_the_coach_dashboards_rows_as_its_template_did():
-    def cadence(name, *days):
-        return Cadence(Enrollment(teacher=Teacher(pk=7, name=name)), *days)
+    def cadence(pk, name, *days):
+        return Cadence(Enrollment(teacher=Teacher(pk=pk, name=name)), *days)
 
-    rows = [cadence("Ana <&> Bo", None, None, None), cadence("Cy", 1, 12, 3), cadence("Di", 2, None, 40)]
+    rows = [cadence(7, "Ana <&> Bo", None, None, None), cadence(10, "Cy", 1, 12, 3), cadence(0, "Di", 2, None, 40)]
     assert tables.cadence_rows(rows) == _render(CADENCE_LOOP, cadence=rows)
     months = [TimeMonth(datetime.date(2026, m, 1), 1234.5, 0.0, 2.5) for m in (1, 12)]
     assert tables.time_rows(months) == _render(TIME_LOOP, time=months)
