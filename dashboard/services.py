@@ -72,12 +72,59 @@ def _month(field: str) -> TruncMonth:
     return TruncMonth(field, output_field=DateField())
 
 
-def _latest_cycle() -> Subquery:
-    """The id of the enrollment's (`OuterRef("pk")`) latest cycle: the newest, by its challenge's opening and its
-    number, with a step done; found from the newest challenges down (coaching.Challenge's index), so that it reads
-    a challenge or two of the enrollment's, not its whole history."""
-    cycles = Cycle.objects.filter(challenge__enrollment=OuterRef("pk"), steps__done=True)
-    return Subquery(cycles.order_by("-challenge__opened_on", "-challenge_id", "-number").values("pk")[:1])
+# The UNION that recomputes enrollments' months, built once: a refresh (the coach's most frequent write) only
+# narrows each part to its enrollments, rather than building eleven aggregates and their shape again.
+_RESOLVED = Challenge.objects.filter(outcome=Challenge.Outcome.RESOLVED, closed_on__isnull=False)
+_SOURCES = (  # (rows, their enrollment, their day, {figure: aggregate}); every other figure is 0
+    (Step.objects.filter(done=True), "cycle__challenge__enrollment", "starts_at", {
+        "plan_meetings": Count("pk", filter=Q(kind=Step.Kind.PLAN_MEETING)),
+        "visits": Count("pk", filter=Q(kind=Step.Kind.VISIT)),
+        "debriefs": Count("pk", filter=Q(kind=Step.Kind.DEBRIEF)),
+        "step_minutes": Sum("minutes"),
+    }),
+    (Reflection.objects.all(), "challenge__enrollment", "held_on", {
+        "reflections": Count("pk"), "reflection_minutes": Sum("minutes"),
+    }),
+    (Activity.objects.all(), "enrollment", "held_on", {
+        "touchpoints": Count("pk"), "touchpoint_minutes": Sum("minutes"),
+    }),
+    (Cycle.objects.filter(completed_on__isnull=False), "challenge__enrollment", "completed_on", {
+        "cycles_completed": Count("pk"),
+    }),
+    (_RESOLVED, "enrollment", "closed_on", {"resolved": Count("pk")}),
+)  # fmt: skip
+# One shape for the UNION: the source's number, then its figures in n0…n3 (0 where it has fewer).
+_WIDTH = max(len(aggregates) for *_, aggregates in _SOURCES)
+
+
+def _part(source: int, rows: QuerySet, enrollment: str, day, aggregates: dict) -> QuerySet:
+    return (
+        rows.values(of=F(enrollment), month=day)
+        .annotate(source=Value(source), **{f"n{j}": agg for j, agg in enumerate(aggregates.values())})
+        .annotate(**{f"n{j}": Value(0) for j in range(len(aggregates), _WIDTH)})
+        .order_by()
+    )
+
+
+_PARTS = [
+    (f"{enrollment}__in", _part(i, rows, enrollment, _month(day), aggregates))
+    for i, (rows, enrollment, day, aggregates) in enumerate(_SOURCES)
+]
+# And the last part: the done steps of each enrollment's latest cycle, by local day ("month" holds the day),
+# with how many of each kind (n0…n2, in Step.ORDER) were done that day.
+_CADENCE = len(_SOURCES)
+_CADENCE_PART = _part(
+    _CADENCE, Step.objects.filter(done=True), "cycle__challenge__enrollment", TruncDate("starts_at"),
+    {kind: Count("pk", filter=Q(kind=kind)) for kind in Step.ORDER},
+)  # fmt: skip
+# The id of an enrollment's (`OuterRef("pk")`) latest cycle: the newest, by its challenge's opening and its number,
+# with a step done; found from the newest challenges down (coaching.Challenge's index), so that it reads a
+# challenge or two of the enrollment's, not its whole history.
+_LATEST_CYCLE = Subquery(
+    Cycle.objects.filter(challenge__enrollment=OuterRef("pk"), steps__done=True)
+    .order_by("-challenge__opened_on", "-challenge_id", "-number")
+    .values("pk")[:1]
+)
 
 
 def _gap(days: dict[str, datetime.date], a: str, b: str) -> int | None:
@@ -105,56 +152,18 @@ def _enrollment_months(
         for pk, row in meta.items()
         if row["cadence__plan_to_visit"] is not None or row["cadence__visit_to_debrief"] is not None
     }  # a row exists only while one of the two is known
-    kind, figures = Step.Kind, EnrollmentMonth.FIGURES
-    resolved = Challenge.objects.filter(outcome=Challenge.Outcome.RESOLVED, closed_on__isnull=False)
-    sources = (  # (rows, their enrollment, their day, {figure: aggregate}); every other figure is 0
-        (Step.objects.filter(done=True), "cycle__challenge__enrollment", "starts_at", {
-            "plan_meetings": Count("pk", filter=Q(kind=kind.PLAN_MEETING)),
-            "visits": Count("pk", filter=Q(kind=kind.VISIT)),
-            "debriefs": Count("pk", filter=Q(kind=kind.DEBRIEF)),
-            "step_minutes": Sum("minutes"),
-        }),
-        (Reflection.objects.all(), "challenge__enrollment", "held_on", {
-            "reflections": Count("pk"), "reflection_minutes": Sum("minutes"),
-        }),
-        (Activity.objects.all(), "enrollment", "held_on", {
-            "touchpoints": Count("pk"), "touchpoint_minutes": Sum("minutes"),
-        }),
-        (Cycle.objects.filter(completed_on__isnull=False), "challenge__enrollment", "completed_on", {
-            "cycles_completed": Count("pk"),
-        }),
-        (resolved, "enrollment", "closed_on", {"resolved": Count("pk")}),
-    )  # fmt: skip
-    # One shape for the UNION: the source's number, then its figures in n0…n3 (0 where it has fewer).
-    width = max(len(aggregates) for *_, aggregates in sources)
-    parts = [
-        rows.filter(**{f"{enrollment}__in": list(meta)})
-        .values(of=F(enrollment), month=_month(day))
-        .annotate(source=Value(i), **{f"n{j}": agg for j, agg in enumerate(aggregates.values())})
-        .annotate(**{f"n{j}": Value(0) for j in range(len(aggregates), width)})
-        .order_by()
-        for i, (rows, enrollment, day, aggregates) in enumerate(sources)
-    ]
-    # And the last part: the done steps of each enrollment's latest cycle, by local day ("month" holds the day),
-    # with how many of each kind (n0…n2, in Step.ORDER) were done that day.
-    latest = Enrollment.objects.filter(pk__in=list(meta)).annotate(latest=_latest_cycle()).values("latest")
-    by_kind = {f"n{j}": Count("pk", filter=Q(kind=k)) for j, k in enumerate(Step.ORDER)}
-    parts.append(
-        Step.objects.filter(done=True, cycle__in=latest)
-        .values(of=F("cycle__challenge__enrollment"), month=TruncDate("starts_at"))
-        .annotate(source=Value(len(sources)), **by_kind)
-        .annotate(**{f"n{j}": Value(0) for j in range(len(by_kind), width)})
-        .order_by()
-    )
+    ids = list(meta)
+    parts = [part.filter(**{enrollment_in: ids}) for enrollment_in, part in _PARTS]
+    parts.append(_CADENCE_PART.filter(cycle__in=Enrollment.objects.filter(pk__in=ids).values(latest=_LATEST_CYCLE)))
     cells: dict[tuple[int, datetime.date], dict[str, int]] = {}
     latest_days: dict[int, dict[str, datetime.date]] = {}
     for row in parts[0].union(*parts[1:], all=True):
-        if row["source"] == len(sources):
+        if row["source"] == _CADENCE:
             days = latest_days.setdefault(row["of"], {})
-            days.update((k, row["month"]) for j, k in enumerate(Step.ORDER) if row[f"n{j}"])
+            days.update((kind, row["month"]) for j, kind in enumerate(Step.ORDER) if row[f"n{j}"])
             continue
-        cell = cells.setdefault((row["of"], row["month"]), dict.fromkeys(figures, 0))
-        for j, figure in enumerate(sources[row["source"]][3]):
+        cell = cells.setdefault((row["of"], row["month"]), dict.fromkeys(EnrollmentMonth.FIGURES, 0))
+        for j, figure in enumerate(_SOURCES[row["source"]][3]):
             cell[figure] += row[f"n{j}"] or 0
     rows = []
     for (enrollment_id, month), cell in cells.items():
@@ -172,8 +181,8 @@ def _enrollment_months(
         )
     cadence = []
     for enrollment_id, days in latest_days.items():
-        gaps = {"plan_to_visit": _gap(days, kind.PLAN_MEETING, kind.VISIT)}
-        gaps["visit_to_debrief"] = _gap(days, kind.VISIT, kind.DEBRIEF)
+        gaps = {"plan_to_visit": _gap(days, Step.Kind.PLAN_MEETING, Step.Kind.VISIT)}
+        gaps["visit_to_debrief"] = _gap(days, Step.Kind.VISIT, Step.Kind.DEBRIEF)
         if any(gap is not None for gap in gaps.values()):
             cadence.append(EnrollmentCadence(enrollment_id=enrollment_id, **gaps))
     return rows, cadence, cadence_before
