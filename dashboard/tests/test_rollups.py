@@ -361,6 +361,22 @@ def test_it_keeps_the_rollups_equal_to_the_live_figures(cast, operations):
         transaction.set_rollback(True)
 
 
+def test_the_migration_fills_each_enrollments_cadence_as_the_refresh_keeps_it(cast):
+    import importlib
+
+    from django.apps import apps
+
+    enroll(cast, 1, status=Challenge.Status.CLOSED)  # a full cycle: a day, then a day
+    enroll(cast, 1, status=Challenge.Status.IMPLEMENT)  # no step done: no row
+    kept = stored_cadence()
+    assert kept == live_cadence() and len(kept) == 1
+    EnrollmentCadence.objects.all().delete()
+
+    importlib.import_module("dashboard.migrations.0012_enrollment_cadence").fill(apps, None)
+
+    assert stored_cadence() == kept
+
+
 def test_it_rebuilds_the_rollups_with_a_command_and_a_task(cast, capsys):
     from dashboard.tasks import rebuild_rollups
 
