@@ -12,7 +12,7 @@ from accounts.tests.test_permission_matrix import MATRIX, OK
 from coaching.models import Activity, Challenge, Cycle, ImpactStory, ITURating, Reflection, Step, StrategyCandidate
 from config.forms import ALREADY_SAVED
 from testing.factories import challenge_at
-from testing.fixtures import form_on, post_twice_at_once, submission_key
+from testing.fixtures import SUBMISSION_KEY, form_on, post_twice_at_once
 
 pytestmark = pytest.mark.django_db(transaction=True)
 Status = Challenge.Status
@@ -137,30 +137,38 @@ def test_it_saves_a_refused_form_once_it_is_corrected_with_the_same_key(client, 
 CREATE_PAGES = sorted(name for name, (_, method, _) in MATRIX.items() if name.endswith("_new") and method == "get")
 # Their key is drawn at each render: every page is no-store, so Back after a save fetches the form again with a new
 # key, and Save saves twice (a step is saved once all the same: one of each kind per cycle). To move to
-# config.forms.page_key, as the self-assessment did; then strict xfail fails here, and the name leaves the list.
+# config.forms.page_key, as the self-assessment did; then the last test below fails, and the name leaves the list.
 DRAWN_AT_EACH_RENDER = {"coaching:activity_new", "coaching:challenge_new", "coaching:step_new", "coaching:story_new",
                         "coaching:strategy_new"}  # fmt: skip
 NO_KEY_YET = {"district:program_new", "district:strategy_new", "district:tool_new"}  # docs/reliability.md
+NOT_YET = DRAWN_AT_EACH_RENDER | NO_KEY_YET
 
 
-def _page(name):
-    if name in DRAWN_AT_EACH_RENDER:
-        return pytest.param(name, marks=pytest.mark.xfail(strict=True, reason="a new key at each render"))
-    if name in NO_KEY_YET:
-        return pytest.param(name, marks=pytest.mark.xfail(strict=True, reason="no key yet"))
-    return name
-
-
-@pytest.mark.parametrize("name", [_page(name) for name in CREATE_PAGES])
-def test_every_create_page_keeps_its_key_when_back_fetches_it_again(client, cast, name):
-    """The tester's steps on any create page: Save, Back (the page fetched again), Save: the same key both times."""
+def _keys_opened_and_back(client, cast, name) -> tuple:
+    """The tester's steps on a create page: open it (following its redirect to a keyed URL), then Back (the page
+    fetched again): the submission key each render carries."""
     world = SimpleNamespace(**vars(cast), now=timezone.now())  # as the permission matrix builds its URLs
     rule, _, kwargs = MATRIX[name]
     actor = next(actor for actor in ("alice", "dana", "paula") if getattr(rule, actor) == OK)
     client.force_login(getattr(world, actor))
     opened = client.get(reverse(name.split("#")[0], kwargs=kwargs(world) if kwargs else None), follow=True)
     at = opened.redirect_chain[-1][0] if opened.redirect_chain else opened.request["PATH_INFO"]
-
     back = client.get(at)
+    keys = (SUBMISSION_KEY.search(page.content.decode()) for page in (opened, back))
+    return tuple(key and key.group(1) for key in keys)  # None: the page's form carries no key
 
-    assert submission_key(back.content.decode()) == submission_key(opened.content.decode())
+
+@pytest.mark.parametrize("name", [name for name in CREATE_PAGES if name not in NOT_YET])
+def test_every_create_page_keeps_its_key_when_back_fetches_it_again(client, cast, name):
+    """Save, Back (the page fetched again), Save: the same key both times, so the second Save lands on the first."""
+    opened, back = _keys_opened_and_back(client, cast, name)
+    assert opened is not None and back == opened
+
+
+@pytest.mark.parametrize("name", sorted(NOT_YET))
+def test_the_create_pages_not_yet_keyed_in_their_url_are_the_known_ones(client, cast, name):
+    """The known gap (docs/reliability.md), checked rather than skipped: these pages give Back a new key (or none).
+    A page moved to page_key fails here until it leaves NOT_YET; a new page that forgets it fails the test above."""
+    assert name in CREATE_PAGES
+    opened, back = _keys_opened_and_back(client, cast, name)
+    assert opened is None or back != opened, f"{name} keeps its key now: take it off NOT_YET"
