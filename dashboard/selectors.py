@@ -680,7 +680,7 @@ def school_roster(district: District, school: School, programs: list[Program], *
     )  # fmt: skip
     chosen = {p.pk for p in programs}
     # coaching.models.active_enrollment: not ended, and its program's last day is today or later.
-    open_programs = {p.pk for p in programs if p.ends_on >= timezone.localdate()}
+    open_programs = {p.pk for p in programs if p.ends_on >= today}
     recent, contact = today - datetime.timedelta(days=ACTIVE_DAYS), today - datetime.timedelta(days=CONTACT_DAYS)
     rostered, enrolled, group, on_caseload, active, contacted = set(), set(), set(), set(), set(), set()
     challenges, seen = [], set()
