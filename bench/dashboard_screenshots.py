@@ -17,6 +17,8 @@ PAGES = (  # (who, name, path)
     ("coach@demo.cadence.test", "dashboard-growth", "/dashboard/growth/"),
     ("principal@demo.cadence.test", "dashboard-principal", "/dashboard/school/"),
     ("admin@demo.cadence.test", "dashboard-district", "/dashboard/district/"),
+    ("admin@demo.cadence.test", "dashboard-district-schools", "/dashboard/district/schools/"),
+    ("admin@demo.cadence.test", "dashboard-district-coaches", "/dashboard/district/coaches/"),
 )
 
 

@@ -116,6 +116,8 @@ def pages_of(slug: str) -> tuple[list[tuple[str, User, str]], User]:
         ("principal: biggest school", big, "/dashboard/school/"),
         ("principal: typical school", typical, "/dashboard/school/"),
         ("district overview", admin, "/dashboard/district/"),
+        ("district: schools", admin, "/dashboard/district/schools/"),  # the first page: the biggest schools
+        ("district: coaches", admin, "/dashboard/district/coaches/"),
         ("district caseloads", admin, f"/district/caseloads/?program={program.pk}"),
     ]
     return pages, coach

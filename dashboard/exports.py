@@ -4,8 +4,9 @@ district dashboard's CSV is too large to build in the request.
 A section is (title, header, rows); services.dashboard_csv writes them, every figure as the page shows it
 (selectors.suppress decides "fewer than k").
 
-Large: the district dashboard's CSV holds a row per school shown and a row per coach of the district,
-each computed from the rollups. With more than LARGE_CSV_ROWS of them together it is built by a Celery
+Large: the district dashboard's CSV holds a row per school shown and a row per coach of the programs
+shown, each computed from the rollups. When the district has more than LARGE_CSV_ROWS schools and coaches
+together (at least the CSV's rows, counted without reading the filters' programs) it is built by a Celery
 task (services.export_build, the job of a DataExport) that the admin follows on a progress page; up to
 that, in the request. The period does not count: the rollups are monthly, so a longer period adds a
 trend row per month, not work per school or coach. The school and coach dashboards have one school row
@@ -33,7 +34,8 @@ COACH_HEADER = ["Coach", "Caseload", "Contacted, 14 days", "Cycles", "Hours", "S
 
 
 def is_large(schools: int, coaches: int) -> bool:
-    """Whether the district dashboard's CSV over `schools` schools and `coaches` coaches is built by a task."""
+    """Whether the district dashboard's CSV is built by a task, for a district of `schools` schools and `coaches`
+    coaches (`selectors.district_size`: the CSV lists those of the programs shown, at most as many)."""
     return schools + coaches > LARGE_CSV_ROWS
 
 

@@ -857,6 +857,14 @@ def district_coaches(
     return coaches.order_by("full_name", "email")
 
 
+def district_size(district: District) -> tuple[int, int]:
+    """The district's schools and coaches (2 counts over indexed rows, whatever the filters): at least as many as
+    the rows of its dashboard's CSV, which lists the schools and coaches of the programs shown
+    (`exports.is_large`)."""
+    coaches = scoping.district_rows(district, User).filter(membership__role=Role.COACH)
+    return scoping.district_rows(district, School).count(), coaches.count()
+
+
 def program_schools(schools: QuerySet[School], programs: list[Program]) -> QuerySet[School]:
     """The schools of `schools` that take part in `programs`: named by one of them, or with a teacher enrolled in
     one (a school taken off a program keeps the year's figures of its teachers). By name; one query when read."""

@@ -380,69 +380,109 @@ def school(request, school_id: int | None = None):
     return render(request, "dashboard/school.html", context)
 
 
-@district_admin_required
-def district(request):
-    """The district at a glance: programs, schools side by side, per-coach rows, ITU outcomes.
+class DistrictPage(NamedTuple):
+    filters: Filters
+    schools: object  # the admin's schools (scoping.schools), read by the filters
+    context: dict  # what the three pages of the district dashboard show alike
 
-    Schools and coaches are paginated (ROWS_PAGE_SIZE), so the page and its queries stay the same size
-    whatever the district's size; every figure is suppressed below k teachers.
-    """
+
+def _district_page(request, tab: str) -> DistrictPage:
+    """The filters of the district dashboard's pages (the overview, its schools, its coaches) and what each shows:
+    the tabs, the filters and period, and whether its CSV is prepared by a job (`exports.is_large`)."""
     membership = request.membership
     district = membership.district
     running = selectors.current_programs(district, timezone.localdate())
     schools = scoping.schools(membership)
-    filters, programs, period, school, dates_ignored = _filters(request, programs=running, schools=schools)
-    k = district.suppression_k
-    # The schools and coaches of the programs chosen (with a school chosen, its coaches in them).
-    shown = [school] if school else list(selectors.program_schools(schools, programs))
-    school_page = Paginator(shown, ROWS_PAGE_SIZE).get_page(request.GET.get("schools"))
-    coaches = selectors.district_coaches(district, programs=programs, school=school)
-    coach_page = Paginator(coaches, ROWS_PAGE_SIZE).get_page(request.GET.get("coaches"))
-    large = exports.is_large(school_page.paginator.count, coach_page.paginator.count)  # counted by the pagers
-    if request.GET.get("format") == "csv":  # every school and coach, not only this page's
-        return _district_csv(
-            request, large, programs=programs, period=period, school=school, dates_ignored=dates_ignored
-        )
-    page_schools = list(school_page.object_list)
+    filters = _filters(request, programs=running, schools=schools)
+    context = {
+        "tab": tab,
+        "filters": filters.form,
+        "period": filters.period,
+        "dates_ignored": exports.dates_ignored_note(filters.programs) if filters.dates_ignored else "",
+        "programs": filters.programs,
+        "chosen_school": filters.school,
+        "k": district.suppression_k,
+        "recommended": selectors.CASELOAD_RECOMMENDED,
+        # the CSV is prepared by a job (dashboard.exports.is_large), asked for with a POST
+        "csv_job": exports.is_large(*selectors.district_size(district)),
+    }
+    return DistrictPage(filters, schools, context)
+
+
+@district_admin_required
+def district(request):
+    """The district at a glance: the headline ITU figure, the programs, ITU outcomes, the month-by-month trend and
+    the newest stories, over the filters' programs, period and school. Its schools and coaches side by side are
+    the dashboard's two other pages (district_schools, district_coaches); the CSV holds all three.
+
+    Every figure is suppressed below k teachers: the district's (or the chosen school's) teachers in the programs.
+    """
+    page = _district_page(request, "overview")
+    programs, period, school = page.filters.programs, page.filters.period, page.filters.school
+    if request.GET.get("format") == "csv":  # every school and coach, not only a page's
+        return _district_csv(request, page.context["csv_job"], programs=programs, period=period, school=school,
+                             dates_ignored=page.filters.dates_ignored)  # fmt: skip
+    k = page.context["k"]
     levels = selectors.Levels(programs)
-    school_rows = selectors.school_figures(district, page_schools, programs=programs, period=period, levels=levels)
-    # The suppression group of the district-wide figures: the district's teachers in the programs, or the
-    # chosen school's (its row's group, the same count: selectors.population).
-    group = school_rows[0].group if school else selectors.population(programs=programs)
+    group = selectors.population(programs=programs, school=school)
     itu, itu_headline = selectors.itu_figures(levels.itu_rows(school), k=k, group=group)
     trend = selectors.trend(levels.month_rows(school), period, k=k, group=group)
-    # Each school's figures beside its ITU (itu_by_school keeps the rows' order).
-    per_school = list(zip(school_rows, selectors.itu_by_school(district, school_rows, levels), strict=True))
-    per_coach = selectors.coach_rows(
-        district, list(coach_page.object_list), programs=programs, period=period, school=school
-    )
     where = f"at {school.name}" if school else "across the district"
-    context = {
-        "filters": filters,
-        "period": period,
-        "dates_ignored": exports.dates_ignored_note(programs) if dates_ignored else "",
-        "programs": programs,
-        "chosen_school": school,
-        "any_school": schools.exists(),  # read by the filters: no query
-        "schools": per_school,
-        "school_rows": tables.school_rows(per_school),
-        "school_page": school_page,
-        "coaches": per_coach,
-        "coach_rows": tables.coach_rows(per_coach, warning=selectors.CASELOAD_WARNING),
-        "coach_page": coach_page,
-        "warning_size": selectors.CASELOAD_WARNING,
-        "recommended": selectors.CASELOAD_RECOMMENDED,
+    context = page.context | {
         "itu": itu,
         "itu_headline": itu_headline,
         "itu_chart": _itu_chart("itu", "Average ITU proficiency per indicator, baseline and latest (1–5)", itu),
         "itu_caption": f"{'School' if school else 'District'} average per indicator (1–5), baseline → latest",
         "trend": trend,
         "trend_chart": _trend_chart("trend", f"Coaching {where}, month by month", trend),
-        "stories": selectors.shared_stories(membership, school=school, programs=programs, period=period)[:3],
-        "k": k,
-        "csv_job": large,  # the CSV is prepared by a job (dashboard.exports.is_large), asked for with a POST
+        "stories": selectors.shared_stories(request.membership, school=school, programs=programs, period=period)[:3],
     }
     return render(request, "dashboard/district.html", context)
+
+
+@district_admin_required
+def district_schools(request):
+    """The district dashboard's schools side by side, ROWS_PAGE_SIZE a page (the same size and queries whatever
+    the district's size): each school's figures and the share of its teachers whose ITU rose, suppressed below k."""
+    page = _district_page(request, "schools")
+    programs, school = page.filters.programs, page.filters.school
+    district = request.membership.district
+    shown = [school] if school else selectors.program_schools(page.schools, programs)
+    school_page = Paginator(shown, ROWS_PAGE_SIZE).get_page(request.GET.get("schools"))
+    levels = selectors.Levels(programs)
+    figures = selectors.school_figures(
+        district, list(school_page.object_list), programs=programs, period=page.filters.period, levels=levels
+    )
+    # Each school's figures beside its ITU (itu_by_school keeps the rows' order).
+    per_school = list(zip(figures, selectors.itu_by_school(district, figures, levels), strict=True))
+    context = page.context | {
+        "schools": per_school,
+        "school_rows": tables.school_rows(per_school),
+        "school_page": school_page,
+        "any_school": page.schools.exists(),  # read by the filters: no query
+    }
+    return render(request, "dashboard/district_schools.html", context)
+
+
+@district_admin_required
+def district_coaches(request):
+    """The district dashboard's coaches, ROWS_PAGE_SIZE a page: each one's caseload against the recommended size,
+    contact, cycles, hours and standards coverage in the programs (at the chosen school), suppressed below k."""
+    page = _district_page(request, "coaches")
+    programs, school = page.filters.programs, page.filters.school
+    district = request.membership.district
+    coaches = selectors.district_coaches(district, programs=programs, school=school)
+    coach_page = Paginator(coaches, ROWS_PAGE_SIZE).get_page(request.GET.get("coaches"))
+    per_coach = selectors.coach_rows(
+        district, list(coach_page.object_list), programs=programs, period=page.filters.period, school=school
+    )
+    context = page.context | {
+        "coaches": per_coach,
+        "coach_rows": tables.coach_rows(per_coach, warning=selectors.CASELOAD_WARNING),
+        "coach_page": coach_page,
+        "warning_size": selectors.CASELOAD_WARNING,
+    }
+    return render(request, "dashboard/district_coaches.html", context)
 
 
 def _district_csv(request, large: bool, **filters):

@@ -209,6 +209,8 @@ MATRIX = {
     "dashboard:school": (LEADERS, "get", None),
     "dashboard:school#one": (LEADER_OBJECT, "get", lambda w: {"school_id": w.school.pk}),
     "dashboard:district": (ADMINS, "get", None),
+    "dashboard:district_schools": (ADMINS, "get", None),
+    "dashboard:district_coaches": (ADMINS, "get", None),
     "dashboard:district_stories": (ADMINS, "get", None),
     "dashboard:district_csv": (ADMINS, "post", None),  # each admin's own district's CSV, prepared by a job
     "dashboard:coach": (COACHES, "get", None),

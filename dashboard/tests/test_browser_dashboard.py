@@ -53,6 +53,8 @@ def test_it_passes_axe_on_danas_district_pages(cast, page, live_server):
     login(page, live_server, "dana@example.org")
     for url in (
         reverse("dashboard:district"),
+        reverse("dashboard:district_schools"),
+        reverse("dashboard:district_coaches"),
         reverse("dashboard:school", kwargs={"school_id": cast.school.pk}),
         reverse("dashboard:district_stories"),
         reverse("dashboard:data") + "?q=maria",
@@ -169,6 +171,8 @@ def test_it_passes_axe_on_every_dashboard_at_desktop_and_phone_widths(cast, page
         "paula@example.org": (reverse("dashboard:school"),),
         "dana@example.org": (
             reverse("dashboard:district"),
+            reverse("dashboard:district_schools"),
+            reverse("dashboard:district_coaches"),
             reverse("dashboard:shared_self_assessments"),
             reverse("dashboard:self_assessment", args=[assessment.pk]),
         ),

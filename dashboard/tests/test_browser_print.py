@@ -23,7 +23,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 # What the screen shows around the figures: the navigation bar (each role's own links and the shared ones),
 # the skip link, the buttons, the filters' Apply, the pagers' links, the footer.
 SCREEN_ONLY = ["Skip to main content", "Sign out", "Library", "Print report", "Download CSV", "Apply", "Previous",
-               "Next", "Cadence — coaching that keeps its rhythm"]  # fmt: skip
+               "Next", "Overview", "Cadence — coaching that keeps its rhythm"]  # fmt: skip
 NAVIGATION = {
     "coach@demo.cadence.test": ["Activities", "Calendar"],
     "principal@demo.cadence.test": ["Programs", "E-mail"],
@@ -48,10 +48,21 @@ DASHBOARDS = {  # (who, page, what the printed report must say)
     ),
     "district": (
         "admin@demo.cadence.test", reverse("dashboard:district"),
-        ["Cadence report", "Riverside Unified School District", "all schools",
+        ["Cadence report", "Riverside Unified School District", "District overview", "all schools",
          "Figures over fewer than 5 teachers are suppressed", "The headline", "Impactful technology use rose for",
-         "Month by month", "Schools", "Coaches", "page 1 of 2 of schools (1–25 of 30); download the CSV for all",
-         "page 1 of 2 of coaches (1–25 of 30)", "Stories of impact shared with the district"],
+         "Month by month", "Stories of impact shared with the district"],
+    ),
+    "district schools": (
+        "admin@demo.cadence.test", reverse("dashboard:district_schools"),
+        ["Cadence report", "Riverside Unified School District", "District schools", "all schools",
+         "Figures over fewer than 5 teachers are suppressed", "Lincoln Middle School", "ITU rose",
+         "page 1 of 2 of schools (1–25 of 30); download the CSV for all"],
+    ),
+    "district coaches": (
+        "admin@demo.cadence.test", reverse("dashboard:district_coaches"),
+        ["Cadence report", "Riverside Unified School District", "District coaches", "all schools",
+         "Figures over fewer than 5 teachers are suppressed", "Alexandra Montgomery-Okonkwo 1", "Caseload",
+         "page 1 of 2 of coaches (1–25 of 30); download the CSV for all"],
     ),
 }  # fmt: skip
 
@@ -77,7 +88,7 @@ def _pdf_text(reader: PdfReader) -> str:
 
 
 def test_it_prints_each_dashboard_as_a_report_of_one_or_two_pages(demo, page, live_server, tmp_path):
-    for dashboard, (email, url, labels) in DASHBOARDS.items():  # one demo district for the four
+    for dashboard, (email, url, labels) in DASHBOARDS.items():  # one demo district for them all
         page.context.clear_cookies()
         login(page, live_server, email, password="cadence-demo")  # noqa: S106 - the demo's published password
         page.goto(live_server.url + url)

@@ -15,6 +15,7 @@ from testing import factories as f
 
 pytestmark = pytest.mark.django_db
 DISTRICT, SCHOOL = reverse("dashboard:district"), reverse("dashboard:school")
+SCHOOLS, COACHES = reverse("dashboard:district_schools"), reverse("dashboard:district_coaches")
 IGNORED = "The dates chosen were ignored, as they do not make a valid period: this covers the school year of the "
 IGNORED += "programs so far."
 
@@ -42,6 +43,12 @@ def _covering(page: str) -> str:
     return page.split('<p class="small text-body-secondary no-print">Covering ')[1].split("</p>")[0]
 
 
+def _listed(client, query: dict | None = None) -> tuple[list, list]:
+    """The schools and the coaches the district dashboard's two lists show under the filters of `query`."""
+    schools, coaches = client.get(SCHOOLS, query or {}).context["schools"], client.get(COACHES, query or {}).context
+    return [row.school for row, _ in schools], [row.coach for row in coaches["coaches"]]
+
+
 def _csv(client, url: str, query: dict) -> list[str]:
     return client.get(url, {**query, "format": "csv"}).content.decode("utf-8-sig").splitlines()
 
@@ -64,8 +71,7 @@ def test_it_keeps_the_school_chosen_when_it_ignores_the_dates_and_says_so(client
     page = response.content.decode()
     assert message in page
     assert response.context["chosen_school"] == roosevelt
-    assert [row.school for row, _ in response.context["schools"]] == [roosevelt]
-    assert [row.coach for row in response.context["coaches"]] == [cast.bob]  # Alice has no teacher there
+    assert _listed(client, {"school": roosevelt.pk, **dates}) == ([roosevelt], [cast.bob])  # Alice: none there
     assert response.context["period"] == selectors.program_period([cast.program], timezone.localdate())
     assert IGNORED in _covering(page)
     assert "school: Roosevelt High. " + IGNORED in page  # the print header
@@ -99,7 +105,8 @@ def test_it_keeps_the_dates_chosen_when_it_refuses_the_school(client, cast, roos
     assert _covering(page).startswith("September 2026 to October 2026 (figures count whole months)")
     assert "ignored" not in _covering(page)
     assert "; all schools (filters with an error were ignored).</p>" in page  # the print header
-    assert len(response.context["schools"]) == 2  # all schools, the one refused left out
+    query = {"school": "999999", "start": "2026-09-10", "end": "2026-10-15"}
+    assert _listed(client, query)[0] == [cast.school, roosevelt]  # all schools, the one refused left out
 
 
 def test_it_says_nothing_was_ignored_when_the_filters_are_valid(client, cast):
@@ -121,13 +128,8 @@ def test_it_sets_side_by_side_the_schools_and_coaches_of_the_programs_chosen(cli
     f.MembershipFactory(user=carol, district=cast.district, role="coach")  # in no program
     client.force_login(cast.dana)
 
-    context = client.get(DISTRICT, {"program": pilot.pk}).context
-    assert [row.school for row, _ in context["schools"]] == [roosevelt]
-    assert [row.coach for row in context["coaches"]] == [cast.bob]
-
-    context = client.get(DISTRICT).context  # every running program
-    assert [row.school for row, _ in context["schools"]] == [cast.school, roosevelt]
-    assert [row.coach for row in context["coaches"]] == [cast.alice, cast.bob]
+    assert _listed(client, {"program": pilot.pk}) == ([roosevelt], [cast.bob])
+    assert _listed(client) == ([cast.school, roosevelt], [cast.alice, cast.bob])  # every running program
 
     lines = _csv(client, DISTRICT, {"program": pilot.pk})
     assert '"Washington Elementary"' not in "".join(lines) and '"Carol"' not in "".join(lines)
@@ -143,36 +145,34 @@ def test_it_keeps_a_school_and_a_coach_whose_teachers_were_coached_in_the_progra
     cast.program.coaches.remove(cast.bob)
     client.force_login(cast.dana)
 
-    context = client.get(DISTRICT).context
-    assert [row.school for row, _ in context["schools"]] == [cast.school, roosevelt]
-    assert [row.coach for row in context["coaches"]] == [cast.alice, cast.bob]
+    assert _listed(client) == ([cast.school, roosevelt], [cast.alice, cast.bob])
 
 
 def test_it_lists_only_the_coaches_with_teachers_at_the_school_chosen(client, cast, roosevelt):
     client.force_login(cast.dana)
 
-    response = client.get(DISTRICT, {"school": cast.school.pk})
+    response = client.get(COACHES, {"school": cast.school.pk})
 
     assert [row.coach for row in response.context["coaches"]] == [cast.alice]
     page = response.content.decode()
-    assert "<caption>School average per indicator (1–5), baseline → latest</caption>" in page
     assert "Each coach with teachers at Lincoln Middle School in the program shown, counting those teachers" in page
     assert "the standards (of 18) tagged on the 1:1 work with them (not the coach's school-wide work)" in page
+    assert "tagged on their 1:1 work in these programs and on their school-wide work" in client.get(COACHES).text
+    page = client.get(DISTRICT, {"school": cast.school.pk}).content.decode()
+    assert "<caption>School average per indicator (1–5), baseline → latest</caption>" in page
     assert "Coaching at Lincoln Middle School, month by month" in page
     page = client.get(DISTRICT).content.decode()
     assert "<caption>District average per indicator (1–5), baseline → latest</caption>" in page
-    assert "tagged on their 1:1 work in these programs and on their school-wide work" in page
 
 
 def test_it_says_why_no_school_or_coach_is_listed(client, cast):
     empty = f.ProgramFactory(district=cast.district, name="Empty program")
     client.force_login(cast.dana)
 
-    page = client.get(DISTRICT, {"program": empty.pk}).content.decode()
-
+    page = client.get(SCHOOLS, {"program": empty.pk}).content.decode()
     assert "No school takes part in the program shown yet." in page
-    assert "No coach works in the program shown yet." in page
     assert "No schools yet. Import your roster" not in page
+    assert "No coach works in the program shown yet." in client.get(COACHES, {"program": empty.pk}).text
 
 
 # --- stories of the school and period chosen ---------------------------------------------------------------

@@ -48,7 +48,7 @@ def test_it_hides_the_figures_of_a_coach_with_one_teacher(cast, client):
     figures = (alice.contacted, alice.cycles, alice.hours, alice.standards)
     assert [str(figure) for figure in figures] == ["fewer than 5"] * 4
     client.force_login(cast.dana)
-    row = client.get(reverse("dashboard:district")).content.decode().split('<th scope="row">Alice</th>')[1]
+    row = client.get(reverse("dashboard:district_coaches")).content.decode().split('<th scope="row">Alice</th>')[1]
     row = row.split("</tr>")[0]
     assert row.count("fewer than 5") == 4
 
@@ -100,7 +100,7 @@ def test_it_says_the_group_is_every_teacher_of_the_year_on_a_caseload_now_or_not
     assert "the school's teachers enrolled in the programs this year, whether or not still on a caseload" in page
     assert rule + " (on a caseload now or not)" in page  # the print header
     client.force_login(cast.dana)
-    page = " ".join(client.get(reverse("dashboard:district")).content.decode().split())
+    page = " ".join(client.get(reverse("dashboard:district_coaches")).content.decode().split())
     assert "every figure of a school or coach with 1 to 4 teachers in the programs this year" in page
     assert "a coach with 1 to 4 teachers in the programs this year (on the caseload now or not)" in page  # caption
 

@@ -116,9 +116,13 @@ def test_it_suppresses_every_leader_figure_in_every_filter_combination(
             query["school"] = chosen.pk
 
         client.force_login(cast.dana)
-        response = client.get(reverse("dashboard:district"), query)
-        assert response.status_code == 200
-        context = response.context
+        context = {}  # the district dashboard's three pages: the overview, its schools and its coaches
+        pages = {"district": ("filters", "itu", "itu_headline", "trend"), "district_schools": ("schools",),
+                 "district_coaches": ("coaches",)}  # fmt: skip
+        for name, shown in pages.items():
+            response = client.get(reverse(f"dashboard:{name}"), query)
+            assert response.status_code == 200
+            context |= {key: response.context[key] for key in shown}
         if "school" in context["filters"].errors:
             chosen = None  # a refused filter is shown with its error and left out; the others apply
         size = dict(zip([s.pk for s in schools], sizes, strict=True))
