@@ -147,7 +147,11 @@ class Enrollment(models.Model):
 
     class Meta:
         ordering = ["teacher__name"]
-        indexes = [models.Index(fields=["coach", "ends_on"])]
+        indexes = [
+            models.Index(fields=["coach", "ends_on"]),
+            # The coaches of a program, read from the index alone (dashboard.selectors.district_coaches).
+            models.Index(fields=["program", "coach"], name="enrollment_program_coach"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.teacher} with {self.coach}"

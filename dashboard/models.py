@@ -156,6 +156,9 @@ class EnrollmentRollup(models.Model):
         abstract = True
 
 
+COACH_FIGURES = ["teacher_id", "step_minutes", "reflection_minutes", "touchpoint_minutes", "cycles_completed"]
+
+
 class EnrollmentMonth(EnrollmentRollup, MonthFigures):
     """One enrollment's coaching in one calendar month (the first day of the month, server timezone)."""
 
@@ -165,7 +168,11 @@ class EnrollmentMonth(EnrollmentRollup, MonthFigures):
         constraints = [models.UniqueConstraint(fields=["enrollment", "month"], name="one_rollup_per_enrollment_month")]
         indexes = [
             models.Index(fields=["school_id", "month"]),
-            models.Index(fields=["coach", "month"]),
+            # A page of coaches' rows (selectors.coach_rows) read from the index alone; a coach's months too.
+            # (Key columns, not INCLUDE: SQLite, the embedded default, has no non-key columns.)
+            models.Index(
+                fields=["coach", "program_id", "month", *COACH_FIGURES], name="enrollment_month_coach_figures"
+            ),
             models.Index(fields=["program_id", "month"]),
             models.Index(fields=["teacher_id"]),  # level 2: a teacher's months (dashboard.services._level_two)
         ]

@@ -861,7 +861,7 @@ def district_size(district: District) -> tuple[int, int]:
     """The district's schools and coaches (2 counts over indexed rows, whatever the filters): at least as many as
     the rows of its dashboard's CSV, which lists the schools and coaches of the programs shown
     (`exports.is_large`)."""
-    coaches = scoping.district_rows(district, User).filter(membership__role=Role.COACH)
+    coaches = scoping.district_rows(district, Membership).filter(role=Role.COACH)
     return scoping.district_rows(district, School).count(), coaches.count()
 
 
