@@ -3,7 +3,7 @@ import datetime
 from django import forms
 
 from accounts.models import AuditEvent
-from config.forms import InlineRadios, Select, SingleLineField, SubmissionKeyMixin, read_choices_once
+from config.forms import DateInput, InlineRadios, Select, SingleLineField, SubmissionKeyMixin, read_choices_once
 from dashboard.models import DigestSetting
 from dashboard.services import after_today
 
@@ -51,8 +51,8 @@ class DashboardFilterForm(forms.Form):
 
     program = forms.ModelChoiceField(queryset=None, required=False, empty_label="All running programs", widget=Select)
     school = forms.ModelChoiceField(queryset=None, required=False, empty_label="All schools", widget=Select)
-    start = forms.DateField(label="From", required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label="To", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(label="From", required=False, widget=DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label="To", required=False, widget=DateInput(attrs={"type": "date"}))
 
     def __init__(self, *args, programs, schools=None, **kwargs):
         super().__init__(*args, **kwargs)

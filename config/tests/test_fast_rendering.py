@@ -7,7 +7,7 @@ from django import forms
 from django.template import engines
 from django.template.loaders.cached import Loader as CachedLoader
 
-from config.forms import InlineRadios, Select, SingleLineField, escaped
+from config.forms import DateInput, InlineRadios, Select, SingleLineField, escaped
 from config.templatetags.fields import as_field
 
 CHOICES = [("", "Choose"), ("1", "Ana <& Bo>"), ("2", 'Cy "the" coach')]
@@ -31,6 +31,19 @@ def test_it_leaves_option_groups_to_djangos_templates():
     field = forms.ChoiceField(choices=[("Group <1>", [("1", "one")])], widget=Select)
     html = field.widget.render("g", "1")
     assert '<optgroup label="Group &lt;1&gt;">' in html and '<option value="1" selected>one</option>' in html
+
+
+class _Dates(forms.Form):
+    plain = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}))
+    fast = forms.DateField(required=False, widget=DateInput(attrs={"type": "date", "class": "form-control"}))
+
+
+@pytest.mark.parametrize("value", [None, "2026-02-03", 'x"<&', ""])
+def test_it_writes_the_markup_of_djangos_date_input(value):
+    form = _Dates(None if value is None else {"plain": value, "fast": value})
+    fast = str(form["fast"])
+    assert fast.replace("fast", "plain") == str(form["plain"])
+    assert fast.startswith('<input type="date" name="fast"')
 
 
 def test_it_compiles_each_template_once_per_process():
