@@ -317,10 +317,11 @@ def school(request, school_id: int | None = None):
     membership = request.membership
     district = membership.district
     schools = scoping.schools(membership)
-    picker = SchoolPickerForm(request.GET or None, schools=schools)
-    if school_id is None and picker.is_valid():
-        school_id = picker.cleaned_data["school"].pk
-    visible = list(schools)  # read by the picker
+    if school_id is None and "school" in request.GET:  # without it the picker's form is not valid: not built
+        picker = SchoolPickerForm(request.GET, schools=schools)
+        if picker.is_valid():
+            school_id = picker.cleaned_data["school"].pk
+    visible = list(schools)  # read by the picker, when it was built
     school = scoping.summary_school(membership, school_id) if school_id else next(iter(visible), None)
     if school is None:
         return render(request, "dashboard/school.html", {"school": None})
@@ -356,7 +357,8 @@ def school(request, school_id: int | None = None):
         )  # fmt: skip
     context = {
         "school": school,
-        "picker": SchoolPickerForm(initial={"school": school}, schools=schools),
+        # shown only to a leader of several schools: a form built for one school would not be written
+        "picker": SchoolPickerForm(initial={"school": school}, schools=schools) if len(visible) > 1 else None,
         "several_schools": len(visible) > 1,
         "filters": filters,
         "period": period,
