@@ -31,6 +31,7 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass
 
+from django.db import connection
 from django.db.models import Avg, Count, Exists, F, FilteredRelation, OuterRef, Q, QuerySet, Subquery, Sum, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
@@ -315,15 +316,14 @@ def _school_month_figures(
 
 def _teachers_within(program_ids: list[int], school_id: int, period: Period, masks: dict[str, str]) -> dict[str, int]:
     """One school's distinct teachers whose TeacherYear `masks` (figure → mask) have a month of `period`, counted
-    from their rows (one or two per teacher; 1 query): what the grouped `COUNT(DISTINCT …)` per mask of
+    from their rows (one or two per teacher; 1 query, `_school_rows`): what the grouped `COUNT(DISTINCT …)` per mask of
     `_school_month_figures` gives for a page of schools, without building a filter per mask and year."""
     bits = period.month_bits()
-    years = TeacherYear.objects.filter(program_id__in=program_ids, school_id=school_id, year__in=list(bits))
+    where = f" AND year IN ({', '.join(['%s'] * len(bits))})"
+    columns = ("teacher", "year", *masks.values())
+    read = _school_rows(TeacherYear, columns, program_ids, school_id, where, list(bits)) if bits else []
     # A row per teacher and year: the teacher, the period's months of that year, then each mask; a set per figure.
-    rows = [
-        (teacher, bits[year], *values)
-        for teacher, year, *values in years.values_list("teacher_id", "year", *masks.values()).order_by()
-    ]
+    rows = [(teacher, bits[year], *values) for teacher, year, *values in read]
     return {key: len({row[0] for row in rows if row[i] & row[1]}) for i, key in enumerate(masks, start=2)}
 
 
@@ -353,11 +353,22 @@ SCHOOL_WIDE = (Activity.Kind.PRINCIPAL_MEETING, Activity.Kind.PLC, Activity.Kind
 
 
 def _school_wide(period: Period, school_ids: list[int]) -> dict[int, dict]:
-    rows = period.rollups(CoachMonth.objects.filter(school_id__in=school_ids, kind__in=SCHOOL_WIDE))
-    return {
-        row.pop("school_id"): row
-        for row in rows.values("school_id").annotate(m=Sum("minutes"), n=Sum("count")).order_by()
-    }
+    """Per school, the minutes (`m`) and count (`n`) of its school-wide work in `period` (1 query, read with a cursor
+    as `_school_rows` reads: a few sums, which the ORM takes longer to build than the index takes to give them;
+    none without schools)."""
+    if not school_ids:
+        return {}
+    quote, meta = connection.ops.quote_name, CoachMonth._meta
+    minutes, count = (quote(meta.get_field(name).column) for name in ("minutes", "count"))
+    months, params = _months_where(period)
+    schools, kinds = ", ".join(["%s"] * len(school_ids)), ", ".join(["%s"] * len(SCHOOL_WIDE))
+    sql = (
+        f"SELECT school_id, SUM({minutes}), SUM({count}) FROM {quote(meta.db_table)} "  # noqa: S608
+        f"WHERE kind IN ({kinds}) AND school_id IN ({schools}){months} GROUP BY school_id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*(kind.value for kind in SCHOOL_WIDE), *school_ids, *params])
+        return {school_id: {"m": m, "n": n} for school_id, m, n in cursor.fetchall()}
 
 
 @dataclass(frozen=True)
@@ -480,6 +491,61 @@ def month_sums(rows: QuerySet, period: Period) -> dict[datetime.date, dict]:
     return by_month
 
 
+def _school_rows(
+    model: type, columns: tuple[str, ...], program_ids: list[int], school_id: int, where: str = "", params=()
+):
+    """`columns` of the rows of a level-2 rollup `model` (SchoolMonth, SchoolITU, TeacherYear: one row per program and
+    school, and month, indicator or teacher) at one school in `program_ids`, and `where` (its `%s` are `params`): a
+    few dozen rows, read with a cursor (1 query) because the ORM takes longer to build and compile such a query than
+    the database takes to read it (~1 ms a query). Only identifiers from the model's metadata are formatted in;
+    every value is a parameter, and the column names are the models' (program_id, school_id and month are every
+    rollup's). No programs: no rows, without a query (as the ORM does)."""
+    if not program_ids:
+        return []
+    quote, meta = connection.ops.quote_name, model._meta
+    names = ", ".join(quote(meta.get_field(name).column) for name in columns)
+    ids = ", ".join(["%s"] * len(program_ids))
+    sql = f"SELECT {names} FROM {quote(meta.db_table)} WHERE program_id IN ({ids}) AND school_id = %s{where}"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*program_ids, school_id, *params])
+        return cursor.fetchall()
+
+
+def _months_where(period: Period) -> tuple[str, list]:
+    """The rollup rows of `period`'s months, as `Period.rollups` filters them, for `_school_rows`."""
+    adapt = connection.ops.adapt_datefield_value
+    return " AND month >= %s AND month <= %s", [adapt(period.first_month), adapt(period.end)]
+
+
+SCHOOL_MONTH_COLUMNS = ("coached", "step_minutes", "reflection_minutes", "touchpoint_minutes", "cycles_completed",
+                        "resolved", "plan_meetings", "visits", "debriefs")  # fmt: skip
+
+
+MONTH_SUM_KEYS = ("teachers", "minutes", "cycles_n", "resolved_n", "plan_meetings_n", "visits_n", "debriefs_n")
+
+
+def school_month_sums(levels: Levels, school: School, period: Period) -> dict[datetime.date, dict]:
+    """`month_sums(levels.month_rows(school), period)`, the same dict: at level 2 the school's SchoolMonth rows (one per
+    program and month) read with `_school_rows` and added up here (1 query); at level 1 `month_sums`."""
+    if levels.two is None:
+        return month_sums(levels.month_rows(school), period)
+    where, params = _months_where(period)
+    by_month: dict[datetime.date, dict] = {}
+    for month, coached, step, reflection, touchpoint, cycles, resolved, plans, visits, debriefs in _school_rows(
+        SchoolMonth, ("month", *SCHOOL_MONTH_COLUMNS), levels.two, school.pk, where, params
+    ):
+        sums = (coached, step + reflection + touchpoint, cycles, resolved, plans, visits, debriefs)
+        row = by_month.get(month)
+        if row is None:
+            by_month[month] = dict(zip(("month", *MONTH_SUM_KEYS), (month, *sums), strict=True))
+        else:
+            for key, value in zip(MONTH_SUM_KEYS, sums, strict=True):
+                row[key] += value
+    for row in by_month.values():  # the steps done, as month_sums adds them
+        row["steps"] = row["plan_meetings_n"] + row["visits_n"] + row["debriefs_n"]
+    return by_month
+
+
 def trend(rows: QuerySet | dict, period: Period, *, k: int | None, group: int | None = None) -> list[MonthFigures]:
     """The main figures month by month over `period`, from EnrollmentMonth or SchoolMonth `rows` (`Levels.month_rows`;
     one query) or their `month_sums` (none). With `k` None (the coach's own data) nothing is suppressed.
@@ -562,6 +628,28 @@ def itu_figures(rows: QuerySet, *, k: int, group: int | None = None) -> tuple[li
         return itu_change(rows, k=k, group=group), _enrollment_headline(rows, k=k, group=group)
     cells = _school_itu_cells(rows)
     headline = cells.pop(SchoolITU.HEADLINE, {})
+    return _itu_change(cells, k, group), _headline(headline.get("n") or 0, headline.get("rose") or 0, k=k, group=group)
+
+
+def school_itu_figures(levels: Levels, school: School, *, k: int, group: int) -> tuple[list[ITURow], ITUHeadline]:
+    """`itu_figures(levels.itu_rows(school), k=k, group=group)`: at level 2 the school's SchoolITU rows (one per program
+    and indicator) read with `_school_rows` and added up here as `_school_itu_cells` adds them (1 query)."""
+    if levels.two is None:
+        return itu_figures(levels.itu_rows(school), k=k, group=group)
+    keys = ("n", "ratings", "rose", *ITU_COLUMNS)
+    columns = ("teachers", "ratings", "rose", *ITU_COLUMNS.values())
+    cells: dict[str, dict] = {}
+    for indicator, *values in _school_rows(SchoolITU, ("indicator", *columns), levels.two, school.pk):
+        cell = cells.get(indicator)
+        if cell is None:
+            cells[indicator] = {"indicator": indicator, **dict(zip(keys, values, strict=True))}
+        else:
+            for key, value in zip(keys, values, strict=True):
+                cell[key] += value
+    headline = cells.pop(SchoolITU.HEADLINE, {})
+    for cell in cells.values():
+        if cell["ratings"]:
+            cell.update({key: cell[key] / cell["ratings"] for key in ITU_COLUMNS})
     return _itu_change(cells, k, group), _headline(headline.get("n") or 0, headline.get("rose") or 0, k=k, group=group)
 
 

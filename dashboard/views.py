@@ -330,7 +330,7 @@ def school(request, school_id: int | None = None):
     filters, programs, period, _, dates_ignored = _filters(request, programs=running)
     k = district.suppression_k
     levels = selectors.Levels(programs)
-    months = selectors.month_sums(levels.month_rows(school), period)
+    months = selectors.school_month_sums(levels, school, period)
     roster = selectors.school_roster(district, school, programs, today=today)
     [figures] = selectors.school_figures(
         district, [school], programs=programs, period=period, levels=levels, months=months,
@@ -338,7 +338,7 @@ def school(request, school_id: int | None = None):
     )  # fmt: skip
     group = figures.group  # the school's teachers: every figure below is over a part of them
     trend = selectors.trend(months, period, k=k, group=group)
-    itu, itu_headline = selectors.itu_figures(levels.itu_rows(school), k=k, group=group)
+    itu, itu_headline = selectors.school_itu_figures(levels, school, k=k, group=group)
     teachers = roster.teachers
     challenges, goals = selectors.school_challenges(district, school, programs, roster=roster, goals_group=group)
     engaged_percent = selectors.percent(figures.enrolled, teachers.rostered)
