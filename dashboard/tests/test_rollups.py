@@ -19,7 +19,7 @@ from accounts import scoping
 from coaching import services as coaching
 from coaching.models import Activity, Challenge, Enrollment, ITUIndicator, ITURating, Reflection, Step, Teacher
 from config import rollups
-from dashboard import services
+from dashboard import selectors, services
 from dashboard.models import (
     CoachMonth,
     CoachStandardMonth,
@@ -30,10 +30,10 @@ from dashboard.models import (
     SchoolMonth,
     TeacherYear,
 )
-from dashboard.tests.helpers import enroll
+from dashboard.tests.helpers import Status, enroll
 from districts import services as district_services
 from standards.models import Standard
-from testing.factories import challenge_at
+from testing.factories import challenge_at, day
 
 pytestmark = pytest.mark.django_db
 Kind = Step.Kind
@@ -484,3 +484,22 @@ def test_the_demo_districts_rollups_equal_a_rebuild(db):
     stored = (stored_enrollment_months(), stored_itu(), stored_coach(), stored_level_two())
     services.rollup_rebuild()
     assert stored == (stored_enrollment_months(), stored_itu(), stored_coach(), stored_level_two())
+
+
+def test_the_school_pages_cursor_reads_give_what_the_orm_reads_give(cast):
+    """`school_month_sums` and `school_itu_figures` read a school's level-2 rows with a cursor and add them up in
+    Python; they must give exactly `month_sums` and `itu_figures` over the same rows."""
+    for n, enrollment in enumerate(enroll(cast, 6, status=Status.REFLECT)):
+        scores = {indicator: (1 + n % 3, 2) for indicator in ITUIndicator.values}
+        coaching.itu_rate(enrollment=enrollment, phase="baseline", rated_on=day(-30), scores=scores)
+        later = {indicator: (3, 2 + n % 3) for indicator in ITUIndicator.values}
+        coaching.itu_rate(enrollment=enrollment, phase="end", rated_on=day(-2), scores=later)
+    levels = selectors.Levels([cast.program])
+    period = selectors.program_period([cast.program], timezone.localdate())
+    assert levels.two is not None
+
+    months = selectors.school_month_sums(levels, cast.school, period)
+    assert months and months == selectors.month_sums(levels.month_rows(cast.school), period)
+    itu = selectors.school_itu_figures(levels, cast.school, k=3, group=7)
+    assert itu[1].rated.value == 6
+    assert itu == selectors.itu_figures(levels.itu_rows(cast.school), k=3, group=7)
