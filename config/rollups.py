@@ -9,12 +9,15 @@ no module imports one above it. One listener per key: registering the same key a
 With no listener registered (an app configuration without `dashboard`) a change is a no-op.
 """
 
+import contextvars
 import datetime
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 
 from django.utils.module_loading import import_string
 
 _listeners: dict[str, str] = {}
+_batch: contextvars.ContextVar[dict | None] = contextvars.ContextVar("rollups_batch", default=None)
 
 
 def register(key: str, dotted_path: str) -> None:
@@ -52,8 +55,35 @@ def changed(
     enrollments, coaches = {int(i) for i in enrollment_ids if i}, {int(i) for i in coach_ids if i}
     if not (enrollments or coaches):
         return
+    if (batch := _batch.get()) is not None:
+        batch["enrollment_ids"] |= enrollments
+        batch["coach_ids"] |= coaches
+        for flag, value in (("ratings", ratings), ("activities", activities), ("tags", tags)):
+            batch[flag] = batch[flag] or value
+        return
     when = None if days is None else set(days)
     for dotted_path in list(_listeners.values()):
         import_string(dotted_path)(
             enrollment_ids=enrollments, coach_ids=coaches, days=when, ratings=ratings, activities=activities, tags=tags
         )
+
+
+@contextmanager
+def batched() -> Iterator[None]:
+    """Within the block, `changed(...)` only gathers the ids, and the listeners hear of them once, when the block
+    ends without an error: every change together, on every day (`days=None`), each flag True if any call's was.
+
+    For a bulk load that writes the same enrollments again and again through the services (the demo district:
+    its ~500 changes become one refresh). Use it inside the writing transaction, so the read model still
+    commits with the writes; a nested block joins the outer one. Nothing may read the rollups inside it.
+    """
+    if _batch.get() is not None:
+        yield
+        return
+    batch = {"enrollment_ids": set(), "coach_ids": set(), "ratings": False, "activities": False, "tags": False}
+    token = _batch.set(batch)
+    try:
+        yield
+    finally:
+        _batch.reset(token)
+    changed(**batch)

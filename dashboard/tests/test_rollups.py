@@ -405,6 +405,28 @@ def test_it_rolls_the_rollups_back_with_a_refused_write(cast):
     assert not EnrollmentMonth.objects.filter(enrollment=cast.enrollment).exists()
 
 
+def test_a_batch_refreshes_the_rollups_once_at_its_end_and_not_after_an_error(cast):
+    """`rollups.batched` (the demo's load): the writes inside it leave the read model alone until the block ends,
+    then one refresh makes it live; a block that fails refreshes nothing, and its transaction rolls back."""
+    world = World(cast)
+    before = stored_enrollment_months(), stored_itu(), stored_coach()
+    with transaction.atomic(), rollups.batched():
+        for operation in (("step", 0, 1, True, 3), ("activity", 0, Activity.Kind.TOUCHPOINT, 0), ("step", 1, 1, True, 3)):
+            world.run(operation)
+        with rollups.batched():  # a nested block joins the outer one
+            world.run(("itu", 0, "baseline", SCORES))
+        assert (stored_enrollment_months(), stored_itu(), stored_coach()) == before
+    assert stored_enrollment_months() != before[0] and stored_itu() != before[1]
+    assert_rollups_are_live()
+
+    stored = stored_enrollment_months()
+    with pytest.raises(RuntimeError), transaction.atomic(), rollups.batched():
+        world.run(("step", 0, 2, True, 3))
+        raise RuntimeError
+    assert stored_enrollment_months() == stored
+    assert_rollups_are_live()
+
+
 def test_it_takes_an_erased_teacher_out_of_the_school_rollups(cast):
     world = World(cast)
     for operation in (("step", 0, 1, True, 3), ("step", 1, 1, True, 3), ("itu", 0, "baseline", SCORES)):

@@ -1,6 +1,7 @@
 """`manage.py demo`: load the Riverside demo district, with coaching data dated around today.
 
-Every coaching record goes through coaching.services, so the demo obeys the same rules as the app.
+Every coaching record goes through coaching.services, so the demo obeys the same rules as the app; the read
+model hears of the load's changes once, at its end (`config.rollups.batched`), in the same transaction.
 """
 
 import datetime
@@ -649,6 +650,7 @@ class Command(BaseCommand):
             override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"),
             timezone.override(TZ),
             transaction.atomic(),
+            rollups.batched(),  # one refresh of the read model for the whole load, in its transaction
         ):
             if reset:
                 delete_demo()
