@@ -411,7 +411,8 @@ def test_a_batch_refreshes_the_rollups_once_at_its_end_and_not_after_an_error(ca
     world = World(cast)
     before = stored_enrollment_months(), stored_itu(), stored_coach()
     with transaction.atomic(), rollups.batched():
-        for operation in (("step", 0, 1, True, 3), ("activity", 0, Activity.Kind.TOUCHPOINT, 0), ("step", 1, 1, True, 3)):
+        writes = (("step", 0, 1, True, 3), ("activity", 0, Activity.Kind.TOUCHPOINT, 0), ("step", 1, 1, True, 3))
+        for operation in writes:
             world.run(operation)
         with rollups.batched():  # a nested block joins the outer one
             world.run(("itu", 0, "baseline", SCORES))
