@@ -944,16 +944,18 @@ def district_coaches(
     (a coach taken off a program keeps the year's figures of their ended caseload); with `school` too, only
     the coaches with a teacher of `school` enrolled in them. The filters are subqueries of the same query.
     """
-    coaches = scoping.district_rows(district, User).filter(membership__role=Role.COACH)
+    # Chosen among the district's coach memberships (one per user), each probed by the filters' subqueries: the
+    # page's count reads no user row, and its page reads the users by name until it has its rows.
+    memberships = scoping.district_rows(district, Membership).filter(role=Role.COACH)
     if programs is not None:
         ids = [p.pk for p in programs]
-        enrolled = Enrollment.objects.filter(coach=OuterRef("pk"), program__in=ids)
+        enrolled = Enrollment.objects.filter(coach=OuterRef("user"), program__in=ids)
         if school is not None:
-            coaches = coaches.filter(Exists(enrolled.filter(teacher__school=school)))
+            memberships = memberships.filter(Exists(enrolled.filter(teacher__school=school)))
         else:
-            named = Program.coaches.through.objects.filter(user=OuterRef("pk"), program__in=ids)
-            coaches = coaches.filter(Exists(named) | Exists(enrolled))
-    return coaches.order_by("full_name", "email")
+            named = Program.coaches.through.objects.filter(user=OuterRef("user"), program__in=ids)
+            memberships = memberships.filter(Exists(named) | Exists(enrolled))
+    return User.objects.filter(pk__in=memberships.values("user")).order_by("full_name", "email")
 
 
 def district_size(district: District) -> tuple[int, int]:
