@@ -303,10 +303,18 @@ def _school_month_figures(
         return result
     rows = period.rollups(SchoolMonth.objects.filter(program_id__in=program_ids, school_id__in=school_ids))
     result = {row.pop("school_id"): row for row in rows.values("school_id").annotate(**MONTH_SUMS).order_by()}
+    # A teacher has one TeacherYear row a year (and, at level 2, in one program only): within one year its rows are
+    # distinct teachers, counted without the sort a COUNT(DISTINCT …) takes (a period from August to December).
+    one_year = len(period.month_bits()) == 1
+
+    def teachers(mask: str) -> Count:
+        within = period.within(mask)
+        return Count("pk", filter=within) if one_year else Count("teacher", distinct=True, filter=within)
+
     counts = (
         TeacherYear.objects.filter(program_id__in=program_ids, school_id__in=school_ids)
         .values("school_id")
-        .annotate(**{key: Count("teacher", distinct=True, filter=period.within(mask)) for key, mask in masks.items()})
+        .annotate(**{key: teachers(mask) for key, mask in masks.items()})
         .order_by()
     )
     for row in counts:

@@ -520,3 +520,25 @@ def test_it_counts_the_rostered_teachers_and_those_in_running_programs_in_one_qu
     with django_assert_num_queries(1):
         teachers = selectors.school_teachers(cast.district, cast.school)
     assert (teachers.rostered, teachers.enrolled) == (cast.school.teachers.count(), 3)
+
+
+@pytest.mark.parametrize("start", [datetime.date(2025, 10, 1), datetime.date(2026, 8, 1)])
+def test_it_counts_a_page_of_schools_teachers_at_level_two_as_level_one_does(cast, start):
+    """Level 2 counts a page of schools' teachers from TeacherYear, a row per teacher and year: its rows within one
+    year, its distinct teachers over two. Either way the figures are level 1's (EnrollmentMonth). Over two years,
+    three teachers of four were coached, one in both years: four rows, which must not lift the k of 4."""
+    cast.district.suppression_k = 4
+    Program.objects.filter(pk=cast.program.pk).update(starts_on=datetime.date(2025, 8, 15))  # a two-year program
+    cast.program.refresh_from_db()
+    for n, enrollment in enumerate(enroll(cast, 3, status=Status.IMPLEMENT)):
+        challenge = enrollment.challenges.get()
+        for kind, days in list(zip(Step.ORDER, (-400, -399, -2), strict=True))[: n + 1]:
+            f.log(challenge, kind, days=days)
+    programs, period = [cast.program], selectors.Period(start, timezone.localdate())
+    level_one = selectors.Levels(programs)
+    level_one.two = None
+    [two] = selectors.school_figures(cast.district, [cast.school], programs=programs, period=period)
+    assert [two] == selectors.school_figures(
+        cast.district, [cast.school], programs=programs, period=period, levels=level_one
+    )
+    assert two.coaching_minutes.suppressed and two.group == 4
