@@ -49,8 +49,9 @@ run: $(VENV)/.runtime
 
 test: export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/cadence
 test: export REDIS_URL ?= redis://127.0.0.1:6379/0
+test: export TEST_WORKERS ?= 2
 test: install
-	$(VENV)/bin/pytest $(ARGS)
+	$(VENV)/bin/pytest --numprocesses=$(TEST_WORKERS) $(ARGS)
 
 # Every check runs even when an earlier one fails, so one run reports all the problems.
 LINT_CHECKS := "$(VENV)/bin/ruff check ." \

@@ -2,15 +2,40 @@
 owns the caseload, bob is the other coach), paula is its principal and dana the district admin;
 oscar (a coach) and olga (its admin) belong to another district and "should have no access"."""
 
+import os
 from types import SimpleNamespace
+from urllib.parse import urlsplit
 
 import pytest
+from django.conf import settings
+from django.test import override_settings
 
 from accounts.models import Role
 from testing import factories as f
 
 # The shared fixtures that leave the test process (a Celery worker, headless Chromium) and build data.
 pytest_plugins = ["testing.fixtures"]
+
+
+def _a_redis_database_per_test_process() -> None:
+    """Under pytest-xdist (`make test` runs two processes), process gwN uses Redis database N after REDIS_URL's, as
+    pytest-django gives it a test database of its own: a worker heartbeat one process's test deletes and waits for
+    is then never another's. (Celery messages are kept apart already: each worker test has a queue of its own.)"""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not (worker.startswith("gw") and settings.REDIS_URL):
+        return
+    url = urlsplit(settings.REDIS_URL)
+    database = (int(url.path.strip("/") or 0) + int(worker.removeprefix("gw"))) % 16
+    redis = url._replace(path=f"/{database}").geturl()
+    caches = {"default": {**settings.CACHES["default"], "LOCATION": redis}}
+    override_settings(REDIS_URL=redis, CELERY_BROKER_URL=redis, CACHES=caches).enable()  # for the whole run
+
+    from config.celery import app
+
+    app.conf.broker_url = redis
+
+
+_a_redis_database_per_test_process()
 
 
 @pytest.fixture(scope="session")
