@@ -23,7 +23,16 @@ from coaching.forms import (
     StoryForm,
 )
 from coaching.models import Activity, Challenge, ITUIndicator, Step
-from config.forms import form_errors, refusal_message, run_action, run_action_once, run_once, run_service
+from config.forms import (
+    form_errors,
+    page_key,
+    refusal_message,
+    run_action,
+    run_action_once,
+    run_once,
+    run_service,
+    to_keyed_page,
+)
 from config.sites import site_url
 
 Status = Challenge.Status
@@ -87,7 +96,9 @@ def teacher(request, teacher_id: int):
 @coach_record
 def challenge_new(request, teacher_id: int):
     enrollment = selectors.teacher_enrollment(request.user, teacher_id)
-    form = BrainstormForm(request.POST or None)
+    if keyed := to_keyed_page(request):
+        return keyed
+    form = BrainstormForm(request.POST or None, initial={"submission_key": page_key(request)})
     if form.is_valid() and (
         url := run_once(
             request, form, services.challenge_start, enrollment=enrollment, problems=form.cleaned_data["problems"],
@@ -169,7 +180,9 @@ def investigate(request, challenge_id: int):
 @coach_record
 def strategy_new(request, challenge_id: int):
     challenge = _challenge(request, challenge_id)
-    form = NewStrategyForm(request.POST or None)
+    if keyed := to_keyed_page(request):
+        return keyed
+    form = NewStrategyForm(request.POST or None, initial={"submission_key": page_key(request)})
     investigate_url = reverse("coaching:investigate", kwargs={"challenge_id": challenge.pk})
     if form.is_valid() and (
         url := run_once(
@@ -232,10 +245,12 @@ def step_new(request, challenge_id: int, kind: str):
     challenge = _challenge(request, challenge_id)
     if kind not in Step.Kind.values:
         raise Http404
-    data, initial = request.POST or None, {}
+    if keyed := to_keyed_page(request):
+        return keyed
+    data, initial = request.POST or None, {"submission_key": page_key(request)}
     # A posted form shows what was posted: the suggested values are the blank form's only.
     if data is None and challenge.status == Status.IMPLEMENT and (cycle := challenge.current_cycle):
-        initial = selectors.step_initial(challenge, cycle, kind, log="schedule" not in request.GET)
+        initial |= selectors.step_initial(challenge, cycle, kind, log="schedule" not in request.GET)
     form = StepForm(data, kind=kind, initial=initial)
     teacher_url = _teacher_url(challenge)
     if form.is_valid() and (
@@ -343,9 +358,13 @@ def activities(request):
 def activity_new(request, kind: str):
     if kind not in Activity.Kind.values:
         raise Http404
+    if keyed := to_keyed_page(request):
+        return keyed
     caseload = selectors.caseload(request.user)
     teacher_id = request.GET.get("teacher", "")
-    initial = {"enrollment": caseload.filter(teacher_id=teacher_id).first()} if teacher_id.isdigit() else {}
+    initial = {"submission_key": page_key(request)}
+    if teacher_id.isdigit():
+        initial["enrollment"] = caseload.filter(teacher_id=teacher_id).first()
     form = ActivityForm(
         request.POST or None, kind=kind, caseload=caseload, schools=request.membership.schools.all(), initial=initial
     )
@@ -372,7 +391,10 @@ def stories(request):
 
 @coach_required
 def story_new(request):
-    form = StoryForm(request.POST or None, caseload=selectors.caseload(request.user))
+    if keyed := to_keyed_page(request):
+        return keyed
+    initial = {"submission_key": page_key(request)}
+    form = StoryForm(request.POST or None, caseload=selectors.caseload(request.user), initial=initial)
     stories_url = reverse("coaching:stories")
     if form.is_valid() and (
         url := run_once(

@@ -16,7 +16,7 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, models, transaction
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponseRedirect
 from django.utils.functional import Promise
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
@@ -405,6 +405,15 @@ def page_key(request: HttpRequest) -> uuid.UUID | None:
         return uuid.UUID(request.GET.get("key", ""))
     except ValueError:
         return None
+
+
+def to_keyed_page(request: HttpRequest) -> HttpResponseRedirect | None:
+    """For a create page that keeps its submission key in its URL (`page_key`): on a GET without one, the redirect
+    to the same page with a new one (`with_new_key`); else None. Called after the view's access checks, so that who
+    may not see the page gets its 403 or 404, not a redirect; the form takes `page_key(request)` as its key."""
+    if request.method == "GET" and page_key(request) is None:
+        return HttpResponseRedirect(with_new_key(request))
+    return None
 
 
 def with_new_key(request: HttpRequest) -> str:

@@ -13,7 +13,7 @@ from accounts import scoping
 from accounts.models import Role
 from accounts.permissions import coach_required, district_admin_required, leader_required, role_required
 from coaching.models import ITUIndicator, Teacher
-from config.forms import landed_at, page_key, run_action, run_action_once, run_once, run_service, with_new_key
+from config.forms import landed_at, page_key, run_action, run_action_once, run_once, run_service, to_keyed_page
 from dashboard import digests, exports, selectors, services, tables
 from dashboard.charts import BarChart, Series
 from dashboard.forms import (
@@ -236,9 +236,9 @@ def _growth_chart(key: str, which: str, assessments: list, rows) -> BarChart:
 def self_assessment_new(request):
     """Safe to send twice, Back after saving then Save included: its key is in the page's URL (config.forms.page_key),
     so it is saved once, and both land on My growth."""
+    if keyed := to_keyed_page(request):
+        return keyed
     key = page_key(request)
-    if key is None and request.method == "GET":
-        return redirect(with_new_key(request))
     today = timezone.localdate()  # the district's (accounts.middleware)
     form = SelfAssessmentForm(
         request.POST or None, standards=Standard.objects.order_by("code"), today=today,

@@ -5,13 +5,13 @@ from django.utils import timezone
 from accounts import scoping
 from accounts.models import District
 from coaching.models import GradeBand, Program, Strategy, Teacher, Tool
-from config.forms import ChoiceOfRead, ModelForm, Select, SingleLineField, read_choices_once
+from config.forms import ChoiceOfRead, ModelForm, Select, SingleLineField, SubmissionKeyMixin, read_choices_once
 from districts import selectors, services
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-class ProgramForm(forms.Form):
+class ProgramForm(SubmissionKeyMixin, forms.Form):
     name = SingleLineField(max_length=200, help_text="For example “2026–27 instructional technology coaching”.")
     starts_on = forms.DateField(label="Starts on", widget=DATE)
     ends_on = forms.DateField(label="Ends on", widget=DATE)
@@ -124,7 +124,7 @@ class ConfirmForm(forms.Form):
     """Nothing to fill in: posting it (with its CSRF token) confirms; a refusal shows as its error."""
 
 
-class LibraryForm(ModelForm):
+class LibraryForm(SubmissionKeyMixin, ModelForm):
     def __init__(self, *args, district: District, **kwargs):
         super().__init__(*args, **kwargs)
         self.district = district

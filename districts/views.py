@@ -4,6 +4,9 @@ District admins change them; coaches and principals may read programs and the li
 (DESIGN.md, "programs, schools, roster, library"). Another district's object is a 404.
 """
 
+from collections.abc import Callable
+from typing import Any
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -18,7 +21,7 @@ from accounts.permissions import district_admin_required, leader_required, role_
 from coaching.forms import LibraryFilterForm
 from coaching.models import Enrollment, Goal, Program, Strategy, Tool
 from coaching.selectors import CASELOAD_WARNING, library_search
-from config.forms import run_service
+from config.forms import page_key, run_once, run_service, to_keyed_page
 from districts import selectors, services, tables
 from districts.forms import (
     AssignForm,
@@ -67,13 +70,34 @@ def programs(request):
     return render(request, "district/programs.html", context)
 
 
+def _save(request, form, service, *, new: bool, landing: str, success: Callable[[Any], str], **kwargs) -> str | None:
+    """Save `form` through `service(**kwargs)`: where to go next, or None when the service refused (the form then
+    carries why). A new item is saved once per render of its page (`run_once`: a double submit, or Save after Back,
+    lands where the first did); an edit is saved as it is."""
+    if new:
+        return run_once(
+            request, form, service, landing=lambda saved: landing, conflict=landing, success=success, **kwargs
+        )
+    if saved := run_service(form, service, **kwargs):
+        messages.success(request, success(saved))
+        return landing
+    return None
+
+
 def _program_form(request, program: Program | None):
-    form = ProgramForm(request.POST or None, district=request.membership.district, program=program)
-    if form.is_valid():
-        saved = run_service(form, services.program_save, actor=request.user, program=program, **form.cleaned_data)
-        if saved:
-            messages.success(request, f"Program “{saved}” saved.")
-            return redirect("district:programs")
+    if program is None and (keyed := to_keyed_page(request)):
+        return keyed
+    form = ProgramForm(
+        request.POST or None, district=request.membership.district, program=program,
+        initial={"submission_key": page_key(request)},
+    )  # fmt: skip
+    if form.is_valid() and (
+        url := _save(
+            request, form, services.program_save, new=program is None, landing=reverse("district:programs"),
+            success=lambda saved: f"Program “{saved}” saved.", actor=request.user, program=program, **form.cleaned_data,
+        )
+    ):  # fmt: skip
+        return redirect(url)
     title = f"Edit {program}" if program else "New program"
     return _form_page(request, form, title=title, submit="Save program", cancel=reverse("district:programs"))
 
@@ -292,13 +316,19 @@ def library(request):
 
 
 def _library_form(request, form_class, service, item, noun: str):
+    if item is None and (keyed := to_keyed_page(request)):
+        return keyed
     district = request.membership.district
-    form = form_class(request.POST or None, instance=item, district=district)
-    if form.is_valid():
-        saved = run_service(form, service, actor=request.user, **{noun: item}, **form.cleaned_data)
-        if saved:
-            messages.success(request, f"“{saved}” saved in the library.")
-            return redirect("district:library")
+    initial = {"submission_key": page_key(request)}
+    form = form_class(request.POST or None, instance=item, district=district, initial=initial)
+    if form.is_valid() and (
+        url := _save(
+            request, form, service, new=item is None, landing=reverse("district:library"),
+            success=lambda saved: f"“{saved}” saved in the library.", actor=request.user, **{noun: item},
+            **form.cleaned_data,
+        )
+    ):  # fmt: skip
+        return redirect(url)
     title = f"Edit “{item}”" if item else f"New {noun}"
     return _form_page(request, form, title=title, submit=f"Save {noun}", cancel=reverse("district:library"))
 

@@ -9,7 +9,17 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.tests.test_permission_matrix import MATRIX, OK
-from coaching.models import Activity, Challenge, Cycle, ImpactStory, ITURating, Reflection, Step, StrategyCandidate
+from coaching.models import (
+    Activity,
+    Challenge,
+    Cycle,
+    ImpactStory,
+    ITURating,
+    Reflection,
+    Step,
+    StrategyCandidate,
+    Tool,
+)
 from config.forms import ALREADY_SAVED
 from testing.factories import challenge_at
 from testing.fixtures import SUBMISSION_KEY, form_on, post_twice_at_once
@@ -103,6 +113,29 @@ def test_it_says_a_second_send_was_already_saved(client, cast):
     assert rows.count() == 1
 
 
+KEYED_IN_URL = [step, touchpoint, activity, story, challenge]
+
+
+@pytest.mark.parametrize("create", KEYED_IN_URL, ids=[create.__name__ for create in KEYED_IN_URL])
+def test_it_saves_once_when_back_brings_the_form_again_after_a_save(client, cast, create):
+    """Save, Back, Save: every page is no-store, so Back fetches the form again, and its key (in the page's URL) is
+    the first render's: the second Save lands where the first did, with nothing saved twice."""
+    client.force_login(cast.alice)
+    (url, data), rows, landing = create(cast, client)
+    before = rows.count()
+    first = client.post(url, data)
+
+    back = client.get(url)
+    key = SUBMISSION_KEY.search(back.content.decode()).group(1)
+    second = client.post(url, {**data, "submission_key": [key]}, follow=True)
+
+    assert back.status_code == 200 and [key] == data["submission_key"]
+    assert rows.count() == before + 1
+    landing = landing() if callable(landing) else landing
+    assert first["Location"] == landing and second.redirect_chain == [(landing, 302)]
+    assert ALREADY_SAVED in second.content.decode()
+
+
 @pytest.mark.parametrize("create", [step, cycle, challenge], ids=["step", "cycle", "challenge"])
 def test_it_settles_two_forms_racing_for_one_thing_in_the_database(client, cast, create):
     """Two tabs (two renders, two keys) saving the one step of a kind, the next cycle, the open challenge: the
@@ -135,13 +168,6 @@ def test_it_saves_a_refused_form_once_it_is_corrected_with_the_same_key(client, 
 # --- every create page: its key survives Back ----------------------------------------------------------------------
 
 CREATE_PAGES = sorted(name for name, (_, method, _) in MATRIX.items() if name.endswith("_new") and method == "get")
-# Their key is drawn at each render: every page is no-store, so Back after a save fetches the form again with a new
-# key, and Save saves twice (a step is saved once all the same: one of each kind per cycle). To move to
-# config.forms.page_key, as the self-assessment did; then the last test below fails, and the name leaves the list.
-DRAWN_AT_EACH_RENDER = {"coaching:activity_new", "coaching:challenge_new", "coaching:step_new", "coaching:story_new",
-                        "coaching:strategy_new"}  # fmt: skip
-NO_KEY_YET = {"district:program_new", "district:strategy_new", "district:tool_new"}  # docs/reliability.md
-NOT_YET = DRAWN_AT_EACH_RENDER | NO_KEY_YET
 
 
 def _keys_opened_and_back(client, cast, name) -> tuple:
@@ -158,17 +184,20 @@ def _keys_opened_and_back(client, cast, name) -> tuple:
     return tuple(key and key.group(1) for key in keys)  # None: the page's form carries no key
 
 
-@pytest.mark.parametrize("name", [name for name in CREATE_PAGES if name not in NOT_YET])
+@pytest.mark.parametrize("name", CREATE_PAGES)
 def test_every_create_page_keeps_its_key_when_back_fetches_it_again(client, cast, name):
     """Save, Back (the page fetched again), Save: the same key both times, so the second Save lands on the first."""
     opened, back = _keys_opened_and_back(client, cast, name)
     assert opened is not None and back == opened
 
 
-@pytest.mark.parametrize("name", sorted(NOT_YET))
-def test_the_create_pages_not_yet_keyed_in_their_url_are_the_known_ones(client, cast, name):
-    """The known gap (docs/reliability.md), checked rather than skipped: these pages give Back a new key (or none).
-    A page moved to page_key fails here until it leaves NOT_YET; a new page that forgets it fails the test above."""
-    assert name in CREATE_PAGES
-    opened, back = _keys_opened_and_back(client, cast, name)
-    assert opened is None or back != opened, f"{name} keeps its key now: take it off NOT_YET"
+def test_it_saves_a_library_tool_once_through_save_back_save(client, cast):
+    """The district admin's create pages keep their key in their URL too: a tool saved, Back, Save is one tool."""
+    client.force_login(cast.dana)
+    url, data = form_on(client, reverse("district:tool_new"), name="Padlet", url="https://padlet.com")
+    first = client.post(url, data)
+    second = client.post(url, form_on(client, url, name="Padlet", url="https://padlet.com")[1], follow=True)
+
+    assert first["Location"] == reverse("district:library")
+    assert second.redirect_chain == [(reverse("district:library"), 302)] and ALREADY_SAVED in second.content.decode()
+    assert Tool.objects.filter(name="Padlet").count() == 1

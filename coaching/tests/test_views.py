@@ -232,7 +232,7 @@ def test_it_shows_notes_escaped(client, cast):
 def test_it_logs_a_touchpoint_with_its_default_tag(client, cast):
     client.force_login(cast.alice)
     url = reverse("coaching:activity_new", kwargs={"kind": "touchpoint"})
-    page = client.get(url, {"teacher": cast.teacher.pk}).content.decode()
+    page = client.get(url, {"teacher": cast.teacher.pk}, follow=True).content.decode()  # to its keyed URL
     assert "(ticked: <strong>2D</strong>)" in page
     response = client.post(
         url, {"enrollment": cast.enrollment.pk, "channel": "hallway", "held_on": timezone.localdate(), "minutes": 5,

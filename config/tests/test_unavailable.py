@@ -64,7 +64,7 @@ def test_it_answers_503_to_a_write_and_keeps_nothing_half_saved(browser, cast):
 
     _assert_unavailable(response)
     assert not Activity.objects.exists()
-    assert browser.get(url).status_code == 200  # and it recovers as soon as the database is back
+    assert browser.get(url, follow=True).status_code == 200  # and it recovers as soon as the database is back
 
 
 def test_it_answers_503_when_the_session_cannot_be_saved_on_the_way_out(browser, cast, settings):

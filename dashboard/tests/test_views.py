@@ -207,7 +207,7 @@ def test_it_offers_only_the_coachs_own_caseload(client, cast):
     bobs = enroll(cast, 1, coach=cast.bob)[0]
     client.force_login(cast.alice)
 
-    page = client.get(reverse("coaching:story_new")).content.decode()
+    page = client.get(reverse("coaching:story_new"), follow=True).content.decode()  # to its keyed URL
     response = client.post(reverse("coaching:story_new"), {"enrollment": bobs.pk, "title": "x", "story": "y",
                                                              "told_on": "2026-11-02"})  # fmt: skip
 
