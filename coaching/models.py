@@ -7,6 +7,7 @@ from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from accounts.models import NO_ENROLLMENT, District, Reach, School
+from config import rollups
 
 MAX_MINUTES = 8 * 60
 
@@ -30,10 +31,16 @@ class EnrollmentQuerySet(models.QuerySet):
     def end(self, day: datetime.date) -> int:
         """Take these enrollments off their caseloads on `day` (never before they started); returns how many.
 
-        The one write that ends an enrollment, for the district admin's "end" and "move" and for the
-        role, school and sign-in changes of accounts.services.
+        The one write that ends an enrollment, for the district admin's "end" and "move", the roster's leavers and
+        the role, school and sign-in changes of accounts.services; it tells the read model (config.rollups), which
+        counts who is on a caseload, in the caller's transaction.
         """
-        return self.update(ends_on=Greatest(models.F("starts_on"), models.Value(day, output_field=models.DateField())))
+        ids = list(self.values_list("pk", flat=True))
+        ended = self.model._default_manager.filter(pk__in=ids).update(
+            ends_on=Greatest(models.F("starts_on"), models.Value(day, output_field=models.DateField()))
+        )
+        rollups.changed(enrollment_ids=ids)
+        return ended
 
 
 class LibraryQuerySet(models.QuerySet):

@@ -339,6 +339,30 @@ class TeacherYear(models.Model):
         return f"Teacher {self.teacher_id} in {self.year} (program {self.program_id})"
 
 
+class ProgramTeacher(models.Model):
+    """A teacher enrolled in a program (ended enrollments included), their school, whether they are on one of its
+    caseloads now (an enrollment not ended) and the latest coaching contact of those enrollments: the schools page
+    counts its participation from these rows, one per teacher, instead of every enrollment joined with its teacher
+    (dashboard.selectors._participation). Whether the program itself is over is read with the program."""
+
+    reach = Reach(district="school__district", school="school")
+
+    program_id = models.IntegerField()
+    school = models.ForeignKey("accounts.School", on_delete=models.CASCADE, related_name="+")
+    # Erasing the teacher erases their rows (CASCADE), in the same statement as their enrollments'.
+    teacher = models.ForeignKey("coaching.Teacher", on_delete=models.CASCADE, related_name="+")
+    on_caseload = models.BooleanField(default=False)
+    last_contact_on = models.DateField(null=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["program_id", "teacher"], name="one_program_teacher")]
+        # A page of schools' participation read from the index alone (key columns: SQLite has no INCLUDE).
+        indexes = [models.Index(fields=["program_id", "school", "on_caseload", "last_contact_on"])]
+
+    def __str__(self) -> str:
+        return f"Teacher {self.teacher_id} in program {self.program_id}"
+
+
 class AnyBit(models.Lookup):
     """`mask__anybit=bits`: the month mask has a month of `bits` (what `selectors.Period.within` asks of every
     TeacherYear mask; a lookup compiles in a third of the time of `F(mask).bitand(bits) > 0`)."""

@@ -64,6 +64,7 @@ from dashboard.models import (
     DataExport,
     EnrollmentITU,
     EnrollmentMonth,
+    ProgramTeacher,
     SchoolITU,
     SchoolMonth,
     TeacherYear,
@@ -129,10 +130,6 @@ def current_enrollments(district: District, today: datetime.date) -> QuerySet[En
 
 def current_programs(district: District, today: datetime.date) -> QuerySet[Program]:
     return scoping.district_rows(district, Program).running(today)
-
-
-def _by_school(rows) -> dict[int, dict]:
-    return {row.pop("at_school"): row for row in rows}
 
 
 # --- the period a dashboard covers ------------------------------------------------------------------
@@ -335,26 +332,30 @@ def _teachers_within(program_ids: list[int], school_id: int, period: Period, mas
     return {key: len({row[0] for row in rows if row[i] & row[1]}) for i, key in enumerate(masks, start=2)}
 
 
-def _participation(enrollments: QuerySet[Enrollment], today: datetime.date) -> dict[int, dict]:
-    """Per school: teachers on a caseload now, and how many had coaching contact lately.
+def _participation(
+    programs: list[Program], school_ids: list[int], today: datetime.date, *, one_row_per_teacher: bool
+) -> dict[int, dict]:
+    """Per school: its teachers in `programs` (ended enrollments included: the suppression group), those on a
+    caseload now, and how many of them had coaching contact lately (1 query).
 
-    `last_contact_on` is kept by the services that log a done step, a reflection or a touchpoint, so
-    both figures read the enrollments only, whatever the number of steps. (`school_roster` counts the same
+    Read from ProgramTeacher (a row per program and teacher, kept from the enrollments and the `last_contact_on`
+    the services that log contact keep), so the figures cost the same whatever the number of steps; a teacher
+    counted once across programs, by their rows (`one_row_per_teacher`: `level_two` holds) or distinct. On a
+    caseload: coaching.models.active_enrollment, the program's end read here. (`school_roster` counts the same
     figures for one school from its teachers' enrollments.)
     """
-    on_caseload = active_enrollment()
+    open_programs = [p.pk for p in programs if p.ends_on >= today]
+    on_caseload = Q(on_caseload=True, program_id__in=open_programs)
     recent = on_caseload & Q(last_contact_on__gte=today - datetime.timedelta(days=ACTIVE_DAYS))
     contacted = on_caseload & Q(last_contact_on__gte=today - datetime.timedelta(days=CONTACT_DAYS))
-    return _by_school(
-        enrollments.values(at_school=F("teacher__school"))
-        .annotate(
-            group=Count("teacher", distinct=True),  # the school's teachers, ended enrollments included
-            enrolled=Count("teacher", distinct=True, filter=on_caseload),
-            active=Count("teacher", distinct=True, filter=recent),
-            contacted=Count("teacher", distinct=True, filter=contacted),
-        )
-        .order_by()
-    )
+
+    def teachers(within: Q | None = None) -> Count:
+        return Count("pk", filter=within) if one_row_per_teacher else Count("teacher", distinct=True, filter=within)
+
+    rows = ProgramTeacher.objects.filter(program_id__in=[p.pk for p in programs], school_id__in=school_ids)
+    figures = {"group": None, "enrolled": on_caseload, "active": recent, "contacted": contacted}
+    counted = rows.values("school_id").annotate(**{key: teachers(q) for key, q in figures.items()}).order_by()
+    return {row.pop("school_id"): row for row in counted}
 
 
 SCHOOL_WIDE = (Activity.Kind.PRINCIPAL_MEETING, Activity.Kind.PLC, Activity.Kind.STORY)
@@ -406,8 +407,8 @@ def school_figures(
     participation: dict | None = None,
 ) -> list[SchoolFigures]:
     """Participation, cadence, coaching time, steps by kind, cycles and resolved challenges per school,
-    suppressed; from the rollups (level 2 when `level_two` allows) and the enrollments, in 5 queries whatever
-    the number of steps (4 given `months`, 3 given `participation` too).
+    suppressed; from the rollups (level 2 when `level_two` allows; participation from ProgramTeacher), in 5 queries
+    whatever the number of steps (4 given `months`, 3 given `participation` too).
 
     `programs` (default: the running ones) and `period` (default: their school year) narrow the figures.
     `levels`: `Levels(programs)` when the caller has it; `months`: the `month_sums` of `levels.month_rows` at
@@ -422,8 +423,7 @@ def school_figures(
     levels = levels or Levels(programs)
     program_ids, school_ids = [p.pk for p in programs], [s.pk for s in schools]
     if participation is None:
-        enrollments = Enrollment.objects.filter(program__in=program_ids, teacher__school__in=school_ids).order_by()
-        participation = _participation(enrollments, today)
+        participation = _participation(programs, school_ids, today, one_row_per_teacher=levels.two is not None)
     else:
         [school_id] = school_ids
         participation = {school_id: participation}

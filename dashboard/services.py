@@ -12,7 +12,7 @@ from django.contrib.admin.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import connection, models, transaction
-from django.db.models import Count, DateField, F, Model, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import Count, DateField, F, Max, Model, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import TruncDate, TruncMonth
 from django.utils import timezone
 
@@ -49,6 +49,7 @@ from dashboard.models import (
     EnrollmentCadence,
     EnrollmentITU,
     EnrollmentMonth,
+    ProgramTeacher,
     SchoolITU,
     SchoolMonth,
     TeacherYear,
@@ -312,10 +313,30 @@ MONTH_COLUMNS = (
     *EnrollmentMonth.FIGURES,
 )
 CADENCE_COLUMNS = ("enrollment_id", "plan_to_visit", "visit_to_debrief")
+PROGRAM_TEACHER_COLUMNS = ("program_id", "teacher_id", "school_id", "on_caseload", "last_contact_on")
 ITU_COLUMNS = (
     "enrollment_id", "indicator", "program_id", "coach_id", "school_id", "teacher_id",
     "baseline_frequency", "baseline_proficiency", "latest_frequency", "latest_proficiency",
 )  # fmt: skip
+
+
+def _program_teachers(enrollments: QuerySet[Enrollment]) -> list[ProgramTeacher]:
+    """The ProgramTeacher rows of these enrollments' programs and teachers (give all of a teacher's enrollments in a
+    program): on a caseload while one of them has not ended, with the latest contact of those not ended (1 query).
+    The rule of an active enrollment is coaching.models.active_enrollment; the program's end is read with it."""
+    not_ended = Q(ends_on__isnull=True)
+    rows = (
+        enrollments.values("program_id", "teacher_id", school_id=F("teacher__school"))
+        .annotate(not_ended=Count("pk", filter=not_ended), last_contact_on=Max("last_contact_on", filter=not_ended))
+        .order_by()
+    )
+    return [
+        ProgramTeacher(
+            program_id=row["program_id"], teacher_id=row["teacher_id"], school_id=row["school_id"],
+            on_caseload=row["not_ended"] > 0, last_contact_on=row["last_contact_on"],
+        )
+        for row in rows
+    ]  # fmt: skip
 
 
 def _write_changes(
@@ -382,9 +403,11 @@ def rollup_refresh(
     standards tags unless `tags` is False; from their raw rows (config.rollups calls it).
 
     Runs in the caller's transaction. Only rows that differ are written, and level 2 (per school) is
-    recomputed for the schools, months and teachers whose level-1 rows changed. An id whose rows are gone
-    (erased) simply leaves no rollup. Logging an untagged step: 7 queries (3 of them writes), and one write more
-    when it changes the days between its cycle's steps (EnrollmentCadence: a visit or a debrief done).
+    recomputed for the schools, months and teachers whose level-1 rows changed, as are the ProgramTeacher rows of
+    their teachers (who is on a caseload, and their last contact). An id whose rows are gone (erased) simply leaves
+    no rollup. Logging an untagged step: 9 queries (3 of them writes), and one write more when it changes the days
+    between its cycle's steps (EnrollmentCadence: a visit or a debrief done), one more when it moves the teacher's
+    last contact.
     """
     if enrollment_ids:
         enrollments = Enrollment.objects.filter(pk__in=enrollment_ids)
@@ -399,6 +422,11 @@ def rollup_refresh(
         itu = ratings and _write_changes(
             EnrollmentITU, ITU_COLUMNS, 2, EnrollmentITU.objects.filter(enrollment__in=enrollment_ids),
             _enrollment_itu(enrollments),
+        )  # fmt: skip
+        teachers = Enrollment.objects.filter(pk__in=enrollment_ids).values("teacher")
+        _write_changes(
+            ProgramTeacher, PROGRAM_TEACHER_COLUMNS, 2, ProgramTeacher.objects.filter(teacher__in=teachers),
+            _program_teachers(Enrollment.objects.filter(teacher__in=teachers)),
         )  # fmt: skip
         _level_two(months)
         _school_itu({row[ITU_SCHOOL_AT] for row in itu or ()})
@@ -541,7 +569,7 @@ def rollup_rebuild(*, batch: int = 2000) -> dict[str, int]:
     """
     models = (
         EnrollmentMonth, EnrollmentCadence, EnrollmentITU, CoachMonth, CoachStandardMonth, SchoolMonth, TeacherYear,
-        SchoolITU,
+        SchoolITU, ProgramTeacher,
     )  # fmt: skip
     for model in models:
         model.objects.all().delete()
@@ -552,6 +580,7 @@ def rollup_rebuild(*, batch: int = 2000) -> dict[str, int]:
         EnrollmentMonth.objects.bulk_create(months, batch_size=5000)
         EnrollmentCadence.objects.bulk_create(cadence, batch_size=5000)
         EnrollmentITU.objects.bulk_create(_enrollment_itu(chunk), batch_size=5000)
+    ProgramTeacher.objects.bulk_create(_program_teachers(Enrollment.objects.all()), batch_size=5000)
     CoachMonth.objects.bulk_create(_coach_months(None), batch_size=5000)
     CoachStandardMonth.objects.bulk_create(_coach_standard_months(None), batch_size=5000)
     school_ids = set(EnrollmentMonth.objects.values_list("school_id", flat=True).distinct())

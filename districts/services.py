@@ -207,8 +207,11 @@ def caseload_assign(*, actor: User, program: Program, coach: User, teachers: Ite
         raise ValidationError(
             {"teachers": f"Already on a caseload in this program: {_names(enrolled)}. Move them instead."}
         )
-    enrollments = [Enrollment(program=program, coach=coach, teacher=t, starts_on=today) for t in teachers]
-    return Enrollment.objects.bulk_create(enrollments)
+    enrollments = Enrollment.objects.bulk_create(
+        [Enrollment(program=program, coach=coach, teacher=t, starts_on=today) for t in teachers]
+    )
+    rollups.changed(enrollment_ids=[enrollment.pk for enrollment in enrollments])  # they are on a caseload now
+    return enrollments
 
 
 def enrollment_closed(enrollment: Enrollment) -> str:

@@ -21,6 +21,7 @@ from coaching.models import (
     Teacher,
     Tool,
 )
+from config import rollups
 from config.forms import next_moves
 
 Status = Challenge.Status
@@ -102,6 +103,13 @@ class EnrollmentFactory(factory.django.DjangoModelFactory):
     coach = factory.SubFactory(UserFactory)
     teacher = factory.SubFactory(TeacherFactory)
     starts_on = factory.LazyFunction(lambda: timezone.localdate() - datetime.timedelta(days=30))
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs) -> Enrollment:
+        """Saved, and the read model told, as the services that put a teacher on a caseload do."""
+        enrollment = super()._create(model_class, *args, **kwargs)
+        rollups.changed(enrollment_ids=[enrollment.pk])
+        return enrollment
 
 
 class ToolFactory(factory.django.DjangoModelFactory):

@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from accounts import scoping
+from accounts import services as account_services
 from coaching import services as coaching
 from coaching.models import Activity, Challenge, Enrollment, ITUIndicator, ITURating, Reflection, Step, Teacher
 from config import rollups
@@ -26,6 +27,7 @@ from dashboard.models import (
     EnrollmentCadence,
     EnrollmentITU,
     EnrollmentMonth,
+    ProgramTeacher,
     SchoolITU,
     SchoolMonth,
     TeacherYear,
@@ -226,12 +228,31 @@ def stored_level_two() -> tuple[set, set, set]:
     return set(months), set(years), set(itu)
 
 
+def live_program_teachers() -> set[tuple]:
+    """Each teacher's place in each program, from their enrollments: on a caseload while one has not ended, and the
+    latest contact of those."""
+    places: dict[tuple, list] = {}
+    for enrollment in Enrollment.objects.select_related("teacher"):
+        place = places.setdefault((enrollment.program_id, enrollment.teacher_id, enrollment.teacher.school_id), [])
+        if enrollment.ends_on is None:
+            place.append(enrollment.last_contact_on)
+    return {
+        (*key, bool(contacts), max((day for day in contacts if day), default=None)) for key, contacts in places.items()
+    }
+
+
+def stored_program_teachers() -> set[tuple]:
+    columns = ("program_id", "teacher_id", "school_id", "on_caseload", "last_contact_on")
+    return set(ProgramTeacher.objects.values_list(*columns))
+
+
 def assert_rollups_are_live() -> None:
     assert stored_enrollment_months() == live_enrollment_months()
     assert stored_cadence() == live_cadence()
     assert stored_itu() == live_itu()
     assert stored_coach() == live_coach()
     assert stored_level_two() == live_level_two()
+    assert stored_program_teachers() == live_program_teachers()
 
 
 # --- the operations a property test draws ---------------------------------------------------------
@@ -248,6 +269,8 @@ OPERATIONS = st.one_of(
     st.tuples(st.just("activity"), st.integers(-1, 3), st.sampled_from(Activity.Kind.values), st.integers(-200, 0)),
     st.tuples(st.just("itu"), st.integers(0, 3), st.sampled_from(ITURating.Phase.values), scores),
     st.tuples(st.just("move"), st.integers(0, 3)),
+    st.tuples(st.just("end"), st.integers(0, 3)),  # off the caseload…
+    st.tuples(st.just("assign"), st.integers(0, 3)),  # …and back on it, with a new enrollment
     st.tuples(st.just("erase"), st.integers(0, 3)),
 )
 
@@ -337,6 +360,12 @@ class World:
             self.enrollments[i] = district_services.enrollment_move(
                 actor=self.cast.dana, enrollment=enrollment, coach=other
             )
+        elif name == "end" and (enrollment := self.enrollment(i)):
+            district_services.enrollment_end(actor=self.cast.dana, enrollment=enrollment)
+        elif name == "assign" and (enrollment := self.enrollment(i)) and enrollment.ends_on is not None:
+            [self.enrollments[i]] = district_services.caseload_assign(
+                actor=self.cast.dana, program=enrollment.program, coach=enrollment.coach, teachers=[enrollment.teacher]
+            )
         elif name == "erase" and (enrollment := self.enrollment(i)):
             services.teacher_erase(
                 actor=self.cast.dana, teacher=enrollment.teacher, confirmation=enrollment.teacher.name
@@ -375,6 +404,23 @@ def test_the_migration_fills_each_enrollments_cadence_as_the_refresh_keeps_it(ca
     importlib.import_module("dashboard.migrations.0012_enrollment_cadence").fill(apps, None)
 
     assert stored_cadence() == kept
+
+
+def test_the_migration_fills_each_teachers_place_in_a_program_as_the_refresh_keeps_it(cast):
+    import importlib
+
+    from django.apps import apps
+
+    world = World(cast)
+    for operation in (("step", 0, 1, True, 3), ("move", 1), ("end", 2), ("activity", 3, Activity.Kind.TOUCHPOINT, 0)):
+        world.run(operation)
+    kept = stored_program_teachers()
+    assert kept == live_program_teachers() and len(kept) == 5
+    ProgramTeacher.objects.all().delete()
+
+    importlib.import_module("dashboard.migrations.0014_program_teacher").fill(apps, None)
+
+    assert stored_program_teachers() == kept
 
 
 def test_it_rebuilds_the_rollups_with_a_command_and_a_task(cast, capsys):
@@ -504,9 +550,10 @@ def test_the_demo_districts_rollups_equal_a_rebuild(db):
     """The demo writes through the services (and tells the read model when it backdates a challenge): its
     rollups are the ones a rebuild from the raw rows gives."""
     call_command("demo")
-    stored = (stored_enrollment_months(), stored_itu(), stored_coach(), stored_level_two())
+    stored = (stored_enrollment_months(), stored_itu(), stored_coach(), stored_level_two(), stored_program_teachers())
     services.rollup_rebuild()
-    assert stored == (stored_enrollment_months(), stored_itu(), stored_coach(), stored_level_two())
+    rebuilt = (stored_enrollment_months(), stored_itu(), stored_coach(), stored_level_two(), stored_program_teachers())
+    assert stored == rebuilt
 
 
 def test_the_school_pages_cursor_reads_give_what_the_orm_reads_give(cast):
@@ -526,3 +573,29 @@ def test_the_school_pages_cursor_reads_give_what_the_orm_reads_give(cast):
     itu = selectors.school_itu_figures(levels, cast.school, k=3, group=7)
     assert itu[1].rated.value == 6
     assert itu == selectors.itu_figures(levels.itu_rows(cast.school), k=3, group=7)
+
+
+def test_every_way_off_a_caseload_changes_who_the_schools_page_counts(cast):
+    """ProgramTeacher (the schools page's participation) follows the enrollments however they end: the admin's end
+    and move (the property test above), a roster that says the teacher has gone, and a coach's account switched
+    off; the live figures say who is still on a caseload."""
+    from districts.tests.test_roster import SCHOOLS
+    from testing.roster_files import oneroster, run_import, user
+
+    cast.district.suppression_k = 1
+    world = World(cast)  # alice's two teachers and maria, bob's two
+
+    def on_caseload() -> int:
+        [figures] = selectors.school_figures(cast.district, [cast.school], programs=[cast.program])
+        return figures.enrolled.value
+
+    assert on_caseload() == 5
+    leaver = world.enrollments[2].teacher  # one of bob's
+    Teacher.objects.filter(pk=leaver.pk).update(sourced_id="t-2")
+    run_import(cast.district, oneroster(SCHOOLS, [user("t-2", status="tobedeleted")]))
+    assert_rollups_are_live()
+    assert on_caseload() == 4
+
+    account_services.member_set_active(actor=cast.dana, membership=cast.alice.membership, active=False)
+    assert_rollups_are_live()
+    assert on_caseload() == 1

@@ -12,6 +12,7 @@ from accounts.models import Role
 from coaching import selectors as coaching_selectors
 from coaching import services
 from coaching.models import Activity, Challenge, ChallengeCategory, Enrollment, Goal, ITUIndicator, Program, Step
+from config import rollups
 from dashboard import selectors
 from dashboard.models import EnrollmentITU
 from dashboard.selectors import Figure, count, suppress
@@ -227,6 +228,7 @@ def test_the_school_page_counts_its_roster_and_challenges_as_the_selectors_do(ca
     for n, enrollment in enumerate(enroll(cast, 12, status=Status.CLOSED)):
         ended = today - datetime.timedelta(days=1) if n % 5 == 4 else None
         Enrollment.objects.filter(pk=enrollment.pk).update(last_contact_on=contacts[n % 4], ends_on=ended)
+        rollups.changed(enrollment_ids=[enrollment.pk])  # as the services that log contact or end one do
         enrollment.challenges.update(goal=goals[n % 3])
         if n % 3 == 0:
             challenge_at(cast, Status.IDENTIFY, enrollment=enrollment)  # an open one besides
