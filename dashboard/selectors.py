@@ -29,6 +29,7 @@ a district with one school and two coaches should keep that in mind.
 import calendar
 import datetime
 from collections import defaultdict
+from collections.abc import Sized
 from dataclasses import dataclass
 
 from django.db import connection
@@ -730,11 +731,14 @@ def _headline(rated: int, rose: int, *, k: int, group: int | None) -> ITUHeadlin
 
 def population(*, programs: list[Program], school: School | None = None) -> int:
     """The teachers enrolled in `programs` (at `school`), ended enrollments included: the suppression
-    group of the figures computed over all of them (a district's or a school's trend and ITU)."""
-    enrollments = Enrollment.objects.filter(program__in=[p.pk for p in programs])
+    group of the figures computed over all of them (a district's or a school's trend and ITU). Counted from
+    ProgramTeacher (a row per program and teacher) over its index: its rows when there is one program, else
+    distinct teachers (1 query)."""
+    rows = ProgramTeacher.objects.filter(program_id__in=[p.pk for p in programs])
     if school is not None:
-        enrollments = enrollments.filter(teacher__school=school)
-    return enrollments.aggregate(n=Count("teacher", distinct=True))["n"]
+        rows = rows.filter(school=school)
+    teachers = Count("pk") if len(programs) == 1 else Count("teacher", distinct=True)
+    return rows.aggregate(n=teachers)["n"]
 
 
 @dataclass(frozen=True)
@@ -966,12 +970,11 @@ def district_coaches(
     return User.objects.filter(pk__in=memberships.values("user")).order_by("full_name", "email")
 
 
-def district_size(district: District) -> tuple[int, int]:
-    """The district's schools and coaches (2 counts over indexed rows, whatever the filters): at least as many as
-    the rows of its dashboard's CSV, which lists the schools and coaches of the programs shown
-    (`exports.is_large`)."""
-    coaches = scoping.district_rows(district, Membership).filter(role=Role.COACH)
-    return scoping.district_rows(district, School).count(), coaches.count()
+def district_size(district: District, schools: Sized) -> tuple[int, int]:
+    """The district's schools and coaches: at least as many as the rows of its dashboard's CSV, which lists the
+    schools and coaches of the programs shown (`exports.is_large`). `schools`: the district's schools, read
+    already (the filters read them); the coaches are counted over indexed rows (1 query, whatever the filters)."""
+    return len(schools), scoping.district_rows(district, Membership).filter(role=Role.COACH).count()
 
 
 def program_schools(schools: QuerySet[School], programs: list[Program]) -> QuerySet[School]:

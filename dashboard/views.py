@@ -406,7 +406,7 @@ def _district_page(request, tab: str) -> DistrictPage:
         "k": district.suppression_k,
         "recommended": selectors.CASELOAD_RECOMMENDED,
         # the CSV is prepared by a job (dashboard.exports.is_large), asked for with a POST
-        "csv_job": exports.is_large(*selectors.district_size(district)),
+        "csv_job": exports.is_large(*selectors.district_size(district, schools)),
     }
     return DistrictPage(filters, schools, context)
 
@@ -449,7 +449,11 @@ def district_schools(request):
     page = _district_page(request, "schools")
     programs, school = page.filters.programs, page.filters.school
     district = request.membership.district
-    shown = [school] if school else selectors.program_schools(page.schools, programs)
+    if school:
+        shown = [school]
+    else:  # among the schools the filters read, by name: the programs' (1 query for any page)
+        taking_part = set(selectors.program_schools(page.schools, programs).values_list("pk", flat=True))
+        shown = [s for s in page.schools if s.pk in taking_part]
     school_page = Paginator(shown, ROWS_PAGE_SIZE).get_page(request.GET.get("schools"))
     levels = selectors.Levels(programs)
     figures = selectors.school_figures(
@@ -461,7 +465,7 @@ def district_schools(request):
         "schools": per_school,
         "school_rows": tables.school_rows(per_school),
         "school_page": school_page,
-        "any_school": page.schools.exists(),  # read by the filters: no query
+        "any_school": bool(page.schools),  # read by the filters: no query
     }
     return render(request, "dashboard/district_schools.html", context)
 
