@@ -5,6 +5,7 @@ from django.db import models
 from django.utils import timezone
 
 from accounts.models import NO_ENROLLMENT, District, Reach
+from coaching.models import Activity
 from standards.models import SelfAssessment
 
 
@@ -230,12 +231,7 @@ class CoachMonth(CoachWork):
     minutes = models.PositiveIntegerField(default=0)
 
     class Meta:
-        indexes = [
-            models.Index(fields=["coach", "month"]),
-            # A page of schools' school-wide work (dashboard.selectors._school_wide) read from the index alone:
-            # its rows of a school lie scattered over the table (key columns, not INCLUDE: SQLite has none).
-            models.Index(fields=["school_id", "kind", "month", "minutes", "count"]),
-        ]
+        indexes = [models.Index(fields=["coach", "month"])]
 
     def __str__(self) -> str:
         return f"Coach {self.coach_id} {self.kind} in {self.month:%Y-%m}"
@@ -285,6 +281,27 @@ class CoachSelfAssessment(SelfAssessment):
 # program. A teacher belongs to one school, so distinct-teacher counts add up across schools exactly;
 # across months they do not (hence TeacherYear's month masks), nor across programs that share a teacher
 # (dashboard.selectors.level_two then falls back to the rows above).
+
+
+class SchoolWideMonth(models.Model):
+    """One school's school-wide work (KINDS: principal meetings, PLCs, stories) in one month, by all its coaches:
+    the sums of its CoachMonth rows of those kinds. The schools page reads a row per school and month
+    (dashboard.selectors._school_wide), not one per coach, kind and month."""
+
+    KINDS = (Activity.Kind.PRINCIPAL_MEETING, Activity.Kind.PLC, Activity.Kind.STORY)
+
+    reach = Reach(district="school__district", school="school")
+
+    school = models.ForeignKey("accounts.School", on_delete=models.CASCADE, related_name="+")
+    month = models.DateField()
+    count = models.PositiveIntegerField(default=0)
+    minutes = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["school", "month"], name="one_school_wide_month")]
+
+    def __str__(self) -> str:
+        return f"School {self.school_id}'s school-wide work in {self.month:%Y-%m}"
 
 
 class SchoolMonth(MonthFigures):

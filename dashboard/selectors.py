@@ -59,7 +59,6 @@ from coaching.models import (
 )
 from coaching.selectors import CONTACT_DAYS
 from dashboard.models import (
-    CoachMonth,
     CoachSelfAssessment,
     CoachStandardMonth,
     DataExport,
@@ -68,6 +67,7 @@ from dashboard.models import (
     ProgramTeacher,
     SchoolITU,
     SchoolMonth,
+    SchoolWideMonth,
     TeacherYear,
 )
 from standards.models import SelfAssessmentRating, Standard
@@ -359,25 +359,22 @@ def _participation(
     return {row.pop("school_id"): row for row in counted}
 
 
-SCHOOL_WIDE = (Activity.Kind.PRINCIPAL_MEETING, Activity.Kind.PLC, Activity.Kind.STORY)
-
-
 def _school_wide(period: Period, school_ids: list[int]) -> dict[int, dict]:
-    """Per school, the minutes (`m`) and count (`n`) of its school-wide work in `period` (1 query, read with a cursor
-    as `_school_rows` reads: a few sums, which the ORM takes longer to build than the index takes to give them;
-    none without schools)."""
+    """Per school, the minutes (`m`) and count (`n`) of its school-wide work in `period`, from SchoolWideMonth (1
+    query, read with a cursor as `_school_rows` reads: two sums over a row per school and month, which the ORM takes
+    longer to build than the index takes to give them; none without schools)."""
     if not school_ids:
         return {}
-    quote, meta = connection.ops.quote_name, CoachMonth._meta
-    minutes, count = (quote(meta.get_field(name).column) for name in ("minutes", "count"))
+    quote, meta = connection.ops.quote_name, SchoolWideMonth._meta
+    minutes, count, school = (quote(meta.get_field(name).column) for name in ("minutes", "count", "school"))
     months, params = _months_where(period)
-    schools, kinds = ", ".join(["%s"] * len(school_ids)), ", ".join(["%s"] * len(SCHOOL_WIDE))
+    schools = ", ".join(["%s"] * len(school_ids))
     sql = (
-        f"SELECT school_id, SUM({minutes}), SUM({count}) FROM {quote(meta.db_table)} "  # noqa: S608
-        f"WHERE kind IN ({kinds}) AND school_id IN ({schools}){months} GROUP BY school_id"
+        f"SELECT {school}, SUM({minutes}), SUM({count}) FROM {quote(meta.db_table)} "  # noqa: S608
+        f"WHERE {school} IN ({schools}){months} GROUP BY {school}"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*(kind.value for kind in SCHOOL_WIDE), *school_ids, *params])
+        cursor.execute(sql, [*school_ids, *params])
         return {school_id: {"m": m, "n": n} for school_id, m, n in cursor.fetchall()}
 
 

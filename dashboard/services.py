@@ -52,6 +52,7 @@ from dashboard.models import (
     ProgramTeacher,
     SchoolITU,
     SchoolMonth,
+    SchoolWideMonth,
     TeacherYear,
 )
 from standards.models import SelfAssessment, SelfAssessmentRating, Standard
@@ -365,21 +366,45 @@ def _delete_keys(rows: QuerySet, fields: tuple[str, ...], keys: set[tuple]) -> N
         rows.filter(doomed).delete()
 
 
-def _replace_changed(old: QuerySet, new: list[Model], columns: tuple[str, ...]) -> None:
+def _replace_changed(old: QuerySet, new: list[Model], columns: tuple[str, ...]) -> set[tuple]:
     """Make `old` equal `new` in a table with no unique key (CoachMonth, CoachStandardMonth): delete the old
     rows that `new` does not have as they are, insert the new rows that `old` does not have; no write when
-    they are equal (logging an untagged step changes no coach's row)."""
+    they are equal (logging an untagged step changes no coach's row). Returns the rows deleted and inserted, as
+    tuples of `columns`."""
     after = {tuple(getattr(row, column) for column in columns): row for row in new}
-    kept, doomed = set(), []
+    kept, doomed = set(), {}
     for pk, *values in old.values_list("pk", *columns):
         if (row := tuple(values)) in after and row not in kept:
             kept.add(row)
         else:
-            doomed.append(pk)
+            doomed[pk] = row
     if doomed:
         old.model.objects.filter(pk__in=doomed).delete()
     if added := [row for values, row in after.items() if values not in kept]:
         old.model.objects.bulk_create(added)
+    return set(doomed.values()) | (after.keys() - kept)
+
+
+def _school_wide_months(keys: set[tuple[int, datetime.date]] | None = None) -> None:
+    """Make SchoolWideMonth the sums of the CoachMonth rows of its kinds, at these (school, month) keys (None: at
+    every one): 1 query to read, 1 to upsert, and 1 more to delete the keys no work is left at."""
+    if keys == set():
+        return
+    rows = CoachMonth.objects.filter(kind__in=SchoolWideMonth.KINDS, school_id__isnull=False)
+    if keys is not None:
+        where = Q()
+        for school_id, month in keys:
+            where |= Q(school_id=school_id, month=month)
+        rows = rows.filter(where)
+    sums = rows.values("school_id", "month").annotate(count=Sum("count"), minutes=Sum("minutes")).order_by()
+    new = [SchoolWideMonth(**row) for row in sums]
+    if keys is not None:
+        _delete_keys(
+            SchoolWideMonth.objects.all(), ("school_id", "month"), keys - {(r.school_id, r.month) for r in new}
+        )
+    SchoolWideMonth.objects.bulk_create(
+        new, update_conflicts=True, unique_fields=("school", "month"), update_fields=("count", "minutes")
+    )
 
 
 # Where a rollup row's tuple (the columns above) holds its month, school and teacher.
@@ -439,7 +464,11 @@ def rollup_refresh(
         if work is not None:
             rows &= Q(month__in=months) & (Q(enrollment__in=work) | Q(enrollment=None))
         if activities:
-            _replace_changed(CoachMonth.objects.filter(rows), _coach_months(coaches, months, work), COACH_MONTH_COLUMNS)
+            work_rows = _coach_months(coaches, months, work)
+            changed = _replace_changed(CoachMonth.objects.filter(rows), work_rows, COACH_MONTH_COLUMNS)
+            kind, school, month = (COACH_MONTH_COLUMNS.index(c) for c in ("kind", "school_id", "month"))
+            wide = {(row[school], row[month]) for row in changed if row[kind] in SchoolWideMonth.KINDS and row[school]}
+            _school_wide_months(wide)
         if tags:
             _replace_changed(
                 CoachStandardMonth.objects.filter(rows),
@@ -569,7 +598,7 @@ def rollup_rebuild(*, batch: int = 2000) -> dict[str, int]:
     """
     models = (
         EnrollmentMonth, EnrollmentCadence, EnrollmentITU, CoachMonth, CoachStandardMonth, SchoolMonth, TeacherYear,
-        SchoolITU, ProgramTeacher,
+        SchoolITU, ProgramTeacher, SchoolWideMonth,
     )  # fmt: skip
     for model in models:
         model.objects.all().delete()
@@ -582,6 +611,7 @@ def rollup_rebuild(*, batch: int = 2000) -> dict[str, int]:
         EnrollmentITU.objects.bulk_create(_enrollment_itu(chunk), batch_size=5000)
     ProgramTeacher.objects.bulk_create(_program_teachers(Enrollment.objects.all()), batch_size=5000)
     CoachMonth.objects.bulk_create(_coach_months(None), batch_size=5000)
+    _school_wide_months()
     CoachStandardMonth.objects.bulk_create(_coach_standard_months(None), batch_size=5000)
     school_ids = set(EnrollmentMonth.objects.values_list("school_id", flat=True).distinct())
     school_rollups_refresh(school_ids | set(EnrollmentITU.objects.values_list("school_id", flat=True).distinct()))

@@ -30,6 +30,7 @@ from dashboard.models import (
     ProgramTeacher,
     SchoolITU,
     SchoolMonth,
+    SchoolWideMonth,
     TeacherYear,
 )
 from dashboard.tests.helpers import Status, enroll
@@ -246,6 +247,20 @@ def stored_program_teachers() -> set[tuple]:
     return set(ProgramTeacher.objects.values_list(*columns))
 
 
+def live_school_wide() -> set[tuple]:
+    """Each school's school-wide work per month (count, minutes), from the activities."""
+    sums: dict[tuple, list] = defaultdict(lambda: [0, 0])
+    for activity in Activity.objects.filter(kind__in=SchoolWideMonth.KINDS, school__isnull=False):
+        cell = sums[(activity.school_id, _month(activity.held_on))]
+        cell[0] += 1
+        cell[1] += activity.minutes
+    return {(*key, count, minutes) for key, (count, minutes) in sums.items()}
+
+
+def stored_school_wide() -> set[tuple]:
+    return set(SchoolWideMonth.objects.values_list("school_id", "month", "count", "minutes"))
+
+
 def assert_rollups_are_live() -> None:
     assert stored_enrollment_months() == live_enrollment_months()
     assert stored_cadence() == live_cadence()
@@ -253,6 +268,7 @@ def assert_rollups_are_live() -> None:
     assert stored_coach() == live_coach()
     assert stored_level_two() == live_level_two()
     assert stored_program_teachers() == live_program_teachers()
+    assert stored_school_wide() == live_school_wide()
 
 
 # --- the operations a property test draws ---------------------------------------------------------
@@ -421,6 +437,23 @@ def test_the_migration_fills_each_teachers_place_in_a_program_as_the_refresh_kee
     importlib.import_module("dashboard.migrations.0014_program_teacher").fill(apps, None)
 
     assert stored_program_teachers() == kept
+
+
+def test_the_migration_fills_each_schools_school_wide_work_as_the_refresh_keeps_it(cast):
+    import importlib
+
+    from django.apps import apps
+
+    world = World(cast)
+    for day, kind in enumerate((Activity.Kind.PLC, Activity.Kind.STORY, Activity.Kind.PLC, Activity.Kind.PD)):
+        world.run(("activity", -1, kind, -40 * day))  # two months with a PLC; PD is not school-wide work
+    kept = stored_school_wide()
+    assert kept == live_school_wide() and len(kept) == 3
+    SchoolWideMonth.objects.all().delete()
+
+    importlib.import_module("dashboard.migrations.0015_school_wide_month").fill(apps, None)
+
+    assert stored_school_wide() == kept
 
 
 def test_it_rebuilds_the_rollups_with_a_command_and_a_task(cast, capsys):
