@@ -254,6 +254,30 @@ class CoachStandardMonth(CoachWork):
         return f"Coach {self.coach_id} {self.standard_id} in {self.month:%Y-%m}"
 
 
+class CoachStandardYear(models.Model):
+    """In which months of a calendar year a coach's tagged work in a program (`program_id`; None: their school-wide
+    work, which belongs to no program) exercised a standard: bit m-1 of `months` is month m (January: 1), from their
+    CoachStandardMonth rows. The district's coaches page counts the standards each coach exercised over any months
+    from a few dozen rows per coach (dashboard.selectors.coach_rows), whatever the number of steps."""
+
+    reach = Reach(district="coach__membership__district", coach="coach", enrollment=NO_ENROLLMENT, figures=True)
+
+    coach = models.ForeignKey(  # indexed first in the index below
+        settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
+    )
+    program_id = models.IntegerField(null=True)
+    standard = models.ForeignKey("standards.Standard", on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    months = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        # A page of coaches' standards read from the index alone (key columns: SQLite has no INCLUDE).
+        indexes = [models.Index(fields=["coach", "year", "program_id", "standard", "months"])]
+
+    def __str__(self) -> str:
+        return f"Coach {self.coach_id} {self.standard_id} in {self.year} (program {self.program_id})"
+
+
 class CoachSelfAssessment(SelfAssessment):
     """A coach's self-assessment as scoping sees it: `standards` (the bottom layer) cannot name a Reach,
     so this proxy says how its rows reach the coach, the district, and the district admin's audience."""
@@ -382,7 +406,7 @@ class ProgramTeacher(models.Model):
 
 class AnyBit(models.Lookup):
     """`mask__anybit=bits`: the month mask has a month of `bits` (what `selectors.Period.within` asks of every
-    TeacherYear mask; a lookup compiles in a third of the time of `F(mask).bitand(bits) > 0`)."""
+    TeacherYear and CoachStandardYear mask; a lookup compiles in a third of the time of `F(mask).bitand(bits) > 0`)."""
 
     lookup_name = "anybit"
 
@@ -392,8 +416,9 @@ class AnyBit(models.Lookup):
         return f"({lhs} & {rhs}) > 0", (*lhs_params, *rhs_params)
 
 
-for _mask in TeacherYear.MASKS:
-    TeacherYear._meta.get_field(_mask).register_lookup(AnyBit)
+for _model, _masks in ((TeacherYear, TeacherYear.MASKS), (CoachStandardYear, ("months",))):
+    for _mask in _masks:
+        _model._meta.get_field(_mask).register_lookup(AnyBit)
 
 
 class SchoolITU(models.Model):

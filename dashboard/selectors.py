@@ -61,6 +61,7 @@ from coaching.selectors import CONTACT_DAYS
 from dashboard.models import (
     CoachSelfAssessment,
     CoachStandardMonth,
+    CoachStandardYear,
     DataExport,
     EnrollmentITU,
     EnrollmentMonth,
@@ -194,7 +195,7 @@ class Period:
         return bits
 
     def within(self, mask: str) -> Q:
-        """TeacherYear rows whose month mask `mask` has a month of the period."""
+        """Rows (TeacherYear, CoachStandardYear) whose month mask `mask` has a month of the period."""
         bits = self.month_bits()
         if not bits:
             return Q(pk__in=[])
@@ -1039,14 +1040,17 @@ def coach_rows(
         )
         .order_by()
     }
-    # The tags of the 1:1 work in the programs (at `school`), and without a school, of the school-wide work (no
-    # enrollment): the rows' enrollment among the coaches' enrollments in the programs, not a join per row.
-    in_programs = Q(enrollment_id__in=enrollments.values("pk"))
-    tagged = CoachStandardMonth.objects.filter(coach__in=coach_ids)
-    tagged = tagged.filter(in_programs if school is not None else in_programs | Q(enrollment=None))
+    # The tags of the 1:1 work in the programs and of the school-wide work (no program), from a few CoachStandardYear
+    # rows per coach; at `school`, of the 1:1 work with its teachers only: the CoachStandardMonth rows of the coaches'
+    # enrollments there.
+    if school is None:
+        tagged = CoachStandardYear.objects.filter(coach__in=coach_ids)
+        tagged = tagged.filter(Q(program_id__in=program_ids) | Q(program_id=None), period.within("months"))
+    else:
+        tagged = CoachStandardMonth.objects.filter(coach__in=coach_ids, enrollment_id__in=enrollments.values("pk"))
+        tagged = period.rollups(tagged)
     coverage = {
-        row["coach"]: row["n"]
-        for row in period.rollups(tagged).values("coach").annotate(n=Count("standard", distinct=True)).order_by()
+        row["coach"]: row["n"] for row in tagged.values("coach").annotate(n=Count("standard", distinct=True)).order_by()
     }
     k = district.suppression_k
     rows = []

@@ -6,6 +6,8 @@ import logging
 import re
 import zipfile
 import zoneinfo
+from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.contrib.admin.models import LogEntry
@@ -45,6 +47,7 @@ from dashboard import exports, selectors
 from dashboard.models import (
     CoachMonth,
     CoachStandardMonth,
+    CoachStandardYear,
     DataExport,
     EnrollmentCadence,
     EnrollmentITU,
@@ -407,11 +410,41 @@ def _school_wide_months(keys: set[tuple[int, datetime.date]] | None = None) -> N
     )
 
 
+def _coach_standard_years(
+    coach_ids: Iterable[int] | None, years: set[int] | None = None, standard_ids: set[int] | None = None
+) -> None:
+    """Make CoachStandardYear the month masks of these coaches' CoachStandardMonth rows (None: every coach's), each
+    under its enrollment's program (none: school-wide work); of `years` and `standard_ids` only, when given (2
+    queries, and a delete and an insert where the masks differ)."""
+    tagged, kept = CoachStandardMonth.objects.all(), CoachStandardYear.objects.all()
+    if coach_ids is not None:
+        tagged, kept = tagged.filter(coach__in=coach_ids), kept.filter(coach__in=coach_ids)
+    if years is not None:
+        tagged = tagged.filter(
+            month__gte=datetime.date(min(years), 1, 1), month__lt=datetime.date(max(years) + 1, 1, 1)
+        )
+        kept = kept.filter(year__in=years)
+    if standard_ids is not None:
+        tagged, kept = tagged.filter(standard__in=standard_ids), kept.filter(standard__in=standard_ids)
+    masks: dict[tuple, int] = defaultdict(int)
+    for coach, program, standard, month in tagged.values_list(
+        "coach_id", "enrollment__program_id", "standard_id", "month"
+    ).iterator(chunk_size=5000):
+        masks[(coach, program, standard, month.year)] |= 1 << (month.month - 1)
+    new = [
+        CoachStandardYear(coach_id=coach, program_id=program, standard_id=standard, year=year, months=bits)
+        for (coach, program, standard, year), bits in masks.items()
+        if years is None or year in years
+    ]
+    _replace_changed(kept, new, COACH_STANDARD_YEAR_COLUMNS)
+
+
 # Where a rollup row's tuple (the columns above) holds its month, school and teacher.
 MONTH_AT, SCHOOL_AT, TEACHER_AT = (MONTH_COLUMNS.index(c) for c in ("month", "school_id", "teacher_id"))
 ITU_SCHOOL_AT = ITU_COLUMNS.index("school_id")
 COACH_MONTH_COLUMNS = ("coach_id", "enrollment_id", "month", "kind", "school_id", "count", "minutes")
 COACH_STANDARD_COLUMNS = ("coach_id", "enrollment_id", "month", "standard_id", "uses")
+COACH_STANDARD_YEAR_COLUMNS = ("coach_id", "program_id", "standard_id", "year", "months")
 
 
 def rollup_refresh(
@@ -470,11 +503,17 @@ def rollup_refresh(
             wide = {(row[school], row[month]) for row in changed if row[kind] in SchoolWideMonth.KINDS and row[school]}
             _school_wide_months(wide)
         if tags:
-            _replace_changed(
-                CoachStandardMonth.objects.filter(rows),
-                _coach_standard_months(coaches, months, work),
-                COACH_STANDARD_COLUMNS,
-            )
+            tagged = _coach_standard_months(coaches, months, work)
+            changed = _replace_changed(CoachStandardMonth.objects.filter(rows), tagged, COACH_STANDARD_COLUMNS)
+            if days is None:  # every month: an erasure's rows went by cascade, unseen here
+                _coach_standard_years(coaches)
+            elif changed:
+                coach, month, standard = (COACH_STANDARD_COLUMNS.index(c) for c in ("coach_id", "month", "standard_id"))
+                _coach_standard_years(
+                    {row[coach] for row in changed},
+                    {row[month].year for row in changed},
+                    {row[standard] for row in changed},
+                )
 
 
 LEVEL_ONE = ("program_id", "school_id", "teacher_id", "month", *EnrollmentMonth.FIGURES)
@@ -598,7 +637,7 @@ def rollup_rebuild(*, batch: int = 2000) -> dict[str, int]:
     """
     models = (
         EnrollmentMonth, EnrollmentCadence, EnrollmentITU, CoachMonth, CoachStandardMonth, SchoolMonth, TeacherYear,
-        SchoolITU, ProgramTeacher, SchoolWideMonth,
+        SchoolITU, ProgramTeacher, SchoolWideMonth, CoachStandardYear,
     )  # fmt: skip
     for model in models:
         model.objects.all().delete()
@@ -613,6 +652,7 @@ def rollup_rebuild(*, batch: int = 2000) -> dict[str, int]:
     CoachMonth.objects.bulk_create(_coach_months(None), batch_size=5000)
     _school_wide_months()
     CoachStandardMonth.objects.bulk_create(_coach_standard_months(None), batch_size=5000)
+    _coach_standard_years(None)
     school_ids = set(EnrollmentMonth.objects.values_list("school_id", flat=True).distinct())
     school_rollups_refresh(school_ids | set(EnrollmentITU.objects.values_list("school_id", flat=True).distinct()))
     teachers = list(EnrollmentMonth.objects.order_by("teacher_id").values_list("teacher_id", flat=True).distinct())

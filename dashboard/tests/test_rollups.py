@@ -24,6 +24,7 @@ from dashboard import selectors, services
 from dashboard.models import (
     CoachMonth,
     CoachStandardMonth,
+    CoachStandardYear,
     EnrollmentCadence,
     EnrollmentITU,
     EnrollmentMonth,
@@ -261,6 +262,21 @@ def stored_school_wide() -> set[tuple]:
     return set(SchoolWideMonth.objects.values_list("school_id", "month", "count", "minutes"))
 
 
+def live_coach_standard_years() -> set[tuple]:
+    """Each coach's month masks per program (None: school-wide work) and standard, from the live tags."""
+    program_of = dict(Enrollment.objects.values_list("pk", "program_id"))
+    masks: dict[tuple, int] = defaultdict(int)
+    for coach, enrollment, month, standard, _ in live_coach()[1]:
+        masks[(coach, program_of.get(enrollment), standard, month.year)] |= 1 << (month.month - 1)
+    return {(*key, bits) for key, bits in masks.items()}
+
+
+def stored_coach_standard_years() -> set[tuple]:
+    rows = list(CoachStandardYear.objects.values_list("coach_id", "program_id", "standard_id", "year", "months"))
+    assert len(set(rows)) == len(rows), "a rollup row counted twice"
+    return set(rows)
+
+
 def assert_rollups_are_live() -> None:
     assert stored_enrollment_months() == live_enrollment_months()
     assert stored_cadence() == live_cadence()
@@ -269,6 +285,7 @@ def assert_rollups_are_live() -> None:
     assert stored_level_two() == live_level_two()
     assert stored_program_teachers() == live_program_teachers()
     assert stored_school_wide() == live_school_wide()
+    assert stored_coach_standard_years() == live_coach_standard_years()
 
 
 # --- the operations a property test draws ---------------------------------------------------------
@@ -445,8 +462,8 @@ def test_the_migration_fills_each_schools_school_wide_work_as_the_refresh_keeps_
     from django.apps import apps
 
     world = World(cast)
-    for day, kind in enumerate((Activity.Kind.PLC, Activity.Kind.STORY, Activity.Kind.PLC, Activity.Kind.PD)):
-        world.run(("activity", -1, kind, -40 * day))  # two months with a PLC; PD is not school-wide work
+    for n, kind in enumerate((Activity.Kind.PLC, Activity.Kind.STORY, Activity.Kind.PLC, Activity.Kind.PD)):
+        world.run(("activity", -1, kind, -40 * n))  # two months with a PLC; PD is not school-wide work
     kept = stored_school_wide()
     assert kept == live_school_wide() and len(kept) == 3
     SchoolWideMonth.objects.all().delete()
@@ -454,6 +471,24 @@ def test_the_migration_fills_each_schools_school_wide_work_as_the_refresh_keeps_
     importlib.import_module("dashboard.migrations.0015_school_wide_month").fill(apps, None)
 
     assert stored_school_wide() == kept
+
+
+def test_the_migration_fills_each_coachs_standards_by_month_as_the_refresh_keeps_it(cast):
+    import importlib
+
+    from django.apps import apps
+
+    world = World(cast)
+    for operation in (("step", 0, 1, True, 3), ("step", 2, 40, True, 5), ("activity", -1, Activity.Kind.PLC, 0)):
+        world.run(operation)
+    kept = stored_coach_standard_years()
+    assert kept == live_coach_standard_years()
+    assert {program for _, program, *_ in kept} == {cast.program.pk, None}  # 1:1 work, and school-wide work
+    CoachStandardYear.objects.all().delete()
+
+    importlib.import_module("dashboard.migrations.0016_coach_standard_year").fill(apps, None)
+
+    assert stored_coach_standard_years() == kept
 
 
 def test_it_rebuilds_the_rollups_with_a_command_and_a_task(cast, capsys):
