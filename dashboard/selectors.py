@@ -289,49 +289,58 @@ MONTH_SUMS = {
 def _school_month_figures(
     program_ids: list[int], school_ids: list[int], period: Period, months: dict | None = None
 ) -> dict:
-    """What `_rollup_figures(..., "school_id")` gives, from level 2: sums of SchoolMonth, and teacher counts
-    from TeacherYear's month masks (2 queries whose rows grow with schools and teachers, not with steps).
-    `months`: the one school's `month_sums` of the same SchoolMonth rows, when the caller has them (1 query: its
-    teachers' rows, `_teachers_within`)."""
+    """What `_rollup_figures(..., "school_id")` gives, from level 2: sums of SchoolMonth (`_school_rows`), and teacher
+    counts from TeacherYear's month masks (`_teachers_within`): 2 queries whose rows grow with schools and teachers,
+    not with steps. `months`: the one school's `month_sums` of the same SchoolMonth rows, when the caller has them
+    (1 query then)."""
     masks = {"coached": "coached", "cycles_teachers": "cycles_completed", "resolved_teachers": "resolved"}
     masks |= {f"{column}_teachers": column for _, column in STEP_FIGURES}
+    result: dict[int, dict] = {}
     if months is not None:
         [school_id] = school_ids
-        result = {school_id: {key: sum(row[key] or 0 for row in months.values()) for key in MONTH_SUMS}}
-        result[school_id] |= _teachers_within(program_ids, school_id, period, masks)
-        return result
-    rows = period.rollups(SchoolMonth.objects.filter(program_id__in=program_ids, school_id__in=school_ids))
-    result = {row.pop("school_id"): row for row in rows.values("school_id").annotate(**MONTH_SUMS).order_by()}
-    # A teacher has one TeacherYear row a year (and, at level 2, in one program only): within one year its rows are
-    # distinct teachers, counted without the sort a COUNT(DISTINCT …) takes (a period from August to December).
-    one_year = len(period.month_bits()) == 1
-
-    def teachers(mask: str) -> Count:
-        within = period.within(mask)
-        return Count("pk", filter=within) if one_year else Count("teacher", distinct=True, filter=within)
-
-    counts = (
-        TeacherYear.objects.filter(program_id__in=program_ids, school_id__in=school_ids)
-        .values("school_id")
-        .annotate(**{key: teachers(mask) for key, mask in masks.items()})
-        .order_by()
-    )
-    for row in counts:
-        result.setdefault(row.pop("school_id"), {}).update(row)
+        result[school_id] = {key: sum(row[key] or 0 for row in months.values()) for key in MONTH_SUMS}
+    else:
+        where, params = _months_where(period)
+        columns = ("school_id", *SCHOOL_MONTH_COLUMNS)
+        for school_id, _, step, reflection, touchpoint, *rest in _school_rows(
+            SchoolMonth, columns, program_ids, school_ids, where, params
+        ):
+            sums = result.setdefault(school_id, dict.fromkeys(MONTH_SUMS, 0))
+            for key, value in zip(MONTH_SUMS, (step + reflection + touchpoint, *rest), strict=True):
+                sums[key] += value
+    for school_id, counts in _teachers_within(program_ids, school_ids, period, masks).items():
+        result.setdefault(school_id, {}).update(counts)
     return result
 
 
-def _teachers_within(program_ids: list[int], school_id: int, period: Period, masks: dict[str, str]) -> dict[str, int]:
-    """One school's distinct teachers whose TeacherYear `masks` (figure → mask) have a month of `period`, counted
-    from their rows (one or two per teacher; 1 query, `_school_rows`): what the grouped `COUNT(DISTINCT …)` per mask of
-    `_school_month_figures` gives for a page of schools, without building a filter per mask and year."""
+def _teachers_within(
+    program_ids: list[int], school_ids: list[int], period: Period, masks: dict[str, str]
+) -> dict[int, dict[str, int]]:
+    """Per school, its distinct teachers whose TeacherYear `masks` (figure → mask) have a month of `period` (1 query,
+    with a cursor as `_school_rows` reads: a count per figure, which the ORM takes longer to build than the index takes
+    to give). A teacher has one row a year (at level 2, in one program only), so within one year the rows are counted
+    without the sort a COUNT(DISTINCT …) takes (a period from August to December)."""
     bits = period.month_bits()
-    where = f" AND year IN ({', '.join(['%s'] * len(bits))})"
-    columns = ("teacher", "year", *masks.values())
-    read = _school_rows(TeacherYear, columns, program_ids, school_id, where, list(bits)) if bits else []
-    # A row per teacher and year: the teacher, the period's months of that year, then each mask; a set per figure.
-    rows = [(teacher, bits[year], *values) for teacher, year, *values in read]
-    return {key: len({row[0] for row in rows if row[i] & row[1]}) for i, key in enumerate(masks, start=2)}
+    if not (program_ids and school_ids and bits):
+        return {}
+    quote, meta = connection.ops.quote_name, TeacherYear._meta
+    teacher, year = (quote(meta.get_field(name).column) for name in ("teacher", "year"))
+    within = " OR ".join([f"({year} = %s AND ({{mask}} & %s) > 0)"] * len(bits))
+    counted = (
+        f"COUNT(DISTINCT CASE WHEN {within} THEN {teacher} END)"
+        if len(bits) > 1
+        else f"COUNT(CASE WHEN {within} THEN 1 END)"
+    )
+    figures = ", ".join(counted.format(mask=quote(meta.get_field(mask).column)) for mask in masks.values())
+    programs, schools, years = (", ".join(["%s"] * len(ids)) for ids in (program_ids, school_ids, bits))
+    sql = (
+        f"SELECT school_id, {figures} FROM {quote(meta.db_table)} "  # noqa: S608
+        f"WHERE program_id IN ({programs}) AND school_id IN ({schools}) AND {year} IN ({years}) GROUP BY school_id"
+    )
+    per_mask = [value for year_bits in bits.items() for value in year_bits]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*per_mask * len(masks), *program_ids, *school_ids, *bits])
+        return {school_id: dict(zip(masks, counts, strict=True)) for school_id, *counts in cursor.fetchall()}
 
 
 def _participation(
@@ -500,22 +509,25 @@ def month_sums(rows: QuerySet, period: Period) -> dict[datetime.date, dict]:
 
 
 def _school_rows(
-    model: type, columns: tuple[str, ...], program_ids: list[int], school_id: int, where: str = "", params=()
+    model: type, columns: tuple[str, ...], program_ids: list[int], school_ids: list[int], where: str = "", params=()
 ):
-    """`columns` of the rows of a level-2 rollup `model` (SchoolMonth, SchoolITU, TeacherYear: one row per program and
-    school, and month, indicator or teacher) at one school in `program_ids`, and `where` (its `%s` are `params`): a
-    few dozen rows, read with a cursor (1 query) because the ORM takes longer to build and compile such a query than
-    the database takes to read it (~1 ms a query). Only identifiers from the model's metadata are formatted in;
-    every value is a parameter, and the column names are the models' (program_id, school_id and month are every
-    rollup's). No programs: no rows, without a query (as the ORM does)."""
-    if not program_ids:
+    """`columns` of the rows of a level-2 rollup `model` (SchoolMonth, SchoolITU: one row per program and school, and
+    month or indicator) at `school_ids` in `program_ids`, and `where` (its `%s` are `params`): a few dozen rows a
+    school, read with a cursor (1 query) because the ORM takes longer to build and compile such a query than the
+    database takes to read it (~1 ms a query). Only identifiers from the model's metadata are formatted in; every
+    value is a parameter, and the column names are the models' (program_id, school_id and month are every rollup's).
+    No programs or schools: no rows, without a query (as the ORM does)."""
+    if not (program_ids and school_ids):
         return []
     quote, meta = connection.ops.quote_name, model._meta
     names = ", ".join(quote(meta.get_field(name).column) for name in columns)
-    ids = ", ".join(["%s"] * len(program_ids))
-    sql = f"SELECT {names} FROM {quote(meta.db_table)} WHERE program_id IN ({ids}) AND school_id = %s{where}"  # noqa: S608
+    programs, schools = (", ".join(["%s"] * len(ids)) for ids in (program_ids, school_ids))
+    sql = (
+        f"SELECT {names} FROM {quote(meta.db_table)} "  # noqa: S608
+        f"WHERE program_id IN ({programs}) AND school_id IN ({schools}){where}"
+    )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*program_ids, school_id, *params])
+        cursor.execute(sql, [*program_ids, *school_ids, *params])
         return cursor.fetchall()
 
 
@@ -540,7 +552,7 @@ def school_month_sums(levels: Levels, school: School, period: Period) -> dict[da
     where, params = _months_where(period)
     by_month: dict[datetime.date, dict] = {}
     for month, coached, step, reflection, touchpoint, cycles, resolved, plans, visits, debriefs in _school_rows(
-        SchoolMonth, ("month", *SCHOOL_MONTH_COLUMNS), levels.two, school.pk, where, params
+        SchoolMonth, ("month", *SCHOOL_MONTH_COLUMNS), levels.two, [school.pk], where, params
     ):
         sums = (coached, step + reflection + touchpoint, cycles, resolved, plans, visits, debriefs)
         row = by_month.get(month)
@@ -647,7 +659,7 @@ def school_itu_figures(levels: Levels, school: School, *, k: int, group: int) ->
     keys = ("n", "ratings", "rose", *ITU_COLUMNS)
     columns = ("teachers", "ratings", "rose", *ITU_COLUMNS.values())
     cells: dict[str, dict] = {}
-    for indicator, *values in _school_rows(SchoolITU, ("indicator", *columns), levels.two, school.pk):
+    for indicator, *values in _school_rows(SchoolITU, ("indicator", *columns), levels.two, [school.pk]):
         cell = cells.get(indicator)
         if cell is None:
             cells[indicator] = {"indicator": indicator, **dict(zip(keys, values, strict=True))}
