@@ -325,16 +325,15 @@ def _teachers_within(
         return {}
     quote, meta = connection.ops.quote_name, TeacherYear._meta
     teacher, year = (quote(meta.get_field(name).column) for name in ("teacher", "year"))
-    within = " OR ".join([f"({year} = %s AND ({{mask}} & %s) > 0)"] * len(bits))
-    counted = (
-        f"COUNT(DISTINCT CASE WHEN {within} THEN {teacher} END)"
-        if len(bits) > 1
-        else f"COUNT(CASE WHEN {within} THEN 1 END)"
-    )
-    figures = ", ".join(counted.format(mask=quote(meta.get_field(mask).column)) for mask in masks.values())
+    distinct, counted = ("DISTINCT ", teacher) if len(bits) > 1 else ("", "1")
+    figures = []
+    for mask in masks.values():
+        column = quote(meta.get_field(mask).column)
+        within = " OR ".join([f"({year} = %s AND ({column} & %s) > 0)"] * len(bits))
+        figures.append(f"COUNT({distinct}CASE WHEN {within} THEN {counted} END)")
     programs, schools, years = (", ".join(["%s"] * len(ids)) for ids in (program_ids, school_ids, bits))
     sql = (
-        f"SELECT school_id, {figures} FROM {quote(meta.db_table)} "  # noqa: S608
+        f"SELECT school_id, {', '.join(figures)} FROM {quote(meta.db_table)} "  # noqa: S608
         f"WHERE program_id IN ({programs}) AND school_id IN ({schools}) AND {year} IN ({years}) GROUP BY school_id"
     )
     per_mask = [value for year_bits in bits.items() for value in year_bits]
@@ -355,18 +354,35 @@ def _participation(
     caseload: coaching.models.active_enrollment, the program's end read here. (`school_roster` counts the same
     figures for one school from its teachers' enrollments.)
     """
-    open_programs = [p.pk for p in programs if p.ends_on >= today]
-    on_caseload = Q(on_caseload=True, program_id__in=open_programs)
-    recent = on_caseload & Q(last_contact_on__gte=today - datetime.timedelta(days=ACTIVE_DAYS))
-    contacted = on_caseload & Q(last_contact_on__gte=today - datetime.timedelta(days=CONTACT_DAYS))
-
-    def teachers(within: Q | None = None) -> Count:
-        return Count("pk", filter=within) if one_row_per_teacher else Count("teacher", distinct=True, filter=within)
-
-    rows = ProgramTeacher.objects.filter(program_id__in=[p.pk for p in programs], school_id__in=school_ids)
-    figures = {"group": None, "enrolled": on_caseload, "active": recent, "contacted": contacted}
-    counted = rows.values("school_id").annotate(**{key: teachers(q) for key, q in figures.items()}).order_by()
-    return {row.pop("school_id"): row for row in counted}
+    program_ids, open_programs = [p.pk for p in programs], [p.pk for p in programs if p.ends_on >= today]
+    if not (program_ids and school_ids):
+        return {}
+    # Read with a cursor as `_school_rows` reads: four counts, which the ORM takes longer to build than to read.
+    quote, meta, adapt = connection.ops.quote_name, ProgramTeacher._meta, connection.ops.adapt_datefield_value
+    teacher, caseload, contact = (
+        quote(meta.get_field(f).column) for f in ("teacher", "on_caseload", "last_contact_on")
+    )
+    recent, lately = (adapt(today - datetime.timedelta(days=days)) for days in (ACTIVE_DAYS, CONTACT_DAYS))
+    on_caseload = f"{caseload} AND program_id IN ({', '.join(['%s'] * len(open_programs)) or 'NULL'})"
+    figures = {  # figure: its condition and the condition's parameters
+        "group": ("1 = 1", []),
+        "enrolled": (on_caseload, open_programs),
+        "active": (f"{on_caseload} AND {contact} >= %s", [*open_programs, recent]),
+        "contacted": (f"{on_caseload} AND {contact} >= %s", [*open_programs, lately]),
+    }
+    distinct, counted = ("", "1") if one_row_per_teacher else ("DISTINCT ", teacher)
+    counts = ", ".join(
+        f"COUNT({distinct}CASE WHEN {condition} THEN {counted} END)" for condition, _ in figures.values()
+    )
+    programs_in, schools_in = (", ".join(["%s"] * len(ids)) for ids in (program_ids, school_ids))
+    sql = (
+        f"SELECT school_id, {counts} FROM {quote(meta.db_table)} "  # noqa: S608
+        f"WHERE program_id IN ({programs_in}) AND school_id IN ({schools_in}) GROUP BY school_id"
+    )
+    params = [value for _, values in figures.values() for value in values]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, *program_ids, *school_ids])
+        return {school_id: dict(zip(figures, row, strict=True)) for school_id, *row in cursor.fetchall()}
 
 
 def _school_wide(period: Period, school_ids: list[int]) -> dict[int, dict]:
@@ -1341,13 +1357,16 @@ class SchoolHeadline:
 
 def itu_by_school(district: District, figures: list[SchoolFigures], levels: Levels) -> list[SchoolHeadline]:
     """Per school (the rows of `figures`, whose `group` is the school's suppression group): teachers rated
-    twice, and how many of them rose (one query for the page of schools)."""
+    twice, and how many of them rose (one query for the page of schools; none without schools)."""
     schools, groups = [row.school for row in figures], {row.school.pk: row.group for row in figures}
-    if levels.two is not None:
-        headlines = SchoolITU.objects.filter(program_id__in=levels.two, school__in=schools)
-        headlines = headlines.filter(indicator=SchoolITU.HEADLINE)
-        totals = headlines.values("school_id").annotate(rated=Sum("teachers"), rose=Sum("rose")).order_by()
-        per_school = {row["school_id"]: (row["rated"], row["rose"]) for row in totals}
+    if levels.two is not None:  # each program's headline row, added up (`_school_rows`)
+        per_school = {}
+        columns = ("school_id", "teachers", "rose")
+        for school_id, rated, rose in _school_rows(
+            SchoolITU, columns, levels.two, list(groups), " AND indicator = %s", [SchoolITU.HEADLINE]
+        ):
+            before = per_school.get(school_id, (0, 0))
+            per_school[school_id] = (before[0] + rated, before[1] + rose)
     else:
         deltas = (
             EnrollmentITU.objects.filter(program_id__in=[p.pk for p in levels.programs], school_id__in=groups)
