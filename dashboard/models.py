@@ -260,7 +260,9 @@ class CoachStandardYear(models.Model):
     CoachStandardMonth rows. The district's coaches page counts the standards each coach exercised over any months
     from a few dozen rows per coach (dashboard.selectors.coach_rows), whatever the number of steps."""
 
-    reach = Reach(district="coach__membership__district", coach="coach", enrollment=NO_ENROLLMENT, figures=True)
+    # A district figure, as SchoolMonth is: read for the district admin's per-coach table only, never as a coach's
+    # records (the coach's own coverage is read from CoachStandardMonth, whose rows name their enrollment).
+    reach = Reach(district="coach__membership__district")
 
     coach = models.ForeignKey(  # indexed first in the index below
         settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
