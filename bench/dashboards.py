@@ -7,9 +7,9 @@ It empties that throwaway database (its name must contain "bench"), migrates it,
 a synthetic district (`manage.py generate_district`, same schools and teachers, more steps), then serves
 Cadence with gunicorn and times over HTTP, the sizes taking turns request by request: the floor (a
 trivial signed-in page: the standards catalog), each dashboard for its audience (the biggest school and
-a typical one for principals), the district caseloads page and logging a step. It prints p50/p95, the
-ratio to the floor, the page size and the SQL query count (counted in-process with the test client),
-then the large ÷ small ratios.
+a typical one for principals), the district caseloads page and logging a step, each request after one of the
+floor's. It prints p50/p95, the ratio to the floor (over the floor requests taken in the same turns), the page
+size and the SQL query count (counted in-process with the test client), then the large ÷ small ratios.
 """
 
 import argparse
@@ -127,24 +127,36 @@ def pages_of(slug: str) -> tuple[list[tuple[str, User, str]], User]:
 
 
 def measure(slugs: list[str], runs: int) -> dict[str, dict[str, dict]]:
-    """Every page at every size, {slug: {page: {timings, size, queries}}}. The sizes take turns request by
-    request (small, large, small, large, …), so the machine's drift over the minutes of a run — on a shared
-    machine it moves the floor by a third — falls on every size alike, and large ÷ small compares."""
+    """Every page at every size, {slug: {page: {timings, floor, size, queries}}}. The sizes take turns request by
+    request (small, large, small, large, …), and each page's request follows one of the floor's (`floor`: those
+    timings), so the machine's drift over the minutes of a run — on a shared machine it moves the floor by a third
+    — falls on every size alike, and on a page and the floor it is compared with."""
     plans = {slug: pages_of(slug) for slug in slugs}
     results: dict[str, dict[str, dict]] = {slug: {} for slug in slugs}
+    floors = {slug: (Visitor(plans[slug][0][0][1]), plans[slug][0][0][2]) for slug in slugs}
+
+    def timed(visitor: Visitor, path: str) -> tuple[float, requests.Response]:
+        started = time.perf_counter()
+        response = visitor.get(path)
+        assert response.status_code == 200, (path, response.status_code)
+        return (time.perf_counter() - started) * 1000, response
+
     for i, (name, _, _) in enumerate(plans[slugs[0]][0]):
         visits = {slug: (Visitor(plans[slug][0][i][1]), plans[slug][0][i][2]) for slug in slugs}
         timings: dict[str, list[float]] = {slug: [] for slug in slugs}
+        floor: dict[str, list[float]] = {slug: [] for slug in slugs}
         for turn in range(runs + 3):  # 3 warm-ups
             for slug, (visitor, path) in visits.items():
-                started = time.perf_counter()
-                response = visitor.get(path)
-                assert response.status_code == 200, (path, response.status_code)
+                floor_ms, _ = timed(*floors[slug])
+                page_ms, response = timed(visitor, path)
                 if turn >= 3:
-                    timings[slug].append((time.perf_counter() - started) * 1000)
+                    timings[slug].append(page_ms)
+                    floor[slug].append(floor_ms)
                 results[slug][name] = {"size": len(response.content)}
         for slug, (visitor, path) in visits.items():
-            results[slug][name].update(timings=timings[slug], queries=queries(visitor.user, "get", path))
+            results[slug][name].update(
+                timings=timings[slug], floor=floor[slug], queries=queries(visitor.user, "get", path)
+            )
     # Logging a step: the plan meeting of the cycle just begun, then removed again (and the rollups with it).
     data = {"done": "on", "date": timezone.localdate().isoformat(), "time": "10:00", "minutes": 30, "notes": "Bench"}
     posts = {}
@@ -152,7 +164,7 @@ def measure(slugs: list[str], runs: int) -> dict[str, dict[str, dict]]:
         coach = plans[slug][1]
         challenge = step_to_log(coach)
         posts[slug] = (Visitor(coach), f"/challenges/{challenge.pk}/steps/plan_meeting/new/", challenge)
-    timings = {slug: [] for slug in slugs}
+    timings, floor = {slug: [] for slug in slugs}, {slug: [] for slug in slugs}
 
     def undo(challenge: Challenge) -> None:
         Step.objects.filter(cycle__challenge=challenge, notes="Bench").delete()
@@ -160,15 +172,18 @@ def measure(slugs: list[str], runs: int) -> dict[str, dict[str, dict]]:
 
     for turn in range(runs + 3):
         for slug, (visitor, path, challenge) in posts.items():
+            floor_ms, _ = timed(*floors[slug])
             response = visitor.post(path, data)
             assert response.status_code == 302, response.status_code
             if turn >= 3:
                 timings[slug].append(response.elapsed_ms)
+                floor[slug].append(floor_ms)
             undo(challenge)
     for slug, (visitor, path, challenge) in posts.items():
         count = queries(visitor.user, "post", path, data)
         undo(challenge)
-        results[slug]["log a step (POST)"] = {"timings": timings[slug], "size": 0, "queries": count}
+        results[slug]["log a step (POST)"] = {"timings": timings[slug], "floor": floor[slug], "size": 0}
+        results[slug]["log a step (POST)"]["queries"] = count
     return results
 
 
@@ -178,13 +193,13 @@ def p(values: list[float], q: float) -> float:
 
 
 def report(label: str, results: dict) -> None:
-    floor = statistics.median(results["floor: standards catalog"]["timings"])
+    """Each page's p50 over the p50 of the floor requests it took turns with (the floor's own row: its first turns)."""
     print(f"\n{label}")
-    print(f"  {'page':28} {'p50 ms':>8} {'p95 ms':>8} {'× floor':>8} {'queries':>8} {'KB':>7}")
+    print(f"  {'page':28} {'p50 ms':>8} {'p95 ms':>8} {'floor ms':>8} {'× floor':>8} {'queries':>8} {'KB':>7}")
     for name, r in results.items():
-        p50 = statistics.median(r["timings"])
+        p50, floor = statistics.median(r["timings"]), statistics.median(r["floor"])
         print(
-            f"  {name:28} {p50:8.1f} {p(r['timings'], 0.95):8.1f} {p50 / floor:8.2f} {r['queries']:8} "
+            f"  {name:28} {p50:8.1f} {p(r['timings'], 0.95):8.1f} {floor:8.1f} {p50 / floor:8.2f} {r['queries']:8} "
             f"{r['size'] / 1024:7.1f}"
         )
 
