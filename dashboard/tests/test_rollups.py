@@ -423,72 +423,49 @@ def test_it_keeps_the_rollups_equal_to_the_live_figures(cast, operations):
         transaction.set_rollback(True)
 
 
-def test_the_migration_fills_each_enrollments_cadence_as_the_refresh_keeps_it(cast):
+def assert_the_migration_fills_them_again(migration: str, model: type, stored) -> None:
+    """Empty `model`, run `migration`'s fill on the rows as they are: `stored()` reads what it read before."""
     import importlib
 
     from django.apps import apps
 
+    kept = stored()
+    model.objects.all().delete()
+    importlib.import_module(f"dashboard.migrations.{migration}").fill(apps, None)
+    assert stored() == kept
+
+
+def test_the_migration_fills_each_enrollments_cadence_as_the_refresh_keeps_it(cast):
     enroll(cast, 1, status=Challenge.Status.CLOSED)  # a full cycle: a day, then a day
     enroll(cast, 1, status=Challenge.Status.IMPLEMENT)  # no step done: no row
-    kept = stored_cadence()
-    assert kept == live_cadence() and len(kept) == 1
-    EnrollmentCadence.objects.all().delete()
-
-    importlib.import_module("dashboard.migrations.0012_enrollment_cadence").fill(apps, None)
-
-    assert stored_cadence() == kept
+    assert stored_cadence() == live_cadence() and len(stored_cadence()) == 1
+    assert_the_migration_fills_them_again("0012_enrollment_cadence", EnrollmentCadence, stored_cadence)
 
 
 def test_the_migration_fills_each_teachers_place_in_a_program_as_the_refresh_keeps_it(cast):
-    import importlib
-
-    from django.apps import apps
-
     world = World(cast)
     for operation in (("step", 0, 1, True, 3), ("move", 1), ("end", 2), ("activity", 3, Activity.Kind.TOUCHPOINT, 0)):
         world.run(operation)
-    kept = stored_program_teachers()
-    assert kept == live_program_teachers() and len(kept) == 5
-    ProgramTeacher.objects.all().delete()
-
-    importlib.import_module("dashboard.migrations.0014_program_teacher").fill(apps, None)
-
-    assert stored_program_teachers() == kept
+    assert stored_program_teachers() == live_program_teachers() and len(stored_program_teachers()) == 5
+    assert_the_migration_fills_them_again("0014_program_teacher", ProgramTeacher, stored_program_teachers)
 
 
 def test_the_migration_fills_each_schools_school_wide_work_as_the_refresh_keeps_it(cast):
-    import importlib
-
-    from django.apps import apps
-
     world = World(cast)
     for n, kind in enumerate((Activity.Kind.PLC, Activity.Kind.STORY, Activity.Kind.PLC, Activity.Kind.PD)):
-        world.run(("activity", -1, kind, -40 * n))  # two months with a PLC; PD is not school-wide work
-    kept = stored_school_wide()
-    assert kept == live_school_wide() and len(kept) == 3
-    SchoolWideMonth.objects.all().delete()
-
-    importlib.import_module("dashboard.migrations.0015_school_wide_month").fill(apps, None)
-
-    assert stored_school_wide() == kept
+        world.run(("activity", -1, kind, -40 * n))  # three months of school-wide work; PD is not school-wide work
+    assert stored_school_wide() == live_school_wide() and len(stored_school_wide()) == 3
+    assert_the_migration_fills_them_again("0015_school_wide_month", SchoolWideMonth, stored_school_wide)
 
 
 def test_the_migration_fills_each_coachs_standards_by_month_as_the_refresh_keeps_it(cast):
-    import importlib
-
-    from django.apps import apps
-
     world = World(cast)
     for operation in (("step", 0, 1, True, 3), ("step", 2, 40, True, 5), ("activity", -1, Activity.Kind.PLC, 0)):
         world.run(operation)
     kept = stored_coach_standard_years()
     assert kept == live_coach_standard_years()
     assert {program for _, program, *_ in kept} == {cast.program.pk, None}  # 1:1 work, and school-wide work
-    CoachStandardYear.objects.all().delete()
-
-    importlib.import_module("dashboard.migrations.0016_coach_standard_year").fill(apps, None)
-
-    assert stored_coach_standard_years() == kept
+    assert_the_migration_fills_them_again("0016_coach_standard_year", CoachStandardYear, stored_coach_standard_years)
 
 
 def test_it_rebuilds_the_rollups_with_a_command_and_a_task(cast, capsys):
