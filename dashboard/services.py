@@ -462,7 +462,8 @@ def rollup_refresh(
 
     Runs in the caller's transaction. Only rows that differ are written, and level 2 (per school) is
     recomputed for the schools, months and teachers whose level-1 rows changed, as are the ProgramTeacher rows of
-    their teachers (who is on a caseload, and their last contact). An id whose rows are gone (erased) simply leaves
+    their teachers (who is on a caseload, and their last contact), and SchoolWideMonth and CoachStandardYear where a
+    coach's CoachMonth and CoachStandardMonth rows changed. An id whose rows are gone (erased) simply leaves
     no rollup. Logging an untagged step: 9 queries (3 of them writes), and one write more when it changes the days
     between its cycle's steps (EnrollmentCadence: a visit or a debrief done), one more when it moves the teacher's
     last contact.
