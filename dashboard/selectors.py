@@ -317,29 +317,24 @@ def _teachers_within(
     program_ids: list[int], school_ids: list[int], period: Period, masks: dict[str, str]
 ) -> dict[int, dict[str, int]]:
     """Per school, its distinct teachers whose TeacherYear `masks` (figure → mask) have a month of `period` (1 query,
-    with a cursor as `_school_rows` reads: a count per figure, which the ORM takes longer to build than the index takes
-    to give). A teacher has one row a year (at level 2, in one program only), so within one year the rows are counted
+    `_school_counts`: a count per figure, which the ORM takes longer to build than the index takes to give). A
+    teacher has one row a year (at level 2, in one program only), so within one year the rows are counted
     without the sort a COUNT(DISTINCT …) takes (a period from August to December)."""
     bits = period.month_bits()
-    if not (program_ids and school_ids and bits):
+    if not bits:
         return {}
     quote, meta = connection.ops.quote_name, TeacherYear._meta
-    teacher, year = (quote(meta.get_field(name).column) for name in ("teacher", "year"))
-    distinct, counted = ("DISTINCT ", teacher) if len(bits) > 1 else ("", "1")
-    figures = []
-    for mask in masks.values():
+    year = quote(meta.get_field("year").column)
+    per_year = [value for year_bits in bits.items() for value in year_bits]
+    figures = {}
+    for key, mask in masks.items():
         column = quote(meta.get_field(mask).column)
-        within = " OR ".join([f"({year} = %s AND ({column} & %s) > 0)"] * len(bits))
-        figures.append(f"COUNT({distinct}CASE WHEN {within} THEN {counted} END)")
-    programs, schools, years = (", ".join(["%s"] * len(ids)) for ids in (program_ids, school_ids, bits))
-    sql = (
-        f"SELECT school_id, {', '.join(figures)} FROM {quote(meta.db_table)} "  # noqa: S608
-        f"WHERE program_id IN ({programs}) AND school_id IN ({schools}) AND {year} IN ({years}) GROUP BY school_id"
+        figures[key] = (" OR ".join([f"({year} = %s AND ({column} & %s) > 0)"] * len(bits)), per_year)
+    distinct = "teacher" if len(bits) > 1 else None
+    where = f" AND {year} IN ({_placeholders(bits)})"
+    return _school_counts(
+        TeacherYear, figures, program_ids, school_ids, distinct=distinct, where=where, params=list(bits)
     )
-    per_mask = [value for year_bits in bits.items() for value in year_bits]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*per_mask * len(masks), *program_ids, *school_ids, *bits])
-        return {school_id: dict(zip(masks, counts, strict=True)) for school_id, *counts in cursor.fetchall()}
 
 
 def _participation(
@@ -355,34 +350,18 @@ def _participation(
     figures for one school from its teachers' enrollments.)
     """
     program_ids, open_programs = [p.pk for p in programs], [p.pk for p in programs if p.ends_on >= today]
-    if not (program_ids and school_ids):
-        return {}
-    # Read with a cursor as `_school_rows` reads: four counts, which the ORM takes longer to build than to read.
     quote, meta, adapt = connection.ops.quote_name, ProgramTeacher._meta, connection.ops.adapt_datefield_value
-    teacher, caseload, contact = (
-        quote(meta.get_field(f).column) for f in ("teacher", "on_caseload", "last_contact_on")
-    )
+    caseload, contact = (quote(meta.get_field(name).column) for name in ("on_caseload", "last_contact_on"))
     recent, lately = (adapt(today - datetime.timedelta(days=days)) for days in (ACTIVE_DAYS, CONTACT_DAYS))
-    on_caseload = f"{caseload} AND program_id IN ({', '.join(['%s'] * len(open_programs)) or 'NULL'})"
+    on_caseload = f"{caseload} AND program_id IN ({_placeholders(open_programs) or 'NULL'})"
     figures = {  # figure: its condition and the condition's parameters
         "group": ("1 = 1", []),
         "enrolled": (on_caseload, open_programs),
         "active": (f"{on_caseload} AND {contact} >= %s", [*open_programs, recent]),
         "contacted": (f"{on_caseload} AND {contact} >= %s", [*open_programs, lately]),
     }
-    distinct, counted = ("", "1") if one_row_per_teacher else ("DISTINCT ", teacher)
-    counts = ", ".join(
-        f"COUNT({distinct}CASE WHEN {condition} THEN {counted} END)" for condition, _ in figures.values()
-    )
-    programs_in, schools_in = (", ".join(["%s"] * len(ids)) for ids in (program_ids, school_ids))
-    sql = (
-        f"SELECT school_id, {counts} FROM {quote(meta.db_table)} "  # noqa: S608
-        f"WHERE program_id IN ({programs_in}) AND school_id IN ({schools_in}) GROUP BY school_id"
-    )
-    params = [value for _, values in figures.values() for value in values]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, *program_ids, *school_ids])
-        return {school_id: dict(zip(figures, row, strict=True)) for school_id, *row in cursor.fetchall()}
+    distinct = None if one_row_per_teacher else "teacher"
+    return _school_counts(ProgramTeacher, figures, program_ids, school_ids, distinct=distinct)
 
 
 def _school_wide(period: Period, school_ids: list[int]) -> dict[int, dict]:
@@ -394,10 +373,9 @@ def _school_wide(period: Period, school_ids: list[int]) -> dict[int, dict]:
     quote, meta = connection.ops.quote_name, SchoolWideMonth._meta
     minutes, count, school = (quote(meta.get_field(name).column) for name in ("minutes", "count", "school"))
     months, params = _months_where(period)
-    schools = ", ".join(["%s"] * len(school_ids))
     sql = (
         f"SELECT {school}, SUM({minutes}), SUM({count}) FROM {quote(meta.db_table)} "  # noqa: S608
-        f"WHERE {school} IN ({schools}){months} GROUP BY {school}"
+        f"WHERE {school} IN ({_placeholders(school_ids)}){months} GROUP BY {school}"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [*school_ids, *params])
@@ -537,14 +515,48 @@ def _school_rows(
         return []
     quote, meta = connection.ops.quote_name, model._meta
     names = ", ".join(quote(meta.get_field(name).column) for name in columns)
-    programs, schools = (", ".join(["%s"] * len(ids)) for ids in (program_ids, school_ids))
     sql = (
         f"SELECT {names} FROM {quote(meta.db_table)} "  # noqa: S608
-        f"WHERE program_id IN ({programs}) AND school_id IN ({schools}){where}"
+        f"WHERE program_id IN ({_placeholders(program_ids)}) AND school_id IN ({_placeholders(school_ids)}){where}"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [*program_ids, *school_ids, *params])
         return cursor.fetchall()
+
+
+def _school_counts(
+    model: type,
+    figures: dict[str, tuple[str, list]],
+    program_ids: list[int],
+    school_ids: list[int],
+    *,
+    distinct: str | None = None,
+    where: str = "",
+    params=(),
+) -> dict[int, dict[str, int]]:
+    """Per school of `school_ids`, how many rows of a level-2 rollup `model` in `program_ids` (and `where`, its `%s`
+    `params`) meet each figure's SQL condition (`figures`: figure → condition and its parameters); with `distinct`,
+    how many distinct values of that field. 1 query, read with a cursor as `_school_rows` reads (the same rules for
+    what is formatted in); no programs or schools: none."""
+    if not (program_ids and school_ids):
+        return {}
+    quote, meta = connection.ops.quote_name, model._meta
+    head, counted = ("", "1") if distinct is None else ("DISTINCT ", quote(meta.get_field(distinct).column))
+    counts = ", ".join(f"COUNT({head}CASE WHEN {condition} THEN {counted} END)" for condition, _ in figures.values())
+    sql = (
+        f"SELECT school_id, {counts} FROM {quote(meta.db_table)} "  # noqa: S608
+        f"WHERE program_id IN ({_placeholders(program_ids)}) AND school_id IN ({_placeholders(school_ids)}){where} "
+        "GROUP BY school_id"
+    )
+    values = [value for _, condition_params in figures.values() for value in condition_params]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*values, *program_ids, *school_ids, *params])
+        return {school_id: dict(zip(figures, row, strict=True)) for school_id, *row in cursor.fetchall()}
+
+
+def _placeholders(values) -> str:
+    """`%s, %s, …`: a parameter per value, for an `IN (…)` of a cursor read."""
+    return ", ".join(["%s"] * len(values))
 
 
 def _months_where(period: Period) -> tuple[str, list]:

@@ -390,24 +390,18 @@ def _replace_changed(old: QuerySet, new: list[Model], columns: tuple[str, ...]) 
 
 def _school_wide_months(keys: set[tuple[int, datetime.date]] | None = None) -> None:
     """Make SchoolWideMonth the sums of the CoachMonth rows of its kinds, at these (school, month) keys (None: at
-    every one): 1 query to read, 1 to upsert, and 1 more to delete the keys no work is left at."""
+    every one), writing only the rows that differ (`_write_changes`: 2 queries, and 1 more to delete the keys no
+    work is left at)."""
     if keys == set():
         return
     rows = CoachMonth.objects.filter(kind__in=SchoolWideMonth.KINDS, school_id__isnull=False)
+    kept = SchoolWideMonth.objects.all()
     if keys is not None:
-        where = Q()
-        for school_id, month in keys:
-            where |= Q(school_id=school_id, month=month)
-        rows = rows.filter(where)
+        where = Q(*(Q(school_id=school_id, month=month) for school_id, month in keys), _connector=Q.OR)
+        rows, kept = rows.filter(where), SchoolWideMonth.objects.filter(where)
     sums = rows.values("school_id", "month").annotate(count=Sum("count"), minutes=Sum("minutes")).order_by()
     new = [SchoolWideMonth(**row) for row in sums]
-    if keys is not None:
-        _delete_keys(
-            SchoolWideMonth.objects.all(), ("school_id", "month"), keys - {(r.school_id, r.month) for r in new}
-        )
-    SchoolWideMonth.objects.bulk_create(
-        new, update_conflicts=True, unique_fields=("school", "month"), update_fields=("count", "minutes")
-    )
+    _write_changes(SchoolWideMonth, SCHOOL_WIDE_COLUMNS, 2, kept, new)
 
 
 def _coach_standard_years(
@@ -445,6 +439,13 @@ ITU_SCHOOL_AT = ITU_COLUMNS.index("school_id")
 COACH_MONTH_COLUMNS = ("coach_id", "enrollment_id", "month", "kind", "school_id", "count", "minutes")
 COACH_STANDARD_COLUMNS = ("coach_id", "enrollment_id", "month", "standard_id", "uses")
 COACH_STANDARD_YEAR_COLUMNS = ("coach_id", "program_id", "standard_id", "year", "months")
+SCHOOL_WIDE_COLUMNS = ("school_id", "month", "count", "minutes")
+# Where a CoachMonth row's tuple holds its kind, school and month, and a CoachStandardMonth row's its coach,
+# month and standard.
+WORK_KIND_AT, WORK_SCHOOL_AT, WORK_MONTH_AT = (COACH_MONTH_COLUMNS.index(c) for c in ("kind", "school_id", "month"))
+TAG_COACH_AT, TAG_MONTH_AT, TAG_STANDARD_AT = (
+    COACH_STANDARD_COLUMNS.index(c) for c in ("coach_id", "month", "standard_id")
+)
 
 
 def rollup_refresh(
@@ -498,22 +499,26 @@ def rollup_refresh(
         if work is not None:
             rows &= Q(month__in=months) & (Q(enrollment__in=work) | Q(enrollment=None))
         if activities:
-            work_rows = _coach_months(coaches, months, work)
-            changed = _replace_changed(CoachMonth.objects.filter(rows), work_rows, COACH_MONTH_COLUMNS)
-            kind, school, month = (COACH_MONTH_COLUMNS.index(c) for c in ("kind", "school_id", "month"))
-            wide = {(row[school], row[month]) for row in changed if row[kind] in SchoolWideMonth.KINDS and row[school]}
-            _school_wide_months(wide)
+            changed = _replace_changed(
+                CoachMonth.objects.filter(rows), _coach_months(coaches, months, work), COACH_MONTH_COLUMNS
+            )
+            _school_wide_months(
+                {
+                    (row[WORK_SCHOOL_AT], row[WORK_MONTH_AT])
+                    for row in changed
+                    if row[WORK_KIND_AT] in SchoolWideMonth.KINDS and row[WORK_SCHOOL_AT]
+                }
+            )
         if tags:
             tagged = _coach_standard_months(coaches, months, work)
             changed = _replace_changed(CoachStandardMonth.objects.filter(rows), tagged, COACH_STANDARD_COLUMNS)
             if days is None:  # every month: an erasure's rows went by cascade, unseen here
                 _coach_standard_years(coaches)
             elif changed:
-                coach, month, standard = (COACH_STANDARD_COLUMNS.index(c) for c in ("coach_id", "month", "standard_id"))
                 _coach_standard_years(
-                    {row[coach] for row in changed},
-                    {row[month].year for row in changed},
-                    {row[standard] for row in changed},
+                    {row[TAG_COACH_AT] for row in changed},
+                    {row[TAG_MONTH_AT].year for row in changed},
+                    {row[TAG_STANDARD_AT] for row in changed},
                 )
 
 
