@@ -78,6 +78,7 @@ def challenge_move(*, challenge: Challenge, to: str) -> Challenge:
         raise moves.refusal(reason, moves.next_move(challenge))
     challenge.status = to
     challenge.save(update_fields=["status"])
+    rollups.changed(enrollment_ids=[challenge.enrollment_id], ratings=False)  # the school's challenges by step
     return challenge
 
 
@@ -123,6 +124,7 @@ def challenge_start(*, enrollment: Enrollment, problems: Iterable[str]) -> Chall
     challenge = Challenge(enrollment=enrollment, problems=_clean_problems(problems))
     challenge.full_clean()
     challenge.save()
+    rollups.changed(enrollment_ids=[enrollment.pk], ratings=False)  # the school's challenges: one more
     return challenge
 
 

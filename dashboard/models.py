@@ -406,6 +406,26 @@ class ProgramTeacher(models.Model):
         return f"Teacher {self.teacher_id} in program {self.program_id}"
 
 
+class ChallengeCount(models.Model):
+    """A teacher's challenges in a program (ended enrollments included), per category, status and goal, under the
+    teacher's school: the school page counts challenges by category and by goal from these rows, a few per teacher
+    whatever the number of challenges (dashboard.selectors.school_roster), beside the teacher's ProgramTeacher row."""
+
+    reach = Reach(district="school__district", school="school")
+
+    program_id = models.IntegerField()
+    school = models.ForeignKey("accounts.School", on_delete=models.CASCADE, related_name="+")
+    # Erasing the teacher erases their rows (CASCADE), in the same statement as their challenges'.
+    teacher = models.ForeignKey("coaching.Teacher", on_delete=models.CASCADE, related_name="+")
+    category = models.CharField(max_length=30, blank=True)  # "": not chosen yet (still identifying)
+    status = models.CharField(max_length=20)
+    goal_id = models.IntegerField(null=True)  # a goal challenges are aligned to cannot be removed
+    challenges = models.PositiveIntegerField()
+
+    def __str__(self) -> str:
+        return f"{self.challenges} challenges of teacher {self.teacher_id} in program {self.program_id}"
+
+
 class AnyBit(models.Lookup):
     """`mask__anybit=bits`: the month mask has a month of `bits` (what `selectors.Period.within` asks of every
     TeacherYear and CoachStandardYear mask; a lookup compiles in a third of the time of `F(mask).bitand(bits) > 0`)."""

@@ -33,7 +33,7 @@ from collections.abc import Sized
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import Avg, Count, Exists, F, FilteredRelation, OuterRef, Q, QuerySet, Subquery, Sum, Window
+from django.db.models import Avg, Count, Exists, F, OuterRef, Q, QuerySet, Sum, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 from django.utils.html import escape
@@ -59,6 +59,7 @@ from coaching.models import (
 )
 from coaching.selectors import CONTACT_DAYS
 from dashboard.models import (
+    ChallengeCount,
     CoachSelfAssessment,
     CoachStandardMonth,
     CoachStandardYear,
@@ -795,61 +796,51 @@ class SchoolRoster:
     challenges: list[tuple]  # (category, status, goal_id, program_id, teacher_id, challenges): `school_challenges`
 
 
-class DriverCount(Count):
-    """COUNT as the database driver returns it, an int already: without Count's converter (a call per row of a
-    query whose rows are many, as `school_roster`'s)."""
-
-    @property
-    def convert_value(self):
-        return self._convert_value_noop
-
-
 def school_roster(district: District, school: School, programs: list[Program], *, today: datetime.date) -> SchoolRoster:
-    """What the school page counts from the school's teachers and their enrollments in the district's running
-    programs, in one query: its roster and how many of them are enrolled (`school_teachers`), the participation
-    of `school_figures` over `programs` (running programs: the page's choice among them), and those
-    enrollments' challenges per category, status and goal (`school_challenges`).
+    """What the school page counts from the school's teachers and their places in the district's running programs, in
+    one query: its roster and how many of them are enrolled (`school_teachers`), the participation of
+    `school_figures` over `programs` (running programs: the page's choice among them), and their challenges per
+    category, status and goal (`school_challenges`). `school` is one the viewer may see (accounts.scoping).
 
-    A row per teacher, enrollment and kind of challenge (a few per teacher, whatever the number of steps),
-    counted here: no `COUNT(DISTINCT …)` per figure for the database to sort, and no second join to find the
-    school's challenges."""
-    running = Subquery(current_programs(district, today).order_by().values("pk"))
-    teachers = scoping.district_rows(district, Teacher).filter(school=school)
-    rows = (
-        teachers.alias(running=FilteredRelation("enrollments", condition=Q(enrollments__program__in=running)))
-        .values_list(
-            "pk", "running", "running__program", "running__ends_on", "running__last_contact_on",
-            "running__challenges__category", "running__challenges__status", "running__challenges__goal",
-        )
-        .annotate(n=DriverCount("running__challenges"))
-        .order_by()
-    )  # fmt: skip
+    Read from the read model beside the roster: a teacher's ProgramTeacher row per program (on a caseload, last
+    contact) and its ChallengeCount rows (a few, whatever the number of challenges), both found by the school's
+    index, joined to the school's teachers with a cursor (`_school_rows`' rules: identifiers from the models'
+    metadata, every value a parameter). Counted here: no `COUNT(DISTINCT …)` per figure for the database to sort."""
+    quote = connection.ops.quote_name
+    teacher, place, kinds = (quote(model._meta.db_table) for model in (Teacher, ProgramTeacher, ChallengeCount))
+    running, running_params = current_programs(district, today).order_by().values("pk").query.sql_with_params()
+    columns = "t.id, p.program_id, p.on_caseload, p.last_contact_on, c.category, c.status, c.goal_id, c.challenges"
+    sql = (
+        f"SELECT {columns} FROM {teacher} t LEFT JOIN {place} p "  # noqa: S608
+        f"ON p.teacher_id = t.id AND p.school_id = %s AND p.program_id IN ({running}) "
+        f"LEFT JOIN {kinds} c ON c.teacher_id = p.teacher_id AND c.program_id = p.program_id AND c.school_id = %s "
+        "WHERE t.school_id = %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [school.pk, *running_params, school.pk, school.pk])
+        rows = cursor.fetchall()
     chosen = {p.pk for p in programs}
     # coaching.models.active_enrollment: not ended, and its program's last day is today or later.
     open_programs = {p.pk for p in programs if p.ends_on >= today}
     recent, contact = today - datetime.timedelta(days=ACTIVE_DAYS), today - datetime.timedelta(days=CONTACT_DAYS)
     rostered, enrolled, group, on_caseload, active, contacted = set(), set(), set(), set(), set(), set()
-    challenges, seen = [], set()
-    for teacher, enrollment, program, ends_on, last_contact, category, status, goal, n in rows:
-        if enrollment is None:
-            rostered.add(teacher)
+    challenges = []
+    for teacher_id, program, caseload, last_contact, category, status, goal, n in rows:
+        rostered.add(teacher_id)
+        if program is None:
             continue
+        enrolled.add(teacher_id)
         if n:
-            challenges.append((category, status, goal, program, teacher, n))
-        if enrollment in seen:  # its next kind of challenge
-            continue
-        seen.add(enrollment)
-        rostered.add(teacher)
-        enrolled.add(teacher)
+            challenges.append((category, status, goal, program, teacher_id, n))
         if program not in chosen:
             continue
-        group.add(teacher)  # ended enrollments included
-        if ends_on is None and program in open_programs:
-            on_caseload.add(teacher)
+        group.add(teacher_id)  # ended enrollments included
+        if caseload and program in open_programs:
+            on_caseload.add(teacher_id)
             if last_contact is not None and last_contact >= recent:
-                active.add(teacher)
+                active.add(teacher_id)
                 if last_contact >= contact:
-                    contacted.add(teacher)
+                    contacted.add(teacher_id)
     counts = {"group": group, "enrolled": on_caseload, "active": active, "contacted": contacted}
     return SchoolRoster(
         teachers=SchoolTeachers(rostered=len(rostered), enrolled=len(enrolled)),

@@ -45,6 +45,7 @@ from config.jobs import MAX_STARTS, TRANSIENT_ERRORS, job_deadline_seconds, job_
 from config.spreadsheets import csv_writer, xlsx_writer
 from dashboard import exports, selectors
 from dashboard.models import (
+    ChallengeCount,
     CoachMonth,
     CoachStandardMonth,
     CoachStandardYear,
@@ -343,6 +344,23 @@ def _program_teachers(enrollments: QuerySet[Enrollment]) -> list[ProgramTeacher]
     ]  # fmt: skip
 
 
+CHALLENGE_COUNT_COLUMNS = ("program_id", "teacher_id", "school_id", "category", "status", "goal_id", "challenges")
+
+
+def _challenge_counts(challenges: QuerySet[Challenge]) -> list[ChallengeCount]:
+    """The ChallengeCount rows of these challenges (give all of a teacher's): per program and teacher, under the
+    teacher's school, their number per category, status and goal (1 query)."""
+    rows = (
+        challenges.values(
+            "category", "status", "goal_id", program_id=F("enrollment__program_id"),
+            teacher_id=F("enrollment__teacher_id"), school_id=F("enrollment__teacher__school_id"),
+        )
+        .annotate(challenges=Count("pk"))
+        .order_by()
+    )  # fmt: skip
+    return [ChallengeCount(**row) for row in rows]
+
+
 def _write_changes(
     model: type[Model], columns: tuple[str, ...], key: int, old: QuerySet, new: list, before: set[tuple] | None = None
 ) -> set[tuple]:
@@ -462,10 +480,11 @@ def rollup_refresh(
     standards tags unless `tags` is False; from their raw rows (config.rollups calls it).
 
     Runs in the caller's transaction. Only rows that differ are written, and level 2 (per school) is
-    recomputed for the schools, months and teachers whose level-1 rows changed, as are the ProgramTeacher rows of
-    their teachers (who is on a caseload, and their last contact), and SchoolWideMonth and CoachStandardYear where a
-    coach's CoachMonth and CoachStandardMonth rows changed. An id whose rows are gone (erased) simply leaves
-    no rollup. Logging an untagged step: 9 queries (3 of them writes), and one write more when it changes the days
+    recomputed for the schools, months and teachers whose level-1 rows changed, as are the ProgramTeacher and
+    ChallengeCount rows of their teachers (who is on a caseload, their last contact, their challenges), and
+    SchoolWideMonth and CoachStandardYear where a coach's CoachMonth and CoachStandardMonth rows changed. An id
+    whose rows are gone (erased) simply leaves no rollup. Logging an untagged step: 11 queries (3 of them writes),
+    and one write more when it changes the days
     between its cycle's steps (EnrollmentCadence: a visit or a debrief done), one more when it moves the teacher's
     last contact.
     """
@@ -488,6 +507,11 @@ def rollup_refresh(
             ProgramTeacher, PROGRAM_TEACHER_COLUMNS, 2, ProgramTeacher.objects.filter(teacher__in=teachers),
             _program_teachers(Enrollment.objects.filter(teacher__in=teachers)),
         )  # fmt: skip
+        _replace_changed(
+            ChallengeCount.objects.filter(teacher__in=teachers),
+            _challenge_counts(Challenge.objects.filter(enrollment__teacher__in=teachers)),
+            CHALLENGE_COUNT_COLUMNS,
+        )
         _level_two(months)
         _school_itu({row[ITU_SCHOOL_AT] for row in itu or ()})
     # With `days`, the coaches' work that changed is that of these enrollments, or their own (no teacher's).
@@ -643,7 +667,7 @@ def rollup_rebuild(*, batch: int = 2000) -> dict[str, int]:
     """
     models = (
         EnrollmentMonth, EnrollmentCadence, EnrollmentITU, CoachMonth, CoachStandardMonth, SchoolMonth, TeacherYear,
-        SchoolITU, ProgramTeacher, SchoolWideMonth, CoachStandardYear,
+        SchoolITU, ProgramTeacher, ChallengeCount, SchoolWideMonth, CoachStandardYear,
     )  # fmt: skip
     for model in models:
         model.objects.all().delete()
@@ -655,6 +679,7 @@ def rollup_rebuild(*, batch: int = 2000) -> dict[str, int]:
         EnrollmentCadence.objects.bulk_create(cadence, batch_size=5000)
         EnrollmentITU.objects.bulk_create(_enrollment_itu(chunk), batch_size=5000)
     ProgramTeacher.objects.bulk_create(_program_teachers(Enrollment.objects.all()), batch_size=5000)
+    ChallengeCount.objects.bulk_create(_challenge_counts(Challenge.objects.all()), batch_size=5000)
     CoachMonth.objects.bulk_create(_coach_months(None), batch_size=5000)
     _school_wide_months()
     CoachStandardMonth.objects.bulk_create(_coach_standard_months(None), batch_size=5000)

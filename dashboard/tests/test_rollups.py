@@ -22,6 +22,7 @@ from coaching.models import Activity, Challenge, Enrollment, ITUIndicator, ITURa
 from config import rollups
 from dashboard import selectors, services
 from dashboard.models import (
+    ChallengeCount,
     CoachMonth,
     CoachStandardMonth,
     CoachStandardYear,
@@ -248,6 +249,23 @@ def stored_program_teachers() -> set[tuple]:
     return set(ProgramTeacher.objects.values_list(*columns))
 
 
+def live_challenge_counts() -> set[tuple]:
+    """Each teacher's challenges per program, category, status and goal, under their school, from the challenges."""
+    counts: Counter = Counter()
+    for challenge in Challenge.objects.select_related("enrollment__teacher"):
+        enrollment = challenge.enrollment
+        key = (enrollment.program_id, enrollment.teacher_id, enrollment.teacher.school_id)
+        counts[(*key, challenge.category, challenge.status, challenge.goal_id)] += 1
+    return {(*key, n) for key, n in counts.items()}
+
+
+def stored_challenge_counts() -> set[tuple]:
+    columns = ("program_id", "teacher_id", "school_id", "category", "status", "goal_id", "challenges")
+    rows = list(ChallengeCount.objects.values_list(*columns))
+    assert len(set(rows)) == len(rows), "a rollup row counted twice"
+    return set(rows)
+
+
 def live_school_wide() -> set[tuple]:
     """Each school's school-wide work per month (count, minutes), from the activities."""
     sums: dict[tuple, list] = defaultdict(lambda: [0, 0])
@@ -284,6 +302,7 @@ def assert_rollups_are_live() -> None:
     assert stored_coach() == live_coach()
     assert stored_level_two() == live_level_two()
     assert stored_program_teachers() == live_program_teachers()
+    assert stored_challenge_counts() == live_challenge_counts()
     assert stored_school_wide() == live_school_wide()
     assert stored_coach_standard_years() == live_coach_standard_years()
 
@@ -450,6 +469,13 @@ def test_the_migration_fills_each_teachers_place_in_a_program_as_the_refresh_kee
     assert_the_migration_fills_them_again("0014_program_teacher", ProgramTeacher, stored_program_teachers)
 
 
+def test_the_migration_fills_each_teachers_challenges_as_the_refresh_keeps_them(cast):
+    for status in (Status.CLOSED, Status.IMPLEMENT, Status.IMPLEMENT, Status.IDENTIFY):  # a row per teacher
+        enroll(cast, 1, status=status)
+    assert stored_challenge_counts() == live_challenge_counts() and len(stored_challenge_counts()) == 4
+    assert_the_migration_fills_them_again("0017_challenge_count", ChallengeCount, stored_challenge_counts)
+
+
 def test_the_migration_fills_each_schools_school_wide_work_as_the_refresh_keeps_it(cast):
     world = World(cast)
     for n, kind in enumerate((Activity.Kind.PLC, Activity.Kind.STORY, Activity.Kind.PLC, Activity.Kind.PD)):
@@ -595,10 +621,16 @@ def test_the_demo_districts_rollups_equal_a_rebuild(db):
     """The demo writes through the services (and tells the read model when it backdates a challenge): its
     rollups are the ones a rebuild from the raw rows gives."""
     call_command("demo")
-    stored = (stored_enrollment_months(), stored_itu(), stored_coach(), stored_level_two(), stored_program_teachers())
+
+    def stored_rollups() -> tuple:
+        return (
+            stored_enrollment_months(), stored_itu(), stored_coach(), stored_level_two(), stored_program_teachers(),
+            stored_challenge_counts(),
+        )  # fmt: skip
+
+    stored = stored_rollups()
     services.rollup_rebuild()
-    rebuilt = (stored_enrollment_months(), stored_itu(), stored_coach(), stored_level_two(), stored_program_teachers())
-    assert stored == rebuilt
+    assert stored == stored_rollups()
 
 
 def test_the_school_pages_cursor_reads_give_what_the_orm_reads_give(cast):
