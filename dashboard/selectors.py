@@ -55,7 +55,6 @@ from coaching.models import (
     Reflection,
     Step,
     Teacher,
-    active_enrollment,
 )
 from coaching.selectors import CONTACT_DAYS
 from dashboard.models import (
@@ -211,8 +210,10 @@ def program_period(programs: list[Program], today: datetime.date) -> Period:
     return Period((today - datetime.timedelta(days=335)).replace(day=1), today)
 
 
+# A teacher's 1:1 coaching in a month of EnrollmentMonth: these minutes, and coached when one of them is not zero.
+ONE_TO_ONE_COLUMNS = ("step_minutes", "reflection_minutes", "touchpoint_minutes")
 ONE_TO_ONE_MINUTES = F("step_minutes") + F("reflection_minutes") + F("touchpoint_minutes")
-COACHED = Q(step_minutes__gt=0) | Q(reflection_minutes__gt=0) | Q(touchpoint_minutes__gt=0)
+COACHED = Q(*(Q(**{f"{column}__gt": 0}) for column in ONE_TO_ONE_COLUMNS), _connector=Q.OR)
 STEP_FIGURES = (
     (Step.Kind.PLAN_MEETING, "plan_meetings"),
     (Step.Kind.VISIT, "visits"),
@@ -324,15 +325,9 @@ def _teachers_within(
     bits = period.month_bits()
     if not bits:
         return {}
-    quote, meta = connection.ops.quote_name, TeacherYear._meta
-    year = quote(meta.get_field("year").column)
-    per_year = [value for year_bits in bits.items() for value in year_bits]
-    figures = {}
-    for key, mask in masks.items():
-        column = quote(meta.get_field(mask).column)
-        figures[key] = (" OR ".join([f"({year} = %s AND ({column} & %s) > 0)"] * len(bits)), per_year)
+    figures = {key: _within(period, _column(TeacherYear, mask)) for key, mask in masks.items()}
     distinct = "teacher" if len(bits) > 1 else None
-    where = f" AND {year} IN ({_placeholders(bits)})"
+    where = f" AND year IN ({_placeholders(bits)})"
     return _school_counts(
         TeacherYear, figures, program_ids, school_ids, distinct=distinct, where=where, params=list(bits)
     )
@@ -351,8 +346,8 @@ def _participation(
     figures for one school from its teachers' enrollments.)
     """
     program_ids, open_programs = [p.pk for p in programs], [p.pk for p in programs if p.ends_on >= today]
-    quote, meta, adapt = connection.ops.quote_name, ProgramTeacher._meta, connection.ops.adapt_datefield_value
-    caseload, contact = (quote(meta.get_field(name).column) for name in ("on_caseload", "last_contact_on"))
+    adapt = connection.ops.adapt_datefield_value
+    caseload, contact = (_column(ProgramTeacher, name) for name in ("on_caseload", "last_contact_on"))
     recent, lately = (adapt(today - datetime.timedelta(days=days)) for days in (ACTIVE_DAYS, CONTACT_DAYS))
     on_caseload = f"{caseload} AND program_id IN ({_placeholders(open_programs) or 'NULL'})"
     figures = {  # figure: its condition and the condition's parameters
@@ -367,20 +362,16 @@ def _participation(
 
 def _school_wide(period: Period, school_ids: list[int]) -> dict[int, dict]:
     """Per school, the minutes (`m`) and count (`n`) of its school-wide work in `period`, from SchoolWideMonth (1
-    query, read with a cursor as `_school_rows` reads: two sums over a row per school and month, which the ORM takes
-    longer to build than the index takes to give them; none without schools)."""
+    query, `_aggregate`: two sums over a row per school and month; none without schools)."""
     if not school_ids:
         return {}
-    quote, meta = connection.ops.quote_name, SchoolWideMonth._meta
-    minutes, count, school = (quote(meta.get_field(name).column) for name in ("minutes", "count", "school"))
     months, params = _months_where(period)
-    sql = (
-        f"SELECT {school}, SUM({minutes}), SUM({count}) FROM {quote(meta.db_table)} "  # noqa: S608
-        f"WHERE {school} IN ({_placeholders(school_ids)}){months} GROUP BY {school}"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*school_ids, *params])
-        return {school_id: {"m": m, "n": n} for school_id, m, n in cursor.fetchall()}
+    sums = {
+        "m": (f"SUM({_column(SchoolWideMonth, 'minutes')})", []),
+        "n": (f"SUM({_column(SchoolWideMonth, 'count')})", []),
+    }
+    where = f"school_id IN ({_placeholders(school_ids)}){months}"
+    return _aggregate(SchoolWideMonth, "school_id", sums, where, [*school_ids, *params])
 
 
 @dataclass(frozen=True)
@@ -514,10 +505,9 @@ def _school_rows(
     No programs or schools: no rows, without a query (as the ORM does)."""
     if not (program_ids and school_ids):
         return []
-    quote, meta = connection.ops.quote_name, model._meta
-    names = ", ".join(quote(meta.get_field(name).column) for name in columns)
+    names = ", ".join(_column(model, name) for name in columns)
     sql = (
-        f"SELECT {names} FROM {quote(meta.db_table)} "  # noqa: S608
+        f"SELECT {names} FROM {_table(model)} "  # noqa: S608
         f"WHERE program_id IN ({_placeholders(program_ids)}) AND school_id IN ({_placeholders(school_ids)}){where}"
     )
     with connection.cursor() as cursor:
@@ -537,22 +527,50 @@ def _school_counts(
 ) -> dict[int, dict[str, int]]:
     """Per school of `school_ids`, how many rows of a level-2 rollup `model` in `program_ids` (and `where`, its `%s`
     `params`) meet each figure's SQL condition (`figures`: figure → condition and its parameters); with `distinct`,
-    how many distinct values of that field. 1 query, read with a cursor as `_school_rows` reads (the same rules for
-    what is formatted in); no programs or schools: none."""
+    how many distinct values of that field. 1 query (`_aggregate`); no programs or schools: none."""
     if not (program_ids and school_ids):
         return {}
-    quote, meta = connection.ops.quote_name, model._meta
-    head, counted = ("", "1") if distinct is None else ("DISTINCT ", quote(meta.get_field(distinct).column))
-    counts = ", ".join(f"COUNT({head}CASE WHEN {condition} THEN {counted} END)" for condition, _ in figures.values())
-    sql = (
-        f"SELECT school_id, {counts} FROM {quote(meta.db_table)} "  # noqa: S608
-        f"WHERE program_id IN ({_placeholders(program_ids)}) AND school_id IN ({_placeholders(school_ids)}){where} "
-        "GROUP BY school_id"
-    )
-    values = [value for _, condition_params in figures.values() for value in condition_params]
+    head, counted = ("", "1") if distinct is None else ("DISTINCT ", _column(model, distinct))
+    counts = {
+        name: (f"COUNT({head}CASE WHEN {condition} THEN {counted} END)", condition_params)
+        for name, (condition, condition_params) in figures.items()
+    }
+    rows = f"program_id IN ({_placeholders(program_ids)}) AND school_id IN ({_placeholders(school_ids)}){where}"
+    return _aggregate(model, "school_id", counts, rows, [*program_ids, *school_ids, *params])
+
+
+def _aggregate(model: type, key: str, aggregates: dict[str, tuple[str, list]], where: str, params) -> dict:
+    """Per value of the column `key` of `model`'s table, each of `aggregates` (name → an SQL aggregate and its
+    parameters) over the rows that meet `where` (its `%s` are `params`): {key: {name: value}}. 1 query, read with a
+    cursor as `_school_rows` reads, for the same reason and by the same rules (identifiers from the models'
+    metadata or these modules' text, every value a parameter)."""
+    columns = ", ".join(sql for sql, _ in aggregates.values())
+    values = [value for _, aggregate_params in aggregates.values() for value in aggregate_params]
+    sql = f"SELECT {key}, {columns} FROM {_table(model)} WHERE {where} GROUP BY {key}"  # noqa: S608
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*values, *program_ids, *school_ids, *params])
-        return {school_id: dict(zip(figures, row, strict=True)) for school_id, *row in cursor.fetchall()}
+        cursor.execute(sql, [*values, *params])
+        return {group: dict(zip(aggregates, row, strict=True)) for group, *row in cursor.fetchall()}
+
+
+def _table(model: type) -> str:
+    """The quoted table of `model`, for a cursor read."""
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def _column(model: type, field: str) -> str:
+    """The quoted column of `model`'s `field`, for a cursor read."""
+    return connection.ops.quote_name(model._meta.get_field(field).column)
+
+
+def _within(period: Period, mask: str) -> tuple[str, list]:
+    """Rows whose month mask column `mask` (quoted) has a month of `period`, as `Period.within` asks (a condition
+    and its parameters, for a cursor read; never true for a period of no month)."""
+    bits = period.month_bits()
+    if not bits:
+        return "1 = 0", []
+    year = connection.ops.quote_name("year")
+    condition = " OR ".join([f"({year} = %s AND ({mask} & %s) > 0)"] * len(bits))
+    return f"({condition})", [value for year_bits in bits.items() for value in year_bits]
 
 
 def _placeholders(values) -> str:
@@ -806,8 +824,7 @@ def school_roster(district: District, school: School, programs: list[Program], *
     contact) and its ChallengeCount rows (a few, whatever the number of challenges), both found by the school's
     index, joined to the school's teachers with a cursor (`_school_rows`' rules: identifiers from the models'
     metadata, every value a parameter). Counted here: no `COUNT(DISTINCT …)` per figure for the database to sort."""
-    quote = connection.ops.quote_name
-    teacher, place, kinds = (quote(model._meta.db_table) for model in (Teacher, ProgramTeacher, ChallengeCount))
+    teacher, place, kinds = (_table(model) for model in (Teacher, ProgramTeacher, ChallengeCount))
     running, running_params = current_programs(district, today).order_by().values("pk").query.sql_with_params()
     columns = "t.id, p.program_id, p.on_caseload, p.last_contact_on, c.category, c.status, c.goal_id, c.challenges"
     sql = (
@@ -1045,44 +1062,57 @@ def coach_rows(
     """
     today = today or timezone.localdate()
     coach_ids, program_ids = [c.pk for c in coaches], [p.pk for p in programs]
-    enrollments = Enrollment.objects.filter(coach__in=coach_ids, program__in=program_ids).order_by()
-    rollups = EnrollmentMonth.objects.filter(coach__in=coach_ids, program_id__in=program_ids)
+    open_programs = [p.pk for p in programs if p.ends_on >= today]
+    adapt = connection.ops.adapt_datefield_value
+    # Read with cursors (`_aggregate`): the ORM takes twice as long to build these three queries as the database takes
+    # to answer them. Each is over the coaches' rows in `programs` (`mine`), and at `school` its teachers' only.
+    coaches_in = f"coach_id IN ({_placeholders(coach_ids) or 'NULL'})"
+    programs_in = f"program_id IN ({_placeholders(program_ids) or 'NULL'})"
+    mine, ids = f"{coaches_in} AND {programs_in}", [*coach_ids, *program_ids]
+    teachers_there, there = "", []
     if school is not None:
-        enrollments = enrollments.filter(teacher__school=school)
-        rollups = rollups.filter(school_id=school.pk)
-    contacted = Q(last_contact_on__gte=today - datetime.timedelta(days=CONTACT_DAYS))
-    on_caseload = active_enrollment()
-    caseloads = {
-        row["coach"]: row
-        for row in enrollments.values("coach").annotate(
-            group=Count("teacher", distinct=True),  # the coach's teachers, ended enrollments included
-            n=Count("teacher", distinct=True, filter=on_caseload),
-            contacted=Count("teacher", distinct=True, filter=on_caseload & contacted),
-        )
-    }
-    work = {
-        row["coach"]: row
-        for row in period.rollups(rollups)
-        .values("coach")
-        .annotate(
-            minutes=Sum(ONE_TO_ONE_MINUTES),
-            coached=Count("teacher_id", distinct=True, filter=COACHED),
-            cycles_n=Sum("cycles_completed"),
-        )
-        .order_by()
-    }
+        teachers_there = f" AND teacher_id IN (SELECT id FROM {_table(Teacher)} WHERE school_id = %s)"  # noqa: S608
+        there = [school.pk]
+    # On a caseload now: coaching.models.active_enrollment, the program's end read here.
+    on_caseload = f"ends_on IS NULL AND program_id IN ({_placeholders(open_programs) or 'NULL'})"
+    contacted = f"{on_caseload} AND last_contact_on >= %s"
+    caseloads = _aggregate(
+        Enrollment, "coach_id",
+        {
+            "group": ("COUNT(DISTINCT teacher_id)", []),  # the coach's teachers, ended enrollments included
+            "n": (f"COUNT(DISTINCT CASE WHEN {on_caseload} THEN teacher_id END)", open_programs),
+            "contacted": (
+                f"COUNT(DISTINCT CASE WHEN {contacted} THEN teacher_id END)",
+                [*open_programs, adapt(today - datetime.timedelta(days=CONTACT_DAYS))],
+            ),
+        },
+        mine + teachers_there, [*ids, *there],
+    )  # fmt: skip
+    months, months_params = _months_where(period)
+    minutes = " + ".join(ONE_TO_ONE_COLUMNS)
+    coached = " OR ".join(f"{column} > 0" for column in ONE_TO_ONE_COLUMNS)
+    work = _aggregate(
+        EnrollmentMonth, "coach_id",
+        {
+            "minutes": (f"SUM({minutes})", []),
+            "coached": (f"COUNT(DISTINCT CASE WHEN {coached} THEN teacher_id END)", []),
+            "cycles_n": ("SUM(cycles_completed)", []),
+        },
+        mine + (" AND school_id = %s" if school else "") + months, [*ids, *there, *months_params],
+    )  # fmt: skip
     # The tags of the 1:1 work in the programs and of the school-wide work (no program), from a few CoachStandardYear
     # rows per coach; at `school`, of the 1:1 work with its teachers only: the CoachStandardMonth rows of the coaches'
     # enrollments there.
+    standards = {"n": ("COUNT(DISTINCT standard_id)", [])}
     if school is None:
-        tagged = CoachStandardYear.objects.filter(coach__in=coach_ids)
-        tagged = tagged.filter(Q(program_id__in=program_ids) | Q(program_id=None), period.within("months"))
+        within, within_params = _within(period, _column(CoachStandardYear, "months"))
+        tagged = f"{coaches_in} AND ({programs_in} OR program_id IS NULL) AND {within}"
+        coverage = _aggregate(CoachStandardYear, "coach_id", standards, tagged, [*ids, *within_params])
     else:
-        tagged = CoachStandardMonth.objects.filter(coach__in=coach_ids, enrollment_id__in=enrollments.values("pk"))
-        tagged = period.rollups(tagged)
-    coverage = {
-        row["coach"]: row["n"] for row in tagged.values("coach").annotate(n=Count("standard", distinct=True)).order_by()
-    }
+        enrollments = f"SELECT id FROM {_table(Enrollment)} WHERE {mine}{teachers_there}"  # noqa: S608
+        tagged = f"{coaches_in} AND enrollment_id IN ({enrollments})"
+        params = [*coach_ids, *ids, *there, *months_params]
+        coverage = _aggregate(CoachStandardMonth, "coach_id", standards, tagged + months, params)
     k = district.suppression_k
     rows = []
     for coach in coaches:
@@ -1096,7 +1126,7 @@ def coach_rows(
                 contacted=count(c.get("contacted", 0), k=k, group=g),
                 cycles=suppress(w.get("cycles_n") or 0, teachers=coached, k=k, group=g),
                 hours=suppress(round((w.get("minutes") or 0) / 60, 1), teachers=coached, k=k, group=g),
-                standards=suppress(coverage.get(coach.pk, 0), teachers=coached, k=k, group=g),
+                standards=suppress(coverage.get(coach.pk, {}).get("n", 0), teachers=coached, k=k, group=g),
             )
         )
     return rows
