@@ -57,6 +57,7 @@ from coaching.models import (
     Teacher,
 )
 from coaching.selectors import CONTACT_DAYS
+from config import sql
 from dashboard.models import (
     ChallengeCount,
     CoachSelfAssessment,
@@ -325,9 +326,9 @@ def _teachers_within(
     bits = period.month_bits()
     if not bits:
         return {}
-    figures = {key: _within(period, _column(TeacherYear, mask)) for key, mask in masks.items()}
+    figures = {key: _within(period, sql.column(TeacherYear, mask)) for key, mask in masks.items()}
     distinct = "teacher" if len(bits) > 1 else None
-    where = f" AND year IN ({_placeholders(bits)})"
+    where = f" AND year IN ({sql.placeholders(bits)})"
     return _school_counts(
         TeacherYear, figures, program_ids, school_ids, distinct=distinct, where=where, params=list(bits)
     )
@@ -347,9 +348,9 @@ def _participation(
     """
     program_ids, open_programs = [p.pk for p in programs], [p.pk for p in programs if p.ends_on >= today]
     adapt = connection.ops.adapt_datefield_value
-    caseload, contact = (_column(ProgramTeacher, name) for name in ("on_caseload", "last_contact_on"))
+    caseload, contact = (sql.column(ProgramTeacher, name) for name in ("on_caseload", "last_contact_on"))
     recent, lately = (adapt(today - datetime.timedelta(days=days)) for days in (ACTIVE_DAYS, CONTACT_DAYS))
-    on_caseload = f"{caseload} AND program_id IN ({_placeholders(open_programs) or 'NULL'})"
+    on_caseload = f"{caseload} AND program_id IN ({sql.placeholders(open_programs)})"
     figures = {  # figure: its condition and the condition's parameters
         "group": ("1 = 1", []),
         "enrolled": (on_caseload, open_programs),
@@ -367,10 +368,10 @@ def _school_wide(period: Period, school_ids: list[int]) -> dict[int, dict]:
         return {}
     months, params = _months_where(period)
     sums = {
-        "m": (f"SUM({_column(SchoolWideMonth, 'minutes')})", []),
-        "n": (f"SUM({_column(SchoolWideMonth, 'count')})", []),
+        "m": (f"SUM({sql.column(SchoolWideMonth, 'minutes')})", []),
+        "n": (f"SUM({sql.column(SchoolWideMonth, 'count')})", []),
     }
-    where = f"school_id IN ({_placeholders(school_ids)}){months}"
+    where = f"school_id IN ({sql.placeholders(school_ids)}){months}"
     return _aggregate(SchoolWideMonth, "school_id", sums, where, [*school_ids, *params])
 
 
@@ -499,20 +500,20 @@ def _school_rows(
 ):
     """`columns` of the rows of a level-2 rollup `model` (SchoolMonth, SchoolITU: one row per program and school, and
     month or indicator) at `school_ids` in `program_ids`, and `where` (its `%s` are `params`): a few dozen rows a
-    school, read with a cursor (1 query) because the ORM takes longer to build and compile such a query than the
-    database takes to read it (~1 ms a query). Only identifiers from the model's metadata are formatted in; every
-    value is a parameter, and the column names are the models' (program_id, school_id and month are every rollup's).
-    No programs or schools: no rows, without a query (as the ORM does)."""
+    school, read with a cursor (1 query; config.sql: why, and its rules; program_id, school_id and month are every
+    rollup's columns). No programs or schools: no rows, without a query (as the ORM does)."""
     if not (program_ids and school_ids):
         return []
-    names = ", ".join(_column(model, name) for name in columns)
-    sql = (
-        f"SELECT {names} FROM {_table(model)} "  # noqa: S608
-        f"WHERE program_id IN ({_placeholders(program_ids)}) AND school_id IN ({_placeholders(school_ids)}){where}"
-    )
+    names = ", ".join(sql.column(model, name) for name in columns)
+    query = f"SELECT {names} FROM {sql.table(model)} WHERE {_schools_in(program_ids, school_ids)}{where}"  # noqa: S608
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*program_ids, *school_ids, *params])
+        cursor.execute(query, [*program_ids, *school_ids, *params])
         return cursor.fetchall()
+
+
+def _schools_in(program_ids: list[int], school_ids: list[int]) -> str:
+    """A level-2 rollup's rows in these programs at these schools (their ids are the parameters, in this order)."""
+    return f"program_id IN ({sql.placeholders(program_ids)}) AND school_id IN ({sql.placeholders(school_ids)})"
 
 
 def _school_counts(
@@ -530,36 +531,25 @@ def _school_counts(
     how many distinct values of that field. 1 query (`_aggregate`); no programs or schools: none."""
     if not (program_ids and school_ids):
         return {}
-    head, counted = ("", "1") if distinct is None else ("DISTINCT ", _column(model, distinct))
+    head, counted = ("", "1") if distinct is None else ("DISTINCT ", sql.column(model, distinct))
     counts = {
         name: (f"COUNT({head}CASE WHEN {condition} THEN {counted} END)", condition_params)
         for name, (condition, condition_params) in figures.items()
     }
-    rows = f"program_id IN ({_placeholders(program_ids)}) AND school_id IN ({_placeholders(school_ids)}){where}"
+    rows = _schools_in(program_ids, school_ids) + where
     return _aggregate(model, "school_id", counts, rows, [*program_ids, *school_ids, *params])
 
 
 def _aggregate(model: type, key: str, aggregates: dict[str, tuple[str, list]], where: str, params) -> dict:
     """Per value of the column `key` of `model`'s table, each of `aggregates` (name → an SQL aggregate and its
     parameters) over the rows that meet `where` (its `%s` are `params`): {key: {name: value}}. 1 query, read with a
-    cursor as `_school_rows` reads, for the same reason and by the same rules (identifiers from the models'
-    metadata or these modules' text, every value a parameter)."""
-    columns = ", ".join(sql for sql, _ in aggregates.values())
+    cursor (config.sql: why, and its rules)."""
+    columns = ", ".join(aggregate for aggregate, _ in aggregates.values())
     values = [value for _, aggregate_params in aggregates.values() for value in aggregate_params]
-    sql = f"SELECT {key}, {columns} FROM {_table(model)} WHERE {where} GROUP BY {key}"  # noqa: S608
+    query = f"SELECT {key}, {columns} FROM {sql.table(model)} WHERE {where} GROUP BY {key}"  # noqa: S608
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*values, *params])
+        cursor.execute(query, [*values, *params])
         return {group: dict(zip(aggregates, row, strict=True)) for group, *row in cursor.fetchall()}
-
-
-def _table(model: type) -> str:
-    """The quoted table of `model`, for a cursor read."""
-    return connection.ops.quote_name(model._meta.db_table)
-
-
-def _column(model: type, field: str) -> str:
-    """The quoted column of `model`'s `field`, for a cursor read."""
-    return connection.ops.quote_name(model._meta.get_field(field).column)
 
 
 def _within(period: Period, mask: str) -> tuple[str, list]:
@@ -571,11 +561,6 @@ def _within(period: Period, mask: str) -> tuple[str, list]:
     year = connection.ops.quote_name("year")
     condition = " OR ".join([f"({year} = %s AND ({mask} & %s) > 0)"] * len(bits))
     return f"({condition})", [value for year_bits in bits.items() for value in year_bits]
-
-
-def _placeholders(values) -> str:
-    """`%s, %s, …`: a parameter per value, for an `IN (…)` of a cursor read."""
-    return ", ".join(["%s"] * len(values))
 
 
 def _months_where(period: Period) -> tuple[str, list]:
@@ -824,17 +809,17 @@ def school_roster(district: District, school: School, programs: list[Program], *
     contact) and its ChallengeCount rows (a few, whatever the number of challenges), both found by the school's
     index, joined to the school's teachers with a cursor (`_school_rows`' rules: identifiers from the models'
     metadata, every value a parameter). Counted here: no `COUNT(DISTINCT …)` per figure for the database to sort."""
-    teacher, place, kinds = (_table(model) for model in (Teacher, ProgramTeacher, ChallengeCount))
+    teacher, place, kinds = (sql.table(model) for model in (Teacher, ProgramTeacher, ChallengeCount))
     running, running_params = current_programs(district, today).order_by().values("pk").query.sql_with_params()
     columns = "t.id, p.program_id, p.on_caseload, p.last_contact_on, c.category, c.status, c.goal_id, c.challenges"
-    sql = (
+    query = (
         f"SELECT {columns} FROM {teacher} t LEFT JOIN {place} p "  # noqa: S608
         f"ON p.teacher_id = t.id AND p.school_id = %s AND p.program_id IN ({running}) "
         f"LEFT JOIN {kinds} c ON c.teacher_id = p.teacher_id AND c.program_id = p.program_id AND c.school_id = %s "
         "WHERE t.school_id = %s"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [school.pk, *running_params, school.pk, school.pk])
+        cursor.execute(query, [school.pk, *running_params, school.pk, school.pk])
         rows = cursor.fetchall()
     chosen = {p.pk for p in programs}
     # coaching.models.active_enrollment: not ended, and its program's last day is today or later.
@@ -1066,15 +1051,15 @@ def coach_rows(
     adapt = connection.ops.adapt_datefield_value
     # Read with cursors (`_aggregate`): the ORM takes twice as long to build these three queries as the database takes
     # to answer them. Each is over the coaches' rows in `programs` (`mine`), and at `school` its teachers' only.
-    coaches_in = f"coach_id IN ({_placeholders(coach_ids) or 'NULL'})"
-    programs_in = f"program_id IN ({_placeholders(program_ids) or 'NULL'})"
+    coaches_in = f"coach_id IN ({sql.placeholders(coach_ids)})"
+    programs_in = f"program_id IN ({sql.placeholders(program_ids)})"
     mine, ids = f"{coaches_in} AND {programs_in}", [*coach_ids, *program_ids]
     teachers_there, there = "", []
     if school is not None:
-        teachers_there = f" AND teacher_id IN (SELECT id FROM {_table(Teacher)} WHERE school_id = %s)"  # noqa: S608
+        teachers_there = f" AND teacher_id IN (SELECT id FROM {sql.table(Teacher)} WHERE school_id = %s)"  # noqa: S608
         there = [school.pk]
     # On a caseload now: coaching.models.active_enrollment, the program's end read here.
-    on_caseload = f"ends_on IS NULL AND program_id IN ({_placeholders(open_programs) or 'NULL'})"
+    on_caseload = f"ends_on IS NULL AND program_id IN ({sql.placeholders(open_programs)})"
     contacted = f"{on_caseload} AND last_contact_on >= %s"
     caseloads = _aggregate(
         Enrollment, "coach_id",
@@ -1105,11 +1090,11 @@ def coach_rows(
     # enrollments there.
     standards = {"n": ("COUNT(DISTINCT standard_id)", [])}
     if school is None:
-        within, within_params = _within(period, _column(CoachStandardYear, "months"))
+        within, within_params = _within(period, sql.column(CoachStandardYear, "months"))
         tagged = f"{coaches_in} AND ({programs_in} OR program_id IS NULL) AND {within}"
         coverage = _aggregate(CoachStandardYear, "coach_id", standards, tagged, [*ids, *within_params])
     else:
-        enrollments = f"SELECT id FROM {_table(Enrollment)} WHERE {mine}{teachers_there}"  # noqa: S608
+        enrollments = f"SELECT id FROM {sql.table(Enrollment)} WHERE {mine}{teachers_there}"  # noqa: S608
         tagged = f"{coaches_in} AND enrollment_id IN ({enrollments})"
         params = [*coach_ids, *ids, *there, *months_params]
         coverage = _aggregate(CoachStandardMonth, "coach_id", standards, tagged + months, params)
