@@ -30,6 +30,7 @@ MODULE_LAYER = {
     "rollups": 1,  # config: the hook the writing services call, the read model listens to
     "scoping": 1,  # visibility, from the models' `reach`
     "sites": 1,  # config: where people reach Cadence, for links given out
+    "sql": 1,  # config: the quoted names and parameters of the selectors' cursor reads
     "moves": 1,  # coaching: what a page offers next, from the state machine's rules
     "audit": 1,
     "permissions": 1,
