@@ -472,8 +472,8 @@ def test_it_reads_level_two_unless_a_teacher_is_in_two_of_the_chosen_programs(ca
     assert selectors.level_two(programs) is None
     assert selectors.Levels(programs).month_rows().model.__name__ == "EnrollmentMonth"
     period = selectors.program_period(programs, timezone.localdate())
-    [month] = [row for row in selectors.trend(selectors.Levels(programs).month_rows(), period, k=1) if row.steps.value]
-    assert month.teachers.value == 2  # not 3
+    months = [row for row in selectors.trend(selectors.Levels(programs).month_rows(), period, k=1) if row.steps.value]
+    assert {month.teachers.value for month in months} == {2}  # not 3 (the cycles' days: one month, or two)
     figures = selectors.school_figures(cast.district, [cast.school], programs=programs)[0]
     assert figures.steps[1][1].value == 3  # visits: 2 by the first teacher, 1 by the other
     assert selectors.level_two([second]) == [second.pk]  # one program always adds up
