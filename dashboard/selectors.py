@@ -28,9 +28,11 @@ a district with one school and two coaches should keep that in mind.
 
 import calendar
 import datetime
+import operator
 from collections import defaultdict
 from collections.abc import Sized
 from dataclasses import dataclass
+from functools import reduce
 
 from django.db import connection
 from django.db.models import Avg, Count, Exists, F, OuterRef, Q, QuerySet, Sum, Window
@@ -213,7 +215,7 @@ def program_period(programs: list[Program], today: datetime.date) -> Period:
 
 # A teacher's 1:1 coaching in a month of EnrollmentMonth: these minutes, and coached when one of them is not zero.
 ONE_TO_ONE_COLUMNS = ("step_minutes", "reflection_minutes", "touchpoint_minutes")
-ONE_TO_ONE_MINUTES = F("step_minutes") + F("reflection_minutes") + F("touchpoint_minutes")
+ONE_TO_ONE_MINUTES = reduce(operator.add, map(F, ONE_TO_ONE_COLUMNS))
 COACHED = Q(*(Q(**{f"{column}__gt": 0}) for column in ONE_TO_ONE_COLUMNS), _connector=Q.OR)
 STEP_FIGURES = (
     (Step.Kind.PLAN_MEETING, "plan_meetings"),
@@ -281,18 +283,20 @@ class Levels:
         return rows.filter(school_id=school.pk) if school is not None else rows
 
 
-MONTH_SUMS = {
-    "minutes": Sum(ONE_TO_ONE_MINUTES),
-    "cycles_n": Sum("cycles_completed"),
-    "resolved_n": Sum("resolved"),
-    **{f"{column}_n": Sum(column) for _, column in STEP_FIGURES},
+# A month's sums (or a period's), each of these 1:1 rollup columns (EnrollmentMonth's, SchoolMonth's) added up.
+MONTH_SUM_COLUMNS = {
+    "minutes": ONE_TO_ONE_COLUMNS,
+    "cycles_n": ("cycles_completed",),
+    "resolved_n": ("resolved",),
+    **{f"{column}_n": (column,) for _, column in STEP_FIGURES},
 }
+MONTH_SUMS = {key: Sum(reduce(operator.add, map(F, key_columns))) for key, key_columns in MONTH_SUM_COLUMNS.items()}
 
 
 def _school_month_figures(
     program_ids: list[int], school_ids: list[int], period: Period, months: dict | None = None
 ) -> dict:
-    """What `_rollup_figures(..., "school_id")` gives, from level 2: sums of SchoolMonth (`_school_rows`), and teacher
+    """What `_rollup_figures(..., "school_id")` gives, from level 2: sums of SchoolMonth (`_aggregate`), and teacher
     counts from TeacherYear's month masks (`_teachers_within`): 2 queries whose rows grow with schools and teachers,
     not with steps. `months`: the one school's `month_sums` of the same SchoolMonth rows, when the caller has them
     (1 query then)."""
@@ -302,15 +306,11 @@ def _school_month_figures(
     if months is not None:
         [school_id] = school_ids
         result[school_id] = {key: sum(row[key] or 0 for row in months.values()) for key in MONTH_SUMS}
-    else:
-        where, params = _months_where(period)
-        columns = ("school_id", *SCHOOL_MONTH_COLUMNS)
-        for school_id, _, step, reflection, touchpoint, *rest in _school_rows(
-            SchoolMonth, columns, program_ids, school_ids, where, params
-        ):
-            sums = result.setdefault(school_id, dict.fromkeys(MONTH_SUMS, 0))
-            for key, value in zip(MONTH_SUMS, (step + reflection + touchpoint, *rest), strict=True):
-                sums[key] += value
+    elif program_ids and school_ids:  # the SchoolMonth sums per school (`_aggregate`)
+        months_where, params = _months_where(period)
+        sums = {key: (f"SUM({' + '.join(key_columns)})", []) for key, key_columns in MONTH_SUM_COLUMNS.items()}
+        where = _schools_in(program_ids, school_ids) + months_where
+        result = _aggregate(SchoolMonth, "school_id", sums, where, [*program_ids, *school_ids, *params])
     for school_id, counts in _teachers_within(program_ids, school_ids, period, masks).items():
         result.setdefault(school_id, {}).update(counts)
     return result
