@@ -328,7 +328,7 @@ def _teachers_within(
         return {}
     figures = {key: _within(period, sql.column(TeacherYear, mask)) for key, mask in masks.items()}
     distinct = "teacher" if len(bits) > 1 else None
-    where = f" AND year IN ({sql.placeholders(bits)})"
+    where = f" AND {sql.column(TeacherYear, 'year')} IN ({sql.placeholders(bits)})"
     return _school_counts(
         TeacherYear, figures, program_ids, school_ids, distinct=distinct, where=where, params=list(bits)
     )
@@ -807,8 +807,8 @@ def school_roster(district: District, school: School, programs: list[Program], *
 
     Read from the read model beside the roster: a teacher's ProgramTeacher row per program (on a caseload, last
     contact) and its ChallengeCount rows (a few, whatever the number of challenges), both found by the school's
-    index, joined to the school's teachers with a cursor (`_school_rows`' rules: identifiers from the models'
-    metadata, every value a parameter). Counted here: no `COUNT(DISTINCT …)` per figure for the database to sort."""
+    index, joined to the school's teachers with a cursor (config.sql: why, and its rules). Counted here: no
+    `COUNT(DISTINCT …)` per figure for the database to sort."""
     teacher, place, kinds = (sql.table(model) for model in (Teacher, ProgramTeacher, ChallengeCount))
     running, running_params = current_programs(district, today).order_by().values("pk").query.sql_with_params()
     columns = "t.id, p.program_id, p.on_caseload, p.last_contact_on, c.category, c.status, c.goal_id, c.challenges"

@@ -105,10 +105,9 @@ def caseload_sizes(program: Program, coaches: Iterable[User]) -> dict[int, tuple
     ids = [coach.pk for coach in coaches]
     if not ids:
         return {}
-    programs = sql.table(Program)
     query = (
         f"SELECT e.coach_id, COUNT(CASE WHEN e.program_id = %s THEN 1 END), COUNT(*) FROM {sql.table(Enrollment)} e "  # noqa: S608
-        f"INNER JOIN {programs} p ON p.id = e.program_id "
+        f"INNER JOIN {sql.table(Program)} p ON p.id = e.program_id "
         f"WHERE e.coach_id IN ({sql.placeholders(ids)}) AND e.ends_on IS NULL AND p.ends_on >= %s GROUP BY e.coach_id"
     )
     today = connection.ops.adapt_datefield_value(timezone.localdate())
