@@ -344,7 +344,7 @@ def _participation(
     the services that log contact keep), so the figures cost the same whatever the number of steps; a teacher
     counted once across programs, by their rows (`one_row_per_teacher`: `level_two` holds) or distinct. On a
     caseload: coaching.models.active_enrollment, the program's end read here. (`school_roster` counts the same
-    figures for one school from its teachers' enrollments.)
+    figures for one school from the same rows, in Python, beside its challenges.)
     """
     program_ids, open_programs = [p.pk for p in programs], [p.pk for p in programs if p.ends_on >= today]
     adapt = connection.ops.adapt_datefield_value

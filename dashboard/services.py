@@ -484,9 +484,8 @@ def rollup_refresh(
     ChallengeCount rows of their teachers (who is on a caseload, their last contact, their challenges), and
     SchoolWideMonth and CoachStandardYear where a coach's CoachMonth and CoachStandardMonth rows changed. An id
     whose rows are gone (erased) simply leaves no rollup. Logging an untagged step: 11 queries (3 of them writes),
-    and one write more when it changes the days
-    between its cycle's steps (EnrollmentCadence: a visit or a debrief done), one more when it moves the teacher's
-    last contact.
+    and one write more when it changes the days between its cycle's steps (EnrollmentCadence: a visit or a debrief
+    done), one more when it moves the teacher's last contact.
     """
     if enrollment_ids:
         enrollments = Enrollment.objects.filter(pk__in=enrollment_ids)
