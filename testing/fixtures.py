@@ -336,9 +336,14 @@ def login(page, live_server, email: str, password: str = "password") -> None:  #
 
 
 def axe_check(page) -> None:
-    """Fail listing every WCAG 2.1 AA violation axe-core finds on the page as it is now."""
+    """Fail listing every WCAG 2.1 AA violation axe-core finds on the page, once it has loaded.
+
+    A click on a link returns when the next page is committed, which may still be an empty document; axe-core run
+    then fails on it ("reading 'documentElement'") or checks nothing. Waiting for the load event checks it whole.
+    """
     from axe_playwright_python.sync_playwright import Axe
 
+    page.wait_for_load_state("load")
     options = {"runOnly": {"type": "tag", "values": WCAG_21_AA}, "resultTypes": ["violations"]}
     results = Axe().run(page, options=options)
     if results.violations_count:
