@@ -216,6 +216,7 @@ def test_it_lets_alice_self_assess_by_keyboard_and_saves_once_through_back_and_s
 
     page.goto(live_server.url + reverse("dashboard:growth"))  # Back to a page a POST answered would ask to resend it
     page.get_by_role("link", name="New self-assessment").click()
+    expect(page.locator("fieldset")).to_have_count(18)  # one per standard; .all() does not wait for the page
     for fieldset in page.locator("fieldset").all():
         fieldset.get_by_text("3 · Proficient").click()  # the label: the whole option is the target
     page.get_by_role("button", name="Save").click()
