@@ -91,10 +91,10 @@ def _clean_problems(problems: Iterable[str]) -> list[str]:
     return cleaned
 
 
-def _changed(enrollment: Enrollment, *days: datetime.date, tags: bool = True) -> None:
+def _changed(enrollment: Enrollment, *days: datetime.date, tags: bool = True, challenges: bool = True) -> None:
     """Tell the read model (config.rollups) that this enrollment's records, and its coach's work on `days`,
     changed (steps, reflections or a challenge's tags: not ITU ratings, not activities); `tags` False when
-    no standards tag that counts did."""
+    no standards tag that counts did, `challenges` False when no challenge's status, category or goal did."""
     rollups.changed(
         enrollment_ids=[enrollment.pk],
         coach_ids=[enrollment.coach_id],
@@ -102,6 +102,7 @@ def _changed(enrollment: Enrollment, *days: datetime.date, tags: bool = True) ->
         ratings=False,
         activities=False,
         tags=tags,
+        challenges=challenges,
     )
 
 
@@ -359,7 +360,8 @@ def _save_step(
         cycle.save(update_fields=["completed_on"])
     days = {timezone.localdate(step.starts_at), timezone.localdate(was or step.starts_at)}
     # The coach's standards rows count the tags of done steps: a new step adds some only when done and tagged.
-    _changed(cycle.challenge.enrollment, *days, tags=not adding or (step.done and bool(standards)))
+    tags = not adding or (step.done and bool(standards))
+    _changed(cycle.challenge.enrollment, *days, tags=tags, challenges=False)
     # A scheduled step's invitation, or its update (a new time or length, the teacher invited or not):
     # sent after the commit, each change with the next SEQUENCE. A step marked done changes nothing.
     invitations.event_schedule(step)
@@ -396,7 +398,7 @@ def step_cancel(*, step: Step) -> int:
     invitations.events_cancel([step])
     step.delete()
     # A scheduled step counts nowhere yet (its tags neither); told all the same.
-    _changed(enrollment, timezone.localdate(step.starts_at), tags=False)
+    _changed(enrollment, timezone.localdate(step.starts_at), tags=False, challenges=False)
     return step_id
 
 

@@ -16,13 +16,16 @@ from contextlib import contextmanager
 
 from django.utils.module_loading import import_string
 
+FLAGS = ("ratings", "activities", "tags", "challenges")  # what changed: each True unless known not to have
+
 _listeners: dict[str, str] = {}
 _batch: contextvars.ContextVar[dict | None] = contextvars.ContextVar("rollups_batch", default=None)
 
 
 def register(key: str, dotted_path: str) -> None:
     """On every `changed(...)`, call the function at `dotted_path` with
-    `enrollment_ids=set[int], coach_ids=set[int], days=set[date] | None, ratings=bool, activities=bool, tags=bool`."""
+    `enrollment_ids=set[int], coach_ids=set[int], days=set[date] | None, ratings=bool, activities=bool, tags=bool,
+    challenges=bool`."""
     _listeners[key] = dotted_path
 
 
@@ -38,6 +41,7 @@ def changed(
     ratings: bool = True,
     activities: bool = True,
     tags: bool = True,
+    challenges: bool = True,
 ) -> None:
     """Coaching records of these enrollments, and work of these coaches, changed in this transaction.
 
@@ -47,7 +51,8 @@ def changed(
     the enrollments' ITU ratings are known not to have changed (logging work never changes them).
     `activities`: False when no activity (school-wide work, PD, a touchpoint…) of these coaches changed
     (a step, a reflection or a challenge's tags is not one). `tags`: False when no standards tag that counts
-    changed (a new step with none, or not done yet).
+    changed (a new step with none, or not done yet). `challenges`: False when no challenge of these enrollments
+    was opened, moved, closed or given another category or goal (logging or cancelling a step).
 
     Call it inside the writing transaction, after the write: listeners recompute from the rows as they
     are now, so the read model commits (or rolls back) with the write.
@@ -58,13 +63,19 @@ def changed(
     if (batch := _batch.get()) is not None:
         batch["enrollment_ids"] |= enrollments
         batch["coach_ids"] |= coaches
-        for flag, value in (("ratings", ratings), ("activities", activities), ("tags", tags)):
+        for flag, value in zip(FLAGS, (ratings, activities, tags, challenges), strict=True):
             batch[flag] = batch[flag] or value
         return
     when = None if days is None else set(days)
     for dotted_path in list(_listeners.values()):
         import_string(dotted_path)(
-            enrollment_ids=enrollments, coach_ids=coaches, days=when, ratings=ratings, activities=activities, tags=tags
+            enrollment_ids=enrollments,
+            coach_ids=coaches,
+            days=when,
+            ratings=ratings,
+            activities=activities,
+            tags=tags,
+            challenges=challenges,
         )
 
 
@@ -80,7 +91,7 @@ def batched() -> Iterator[None]:
     if _batch.get() is not None:
         yield
         return
-    batch = {"enrollment_ids": set(), "coach_ids": set(), "ratings": False, "activities": False, "tags": False}
+    batch = {"enrollment_ids": set(), "coach_ids": set()} | dict.fromkeys(FLAGS, False)
     token = _batch.set(batch)
     try:
         yield

@@ -474,8 +474,10 @@ def rollup_refresh(
     ratings: bool = True,
     activities: bool = True,
     tags: bool = True,
+    challenges: bool = True,
 ) -> None:
-    """Recompute the rollups of these enrollments (their ITU too unless `ratings` is False), and of these
+    """Recompute the rollups of these enrollments (their ITU too unless `ratings` is False, their teachers'
+    ChallengeCount rows unless `challenges` is False), and of these
     coaches' work on `days` (None: on every day): their activities unless `activities` is False, their
     standards tags unless `tags` is False; from their raw rows (config.rollups calls it).
 
@@ -506,11 +508,12 @@ def rollup_refresh(
             ProgramTeacher, PROGRAM_TEACHER_COLUMNS, 2, ProgramTeacher.objects.filter(teacher__in=teachers),
             _program_teachers(Enrollment.objects.filter(teacher__in=teachers)),
         )  # fmt: skip
-        _replace_changed(
-            ChallengeCount.objects.filter(teacher__in=teachers),
-            _challenge_counts(Challenge.objects.filter(enrollment__teacher__in=teachers)),
-            CHALLENGE_COUNT_COLUMNS,
-        )
+        if challenges:
+            _replace_changed(
+                ChallengeCount.objects.filter(teacher__in=teachers),
+                _challenge_counts(Challenge.objects.filter(enrollment__teacher__in=teachers)),
+                CHALLENGE_COUNT_COLUMNS,
+            )
         _level_two(months)
         _school_itu({row[ITU_SCHOOL_AT] for row in itu or ()})
     # With `days`, the coaches' work that changed is that of these enrollments, or their own (no teacher's).
