@@ -39,11 +39,11 @@ class ProgramForm(SubmissionKeyMixin, forms.Form):
         self.fields["coaches"].queryset = selectors.active_coaches(district)
 
 
-class GoalForm(forms.Form):
+class GoalForm(SubmissionKeyMixin):
     title = SingleLineField(label="Goal", max_length=300, help_text="What the district or school is working towards.")
 
 
-class SchoolGoalForm(forms.Form):
+class SchoolGoalForm(SubmissionKeyMixin):
     school = forms.ModelChoiceField(queryset=None)
     title = SingleLineField(label="Goal", max_length=300, help_text="What the school is working towards this year.")
 
@@ -81,7 +81,7 @@ class CaseloadFilterForm(forms.Form):
         return {name: value for name, value in self.cleaned_data.items() if name != "program"}
 
 
-class AssignForm(forms.Form):
+class AssignForm(SubmissionKeyMixin):
     teachers = forms.ModelMultipleChoiceField(
         queryset=None, error_messages={"required": "Tick at least one teacher to assign."}
     )
@@ -102,7 +102,7 @@ class AssignForm(forms.Form):
         return {str(pk) for pk in self["teachers"].value() or ()}
 
 
-class MoveForm(forms.Form):
+class MoveForm(SubmissionKeyMixin):
     coach = forms.ModelChoiceField(queryset=None, label="New coach", empty_label="Choose a coach", widget=Select)
 
     def __init__(self, *args, enrollment, limit: int, **kwargs):

@@ -137,14 +137,18 @@ def goals(request):
     district_form = GoalForm(district_post, prefix="district") if membership.is_district_admin else None
     initial = {"school": schools[0]} if len(schools) == 1 else {}
     school_form = SchoolGoalForm(school_post, schools=scoping.schools(membership), initial=initial)
+    landing = reverse("district:goals")
+    added = {"landing": lambda goal: landing, "conflict": landing}  # a goal is added once per render (run_once)
     if district_form and district_form.is_bound and district_form.is_valid():
-        if run_service(district_form, services.goal_add, actor=request.user, **district_form.cleaned_data):
-            messages.success(request, "District goal added.")
-            return redirect("district:goals")
+        data = district_form.cleaned_data
+        if url := run_once(request, district_form, services.goal_add, **added, success="District goal added.",
+                           actor=request.user, **data):  # fmt: skip
+            return redirect(url)
     if school_form.is_bound and school_form.is_valid():
-        if run_service(school_form, services.goal_add, actor=request.user, **school_form.cleaned_data):
-            messages.success(request, f"Goal added to {school_form.cleaned_data['school']}.")
-            return redirect("district:goals")
+        data = school_form.cleaned_data
+        if url := run_once(request, school_form, services.goal_add, **added, success=f"Goal added to {data['school']}.",
+                           actor=request.user, **data):  # fmt: skip
+            return redirect(url)
     context = {
         "district_goals": selectors.district_goals(membership.district),
         "district_form": district_form,
@@ -190,9 +194,15 @@ def caseloads(request):
     choose_school = choices is None
     form = AssignForm(request.POST or None, program=program, coaches=choices or [])
     data = form.cleaned_data if form.is_valid() else None
-    if data and run_service(form, services.caseload_assign, actor=request.user, program=program, **data):
-        _report_assignment(request, coach=data["coach"], count=len(data["teachers"]))
-        return redirect(request.get_full_path())
+    here = request.get_full_path()
+    if data and (
+        url := run_once(
+            request, form, services.caseload_assign, landing=lambda enrollments: here, conflict=here,
+            success=lambda enrollments: _assigned(request, coach=data["coach"], count=len(enrollments)),
+            actor=request.user, program=program, **data,
+        )
+    ):  # fmt: skip
+        return redirect(url)
     teachers = selectors.program_teachers(program, **filters.teacher_filters())
     page = Paginator(teachers, TEACHERS_PER_PAGE).get_page(request.GET.get("page"))
     rows = selectors.teacher_page(program, page.object_list)
@@ -226,12 +236,14 @@ def _assign_choices(program, school, coach_page) -> list | None:
     return selectors.assignable_coaches(program) if coach_page.has_other_pages() else list(coach_page.object_list)
 
 
-def _report_assignment(request, *, coach, count: int) -> None:
-    messages.success(request, f"{count} teacher{'s' if count != 1 else ''} assigned to {coach}.")
+def _assigned(request, *, coach, count: int) -> str:
+    """What an assignment says: the warning when the coach's caseload is now above CASELOAD_WARNING is added to
+    the page's messages, and the success returned (run_once shows it)."""
     size = selectors.caseload_size(coach)
     if size > CASELOAD_WARNING:
         warning = f"{coach} now coaches {size} teachers: more than {CASELOAD_WARNING} is a warning sign"
         messages.warning(request, f"{warning} (about 10 is recommended).")
+    return f"{count} teacher{'s' if count != 1 else ''} assigned to {coach}."
 
 
 @district_admin_required
@@ -259,19 +271,21 @@ def enrollment_move(request, enrollment_id: int):
     if closed := services.enrollment_closed(enrollment):
         return _closed_page(request, enrollment, title=title, closed=closed)
     form = MoveForm(request.POST or None, enrollment=enrollment, limit=ASSIGN_CHOICES)
-    if form.is_valid():
-        moved = run_service(
-            form, services.enrollment_move, actor=request.user, enrollment=enrollment, **form.cleaned_data
+    back = _back_to_caseload(enrollment)
+    if form.is_valid() and (
+        url := run_once(
+            request, form, services.enrollment_move, landing=lambda moved: back, conflict=back,
+            success=lambda moved: f"{enrollment.teacher} moved to {moved.coach}'s caseload.",
+            actor=request.user, enrollment=enrollment, **form.cleaned_data,
         )
-        if moved:
-            messages.success(request, f"{enrollment.teacher} moved to {moved.coach}'s caseload.")
-            return redirect(_back_to_caseload(enrollment))
+    ):  # fmt: skip
+        return redirect(url)
     intro = (
         f"{enrollment.teacher} leaves {enrollment.coach}'s caseload today, and the record of their work together "
         f"closes: from today no one can open it, {enrollment.coach} included. The new coach starts fresh, with a "
         "new challenge."
     )
-    return _form_page(request, form, title=title, intro=intro, submit="Move", cancel=_back_to_caseload(enrollment))
+    return _form_page(request, form, title=title, intro=intro, submit="Move", cancel=back)
 
 
 @district_admin_required

@@ -1,6 +1,7 @@
 from django import forms
 from django.core.exceptions import ValidationError
 
+from config.forms import SubmissionKeyMixin
 from districts.roster import services as roster
 
 
@@ -18,7 +19,7 @@ class MultipleFileField(forms.FileField):
         return [clean_one(file, initial) for file in (data if isinstance(data, list | tuple) else [data])]
 
 
-class RosterUploadForm(forms.Form):
+class RosterUploadForm(SubmissionKeyMixin):
     files = MultipleFileField(
         label="Roster files",
         help_text="A OneRoster .zip; or orgs.csv and users.csv (and manifest.csv), selected together; "

@@ -1,11 +1,12 @@
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from accounts import scoping
 from accounts.models import RosterImport
 from accounts.permissions import district_admin_required
-from config.forms import run_action, run_service
+from config.forms import run_action, run_once
 from districts.roster import selectors, services
 from districts.roster.forms import RosterUploadForm
 
@@ -18,11 +19,13 @@ def _import(request, import_id: int) -> RosterImport:
 def index(request):
     district = request.membership.district
     form = RosterUploadForm(request.POST or None, request.FILES or None)
-    if form.is_valid():
-        upload = form.cleaned_data["files"]
-        roster_import = run_service(form, services.import_create, district=district, actor=request.user, upload=upload)
-        if roster_import:
-            return redirect("rosters:detail", import_id=roster_import.pk)
+    if form.is_valid() and (
+        url := run_once(
+            request, form, services.import_create, landing=lambda started: reverse("rosters:detail", args=[started.pk]),
+            conflict=reverse("rosters:index"), district=district, actor=request.user, upload=form.cleaned_data["files"],
+        )
+    ):  # fmt: skip
+        return redirect(url)
     context = {"form": form, "imports": list(selectors.district_imports(district))}
     return render(request, "rosters/index.html", context)
 
