@@ -3,7 +3,7 @@ import datetime
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models.functions import Greatest
+from django.db.models.functions import Greatest, Lower
 from django.utils import timezone
 
 from accounts.models import NO_ENROLLMENT, District, Reach, School
@@ -107,6 +107,18 @@ class Goal(models.Model):
 
     class Meta:
         ordering = ["school__name", "title"]
+        # One goal of a wording (in any case) per school, and per district among its district goals: the services
+        # refuse a second one in words (districts.services._clean_title); these settle two adds at the same moment.
+        constraints = [
+            models.UniqueConstraint(
+                Lower("title"), "district", condition=models.Q(school=None), name="one_district_goal_of_a_title",
+                violation_error_message="This is already a goal.",
+            ),
+            models.UniqueConstraint(
+                Lower("title"), "school", name="one_school_goal_of_a_title",
+                violation_error_message="This is already a goal.",
+            ),
+        ]  # fmt: skip
 
     def __str__(self) -> str:
         return f"{self.school or 'District'}: {self.title}"
@@ -159,6 +171,14 @@ class Enrollment(models.Model):
             # The coaches of a program, read from the index alone (dashboard.selectors.district_coaches).
             models.Index(fields=["program", "coach"], name="enrollment_program_coach"),
         ]
+        # A teacher is on one caseload of a program at a time (a move ends one enrollment and starts another):
+        # districts.services.caseload_assign refuses in words; this settles two assignments at the same moment.
+        constraints = [
+            models.UniqueConstraint(
+                fields=["program", "teacher"], condition=models.Q(ends_on=None), name="one_caseload_per_program",
+                violation_error_message="This teacher is already on a caseload in this program.",
+            )
+        ]  # fmt: skip
 
     def __str__(self) -> str:
         return f"{self.teacher} with {self.coach}"

@@ -223,7 +223,12 @@ def enrollment_closed(enrollment: Enrollment) -> str:
 
 
 def _require_active_enrollment(actor: User, enrollment: Enrollment) -> None:
+    """Refuse unless the enrollment is the actor's district's and still active, as it is now in the database: its
+    row is locked until the transaction ends, so a second end or move sent at the same moment waits, then is refused.
+    """
     _require_district(actor, enrollment.program, message="This enrollment belongs to another district.")
+    locked = Enrollment.objects.select_for_update().filter(pk=enrollment.pk)
+    enrollment.ends_on = locked.values_list("ends_on", flat=True).get()
     if closed := enrollment_closed(enrollment):
         raise ValidationError(closed)
 
