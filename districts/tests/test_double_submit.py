@@ -2,6 +2,8 @@
 both taps land where the first did, with no error (as the coach's, coaching/tests/test_double_submit.py). Two
 threads post the same render of the form at the same moment, each on its own PostgreSQL connection."""
 
+import uuid
+
 import pytest
 from django.urls import reverse
 
@@ -102,3 +104,17 @@ def test_it_ends_coaching_once_when_end_is_sent_twice_at_the_same_moment(client,
     assert [response.status_code for response in responses] == [200, 302]
     assert "Maria Rivera already left this caseload on" in responses[0].content.decode()
     assert Enrollment.objects.get(pk=cast.enrollment.pk).ends_on is not None
+
+
+@pytest.mark.parametrize("create", [district_goal, school_goal, assignment])
+def test_it_saves_once_what_two_tabs_send_at_the_same_moment(client, cast, create):
+    """Two renders of the form (two keys): the database's constraint settles it, and the second is told."""
+    client.force_login(cast.dana)
+    (url, data), rows, landing = create(cast, client)
+    key = next(name for name in data if name.endswith("submission_key"))
+
+    responses = post_twice_at_once(client, url, data, {**data, key: [str(uuid.uuid4())]})
+
+    assert [response.status_code for response in responses] == [302, 302]
+    assert rows.count() == 1
+    assert {response["Location"] for response in responses} == {landing}
