@@ -21,7 +21,7 @@ from accounts.permissions import district_admin_required, leader_required, role_
 from coaching.forms import LibraryFilterForm
 from coaching.models import Enrollment, Goal, Program, Strategy, Tool
 from coaching.selectors import CASELOAD_WARNING, library_search
-from config.forms import page_key, run_once, run_service, to_keyed_page
+from config.forms import ALREADY_SAVED, SubmissionForm, landed_at, page_key, run_once, run_service, to_keyed_page
 from districts import selectors, services, tables
 from districts.forms import (
     AssignForm,
@@ -269,6 +269,10 @@ def enrollment_move(request, enrollment_id: int):
     enrollment = _enrollment(request, enrollment_id)
     title = f"Move {enrollment.teacher} to another coach"
     if closed := services.enrollment_closed(enrollment):
+        sent = SubmissionForm(request.POST)
+        if sent.is_valid() and (earlier := landed_at(request, sent.submission_key)):  # this move, sent again
+            messages.info(request, ALREADY_SAVED)
+            return redirect(earlier)
         return _closed_page(request, enrollment, title=title, closed=closed)
     form = MoveForm(request.POST or None, enrollment=enrollment, limit=ASSIGN_CHOICES)
     back = _back_to_caseload(enrollment)
