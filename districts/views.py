@@ -138,16 +138,14 @@ def goals(request):
     initial = {"school": schools[0]} if len(schools) == 1 else {}
     school_form = SchoolGoalForm(school_post, schools=scoping.schools(membership), initial=initial)
     landing = reverse("district:goals")
-    added = {"landing": lambda goal: landing, "conflict": landing}  # a goal is added once per render (run_once)
-    if district_form and district_form.is_bound and district_form.is_valid():
-        data = district_form.cleaned_data
-        if url := run_once(request, district_form, services.goal_add, **added, success="District goal added.",
-                           actor=request.user, **data):  # fmt: skip
-            return redirect(url)
-    if school_form.is_bound and school_form.is_valid():
-        data = school_form.cleaned_data
-        if url := run_once(request, school_form, services.goal_add, **added, success=f"Goal added to {data['school']}.",
-                           actor=request.user, **data):  # fmt: skip
+    for form in (district_form, school_form):  # one of them is posted, and a goal is added once per render
+        if form and form.is_bound and form.is_valid() and (
+            url := run_once(
+                request, form, services.goal_add, landing=lambda goal: landing, conflict=landing,
+                success=lambda goal: f"Goal added to {goal.school}." if goal.school else "District goal added.",
+                actor=request.user, **form.cleaned_data,
+            )
+        ):  # fmt: skip
             return redirect(url)
     context = {
         "district_goals": selectors.district_goals(membership.district),

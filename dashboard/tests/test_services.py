@@ -149,9 +149,11 @@ def _records_of(teacher: Teacher) -> dict[type, tuple[int, int]]:
 
 def test_it_erases_every_row_about_the_teacher_in_every_table(cast, django_capture_on_commit_callbacks):
     full_record(cast.enrollment, strategy=cast.strategy, tool=cast.tool)
-    # Maria on a second caseload too, with a step scheduled (a calendar event), and a colleague whose
-    # records must survive.
-    with_bob = f.EnrollmentFactory(program=cast.program, coach=cast.bob, teacher=cast.teacher)
+    # Maria on a second caseload too (in another program: one caseload per program), with a step scheduled (a
+    # calendar event), and a colleague whose records must survive.
+    with_bob = f.EnrollmentFactory(
+        program=f.ProgramFactory(district=cast.district), coach=cast.bob, teacher=cast.teacher
+    )
     coaching_services.story_save(actor=cast.bob, enrollment=with_bob, title="Lab reports", story="They own it now.",
                                  told_on=f.day())  # fmt: skip
     f.log(f.challenge_at(cast, "implement", enrollment=with_bob), "plan_meeting", days=3, done=False)
