@@ -197,8 +197,10 @@ def test_it_says_the_year_of_a_step_scheduled_in_another_year(client, cast):
     challenge = challenge_at(cast, Status.IMPLEMENT)
     challenge.current_cycle.steps.all().delete()
     url = reverse("coaching:step_new", kwargs={"challenge_id": challenge.pk, "kind": "plan_meeting"})
-    page = client.post(url, {"date": "2027-01-08", "time": "07:40", "minutes": 30}, follow=True).content.decode()
-    assert "Planning meeting scheduled for Fri 8 Jan 2027, 07:40." in page
+    # A Friday of the test program (2026-08-15 to 2027-06-01) in a year that is not this one.
+    day = datetime.date(2026, 9, 4) if timezone.localdate().year == 2027 else datetime.date(2027, 1, 8)
+    page = client.post(url, {"date": day.isoformat(), "time": "07:40", "minutes": 30}, follow=True).content.decode()
+    assert f"Planning meeting scheduled for Fri {day.day} {day:%b %Y}, 07:40." in page
 
 
 def test_it_logs_a_step_and_its_rollups_in_few_queries(client, cast, django_assert_num_queries):
