@@ -477,9 +477,9 @@ def rollup_refresh(
     challenges: bool = True,
 ) -> None:
     """Recompute the rollups of these enrollments (their ITU too unless `ratings` is False, their teachers'
-    ChallengeCount rows unless `challenges` is False), and of these
-    coaches' work on `days` (None: on every day): their activities unless `activities` is False, their
-    standards tags unless `tags` is False; from their raw rows (config.rollups calls it).
+    ChallengeCount rows unless `challenges` is False), and of these coaches' work on `days` (None: on every day):
+    their activities unless `activities` is False, their standards tags unless `tags` is False; from their raw rows
+    (config.rollups calls it).
 
     Runs in the caller's transaction. Only rows that differ are written, and level 2 (per school) is
     recomputed for the schools, months and teachers whose level-1 rows changed, as are the ProgramTeacher and
