@@ -8,6 +8,8 @@ import pytest
 
 from testing.fixtures import axe_check
 
+pytestmark = pytest.mark.browser
+
 SLOW_SECONDS = 1.0
 
 
