@@ -3,6 +3,45 @@
 import django.db.models.functions.text
 from django.conf import settings
 from django.db import migrations, models
+from django.utils import timezone
+
+
+def settle(apps, schema_editor):
+    """Before the constraints, settle what a double submit could leave before they existed, losing no record:
+
+    - a teacher on more than one caseload of a program: the earliest enrollment stays, the others end today (their
+      records stay, for the district's export; the admin can move the teacher back);
+    - goals of one wording (in any case) in one school, or among the district's goals: the first keeps its title, the
+      others get " (2)", " (3)"… so that the challenges aligned to each keep their goal; the leader can remove them.
+    """
+    Enrollment = apps.get_model("coaching", "Enrollment")
+    Goal = apps.get_model("coaching", "Goal")
+    seen, later = set(), []
+    active = Enrollment.objects.filter(ends_on=None).order_by("starts_on", "pk")
+    for pk, program, teacher in active.values_list("pk", "program", "teacher"):
+        if (program, teacher) in seen:
+            later.append(pk)
+        seen.add((program, teacher))
+    Enrollment.objects.filter(pk__in=later).update(ends_on=timezone.localdate())
+    scopes = {}
+    for goal in Goal.objects.order_by("pk"):
+        scopes.setdefault((goal.district_id, goal.school_id), []).append(goal)
+    for goals in scopes.values():
+        taken, kept = {goal.title.lower() for goal in goals}, set()
+        for goal in goals:
+            if goal.title.lower() not in kept:
+                kept.add(goal.title.lower())
+                continue
+            number = 2
+            while (title := _numbered(goal.title, number)).lower() in taken:
+                number += 1
+            taken.add(title.lower())
+            Goal.objects.filter(pk=goal.pk).update(title=title)
+
+
+def _numbered(title, number):
+    suffix = f" ({number})"
+    return title[: 300 - len(suffix)] + suffix
 
 
 class Migration(migrations.Migration):
@@ -14,6 +53,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.RunPython(settle, migrations.RunPython.noop),
         migrations.AddConstraint(
             model_name='enrollment',
             constraint=models.UniqueConstraint(condition=models.Q(('ends_on', None)), fields=('program', 'teacher'), name='one_caseload_per_program', violation_error_message='This teacher is already on a caseload in this program.'),
