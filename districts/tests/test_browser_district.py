@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
 
-from coaching.models import Enrollment
+from coaching.models import Enrollment, Goal
 from testing import factories as f
 from testing.fixtures import axe_check, login
 
@@ -73,3 +73,31 @@ def test_it_lets_dana_set_up_a_program_and_assign_a_caseload(cast, page, live_se
     for name in ("district:library", "district:goals"):
         page.goto(live_server.url + reverse(name))
         axe_check(page)
+
+
+def test_it_brings_a_refusal_into_view_on_a_phone_and_wraps_a_long_goal(cast, page, live_server):
+    """On a phone the add forms come under the lists: a refused goal or assignment takes the screen to the reason."""
+    page.set_viewport_size({"width": 390, "height": 844})
+    for title in ("Writing +10", "S" * 300):
+        Goal.objects.create(district=cast.district, school=cast.school, title=title)
+    login(page, live_server, "paula@example.org")
+
+    page.goto(live_server.url + reverse("district:goals"))
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")  # 300 S's wrap
+    page.locator("#id_title").fill("writing  +10")
+    page.get_by_role("button", name="Add goal").click()
+
+    summary = page.locator("#error-summary")
+    expect(summary).to_contain_text("“writing +10” is already a goal.")
+    expect(summary).to_be_focused()
+    expect(summary).to_be_in_viewport()
+    axe_check(page)
+
+    page.context.clear_cookies()
+    login(page, live_server, "dana@example.org")
+    page.goto(live_server.url + reverse("district:caseloads") + f"?program={cast.program.pk}")
+    page.get_by_label("Assign the ticked teachers to").select_option(label="Bob")
+    page.get_by_role("button", name="Assign").click()
+    refusal = page.get_by_role("alert").filter(has_text="Tick at least one teacher to assign.")
+    expect(refusal).to_be_focused()
+    expect(refusal).to_be_in_viewport()
