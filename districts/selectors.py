@@ -122,6 +122,15 @@ def assignable_coaches(program: Program, school: School | None = None) -> list[U
     return list(coaches.filter(membership__schools=school) if school else coaches)
 
 
+def caseload_now(enrollment: Enrollment) -> Enrollment | None:
+    """The teacher's active enrollment in `enrollment`'s program (its coach fetched), or None: where a teacher went
+    after leaving a caseload (a move). Who coaches whom only, as the move and end pages show (no coaching content)."""
+    rows = Enrollment.objects.filter(
+        active_enrollment(), program_id=enrollment.program_id, teacher_id=enrollment.teacher_id
+    )
+    return rows.select_related("coach").first()
+
+
 def caseload_size(coach: User) -> int:
     """Across every program: the workload the coach feels, and what their own caseload page shows."""
     return Enrollment.objects.filter(coach=coach).active().count()

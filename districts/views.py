@@ -50,10 +50,12 @@ def _form_page(request, form, *, title: str, intro: str = "", submit: str, cance
 
 
 def _closed_page(request, enrollment: Enrollment, *, title: str, closed: str):
-    """A move or end page of an enrollment that ended already: why, and the way back, with no form to fill."""
-    return render(
-        request, "district/form.html", {"title": title, "closed": closed, "cancel": _back_to_caseload(enrollment)}
-    )
+    """A move or end page of an enrollment that ended already: why, where the teacher is now (a move in another tab),
+    and the way back, with no form to fill."""
+    context = {"title": title, "closed": closed, "cancel": _back_to_caseload(enrollment)}
+    if now := selectors.caseload_now(enrollment):
+        context |= {"now": now, "now_url": _back_to_caseload(now)}
+    return render(request, "district/form.html", context)
 
 
 # --- programs -----------------------------------------------------------------------------------
