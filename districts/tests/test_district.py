@@ -614,7 +614,8 @@ def test_it_moves_and_ends_from_the_coachs_caseload(client, cast):
     assert "already left this caseload" in page
     page = client.get(move).content.decode()  # the move page of the enrollment moved (another tab): where she went
     bobs = reverse("district:coach_caseload", args=[cast.program.pk, cast.bob.pk])
-    assert "Maria Rivera is now on Bob&#x27;s caseload." in page and f'href="{bobs}">Open Bob&#x27;s caseload</a>' in page
+    assert "Maria Rivera already left this caseload on" in page and "Maria Rivera is now on Bob's caseload." in page
+    assert f'<a class="btn btn-primary me-2" href="{bobs}">Open Bob\'s caseload</a>' in page
 
 
 def test_the_move_and_end_pages_of_an_ended_enrollment_say_so_before_anything_is_filled_in(client, cast):
