@@ -231,12 +231,12 @@ def _read_csv(file: str, data: bytes, problems: Problems, label: str | None = No
 
 
 def _one_line(label: str, number: int, row: dict[str, str], problems: Problems) -> dict[str, str]:
-    """Every value we read is one line (a name, an id, an address): control characters — a line break
-    inside a quoted cell, a tab, NEL… (config.text) — become spaces, with a warning naming the columns."""
-    changed = [name for name, value in row.items() if has_control_characters(value)]
-    for name in changed:
+    """Every value we read is one line with single spaces (a name, an id, an address; config.text.single_line):
+    control characters — a line break inside a quoted cell, a tab, NEL… — become spaces, with a warning naming the
+    columns, and a run of spaces becomes one ("Maria  Rivera" is "Maria Rivera", as typed elsewhere)."""
+    for name in (name for name, value in row.items() if has_control_characters(value)):
         problems.warn(label, number, f"{name} had line breaks or other control characters: each run became a space.")
-    return {name: single_line(value) if name in changed else value for name, value in row.items()}
+    return {name: single_line(value) for name, value in row.items()}
 
 
 def _columns(header: list[str], names: Iterable[str]) -> dict[str, int]:
