@@ -485,7 +485,7 @@ def rollup_refresh(
     recomputed for the schools, months and teachers whose level-1 rows changed, as are the ProgramTeacher and
     ChallengeCount rows of their teachers (who is on a caseload, their last contact, their challenges), and
     SchoolWideMonth and CoachStandardYear where a coach's CoachMonth and CoachStandardMonth rows changed. An id
-    whose rows are gone (erased) simply leaves no rollup. Logging an untagged step: 11 queries (3 of them writes),
+    whose rows are gone (erased) simply leaves no rollup. Logging an untagged step: 9 queries (3 of them writes),
     and one write more when it changes the days between its cycle's steps (EnrollmentCadence: a visit or a debrief
     done), one more when it moves the teacher's last contact.
     """

@@ -125,9 +125,7 @@ def assignable_coaches(program: Program, school: School | None = None) -> list[U
 def caseload_now(enrollment: Enrollment) -> Enrollment | None:
     """The teacher's active enrollment in `enrollment`'s program (its coach fetched), or None: where a teacher went
     after leaving a caseload (a move). Who coaches whom only, as the move and end pages show (no coaching content)."""
-    rows = Enrollment.objects.filter(
-        active_enrollment(), program_id=enrollment.program_id, teacher_id=enrollment.teacher_id
-    )
+    rows = Enrollment.objects.filter(program=enrollment.program_id, teacher=enrollment.teacher_id).active()
     return rows.select_related("coach").first()
 
 
